@@ -1,0 +1,48 @@
+# nucseg — the two commands a user needs:
+#   make run    install missing deps, build, run the main job on a synthetic 10X/40X plate
+#   make test   install missing deps, build (release + ASan/UBSan), run every test
+# and `make bench` for the speed comparisons against the Python peers.
+
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD     ?= build
+ASAN      ?= build-asan
+RESULTS   ?= results
+NUCSEG     = $(BUILD)/nucseg
+
+.PHONY: all deps build asan run test test-release test-asan bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN)/CMakeCache.txt:
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DNUCSEG_SANITIZE=ON
+
+asan: deps $(ASAN)/CMakeCache.txt
+	cmake --build $(ASAN) -j $(JOBS)
+
+run: build
+	$(NUCSEG) run -o $(RESULTS)
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -LE slow
+
+test: test-release test-asan
+
+bench: build
+	@scripts/install-deps.sh --with-peers
+	bench/run_all.sh $(NUCSEG) $(RESULTS)/bench
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,45 @@
+/* fsutil.h — file-system helpers: atomic writes, directories, path pieces.
+ *
+ * Nothing half-written: every output goes to "<dir>/.<name>.tmp.<pid>" first and
+ * is renamed over the final name only when complete (rename is atomic within a
+ * directory), so a kill -9, a crash or a full disk leaves the old file or none. */
+#ifndef NUCSEG_FSUTIL_H
+#define NUCSEG_FSUTIL_H
+
+#include <stdio.h>
+#include "nucseg/error.h"
+
+/* Temporary sibling name for final_path, written into buf (size bufsize). */
+ns_status ns_tmp_path(const char *final_path, char *buf, size_t bufsize, ns_error *err);
+
+/* fsync + rename tmp over final; on failure removes tmp. */
+ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err);
+
+/* A stdio stream whose file appears under final_path only at ns_atomic_close(). */
+typedef struct {
+    FILE *fp;
+    char tmp_path[4096];
+    char final_path[4096];
+} ns_atomic_file;
+
+ns_status ns_atomic_open(ns_atomic_file *f, const char *final_path, ns_error *err);
+/* Flush, check for write errors (e.g. ENOSPC), fsync, rename. Always closes. */
+ns_status ns_atomic_close(ns_atomic_file *f, ns_error *err);
+/* Close and delete the temporary file; the final path is untouched. */
+void ns_atomic_abort(ns_atomic_file *f);
+
+/* Write a whole buffer atomically. */
+ns_status ns_write_file_atomic(const char *path, const void *data, size_t len, ns_error *err);
+
+/* mkdir -p. */
+ns_status ns_mkdirs(const char *path, ns_error *err);
+
+int ns_file_exists(const char *path);
+int ns_is_dir(const char *path);
+
+/* Join a and b with one '/', into a new malloc'd string (caller frees). */
+char *ns_path_join(const char *a, const char *b);
+/* Base name without directory and without the last extension ("a/b/W1_P2.tif" -> "W1_P2"). */
+char *ns_path_stem(const char *path);
+
+#endif

@@ -1,0 +1,30 @@
+/* plot.h — line charts as PNG and SVG (PLplot's cairo drivers).
+ * Used by the scaling benchmark and the optimizer benchmark. */
+#ifndef NUCSEG_PLOT_H
+#define NUCSEG_PLOT_H
+
+#include <stddef.h>
+#include "nucseg/error.h"
+
+typedef enum { NS_STYLE_LINE_POINTS = 0, NS_STYLE_DASHED = 1, NS_STYLE_POINTS = 2 } ns_series_style;
+
+typedef struct {
+    const char *label;      /* legend text */
+    const double *x, *y;
+    size_t n;
+    ns_series_style style;
+    const double *y_lo, *y_hi; /* optional error bars (min/max); may be NULL */
+} ns_series;
+
+typedef struct {
+    const char *title;
+    const char *xlabel;
+    const char *ylabel;
+    int logx, logy;
+} ns_plot_spec;
+
+/* Writes <path_base>.png and <path_base>.svg, atomically. */
+ns_status ns_plot_lines(const char *path_base, const ns_plot_spec *spec,
+                        const ns_series *series, size_t nseries, ns_error *err);
+
+#endif

@@ -1,0 +1,64 @@
+/* segment.h — classical nuclear segmentation, parameterised by nuclear diameter.
+ *
+ * Pipeline: normalise → Gaussian smoothing (σ from the diameter) → threshold
+ * (Otsu, or local) → fill holes → remove small / large objects → exact Euclidean
+ * distance transform → seeds (maxima with a minimum distance tied to the diameter)
+ * → seeded watershed → relabel 1..N → per-nucleus measurements.
+ *
+ * Knows nothing of files, processes or the command line. Single-threaded by
+ * design: parallelism is one image per worker process. */
+#ifndef NUCSEG_SEGMENT_H
+#define NUCSEG_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nucseg/error.h"
+#include "nucseg/image.h"
+
+typedef enum { NS_MAG_UNKNOWN = 0, NS_MAG_10X = 10, NS_MAG_40X = 40 } ns_magnification;
+
+typedef enum { NS_THRESHOLD_OTSU = 0, NS_THRESHOLD_LOCAL = 1 } ns_threshold_method;
+
+typedef struct {
+    double diameter;        /* expected nuclear diameter in px; <= 0: estimate from the image */
+    double smooth_sigma;    /* Gaussian σ in px; < 0: derived from the diameter */
+    ns_threshold_method threshold;
+    double threshold_scale; /* multiply the automatic threshold (1.0 = as computed) */
+    double min_area;        /* px; < 0: derived from the diameter */
+    double max_area;        /* px; < 0: derived from the diameter; 0: no limit */
+    double min_distance;    /* px between seeds; < 0: derived from the diameter */
+    int split_touching;     /* 1: seeded watershed splits touching nuclei */
+} ns_segment_params;
+
+/* Defaults: automatic diameter, Otsu, watershed on. */
+void ns_segment_params_default(ns_segment_params *p);
+/* Presets: 10X → diameter 10 px, 40X → 40 px; UNKNOWN → automatic. */
+void ns_segment_params_preset(ns_segment_params *p, ns_magnification mag);
+
+const char *ns_magnification_name(ns_magnification m); /* "10X", "40X", "unknown" */
+
+typedef struct {
+    uint32_t label;                 /* 1..N */
+    double centroid_x, centroid_y;  /* px, x = column, y = row (pixel centres at integers) */
+    double area;                    /* px */
+    double mean_intensity;          /* in the input's units */
+    int bbox_x0, bbox_y0, bbox_x1, bbox_y1; /* inclusive-exclusive: [x0, x1) x [y0, y1) */
+    double major_axis, minor_axis;  /* px, of the ellipse with the same second moments (as skimage) */
+    double eccentricity;
+    double orientation;             /* radians */
+} ns_nucleus;
+
+typedef struct {
+    int width, height;
+    uint32_t *labels;     /* owned; width*height, 0 = background, 1..count */
+    size_t count;
+    ns_nucleus *nuclei;   /* owned; nuclei[i].label == i + 1 */
+    double diameter_used; /* the diameter in effect (given or estimated) */
+    double sigma_used, threshold_used, min_distance_used;
+    double ms_total;      /* wall time inside ns_segment */
+} ns_segmentation;
+
+ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out, ns_error *err);
+void ns_segmentation_free(ns_segmentation *s);
+
+#endif

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install the Debian packages nucseg needs, and only those missing.
+# Idempotent: when everything is present it touches nothing and needs no network.
+set -euo pipefail
+
+BUILD_PKGS=(build-essential cmake pkg-config
+            libtiff-dev libpng-dev zlib1g-dev
+            liblbfgsb-dev libcminpack-dev libqhull-dev
+            libcjson-dev libplplot-dev plplot-driver-cairo)
+# The peer pipelines that `make bench` compares against; not needed by nucseg itself.
+PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv)
+
+want=("${BUILD_PKGS[@]}")
+case "${1:-}" in
+  --with-peers) want+=("${PEER_PKGS[@]}") ;;
+  "") ;;
+  *) echo "usage: $0 [--with-peers]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,145 @@
+/* fsutil.c — atomic writes, mkdir -p and path pieces. */
+#include "nucseg/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+ns_status ns_tmp_path(const char *final_path, char *buf, size_t bufsize, ns_error *err)
+{
+    const char *slash = strrchr(final_path, '/');
+    int dirlen = slash ? (int)(slash - final_path + 1) : 0;
+    const char *name = slash ? slash + 1 : final_path;
+    int n = snprintf(buf, bufsize, "%.*s.%s.tmp.%ld", dirlen, final_path, name, (long)getpid());
+    if (n < 0 || (size_t)n >= bufsize)
+        return ns_error_set(err, NS_ERR_INVALID, "%s: path too long", final_path);
+    return NS_OK;
+}
+
+ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err)
+{
+    int fd = open(tmp_path, O_RDONLY);
+    if (fd >= 0) {
+        /* fsync so the rename never exposes a file whose data is not on disk yet. */
+        (void)fsync(fd);
+        close(fd);
+    }
+    if (rename(tmp_path, final_path) != 0) {
+        int e = errno;
+        unlink(tmp_path);
+        return ns_error_set(err, NS_ERR_IO, "%s: cannot rename into place: %s", final_path, strerror(e));
+    }
+    return NS_OK;
+}
+
+ns_status ns_atomic_open(ns_atomic_file *f, const char *final_path, ns_error *err)
+{
+    memset(f, 0, sizeof *f);
+    if (strlen(final_path) >= sizeof f->final_path)
+        return ns_error_set(err, NS_ERR_INVALID, "%s: path too long", final_path);
+    strcpy(f->final_path, final_path);
+    ns_status st = ns_tmp_path(final_path, f->tmp_path, sizeof f->tmp_path, err);
+    if (st) return st;
+    f->fp = fopen(f->tmp_path, "wb");
+    if (!f->fp)
+        return ns_error_set(err, NS_ERR_IO, "%s: cannot create: %s", final_path, strerror(errno));
+    return NS_OK;
+}
+
+ns_status ns_atomic_close(ns_atomic_file *f, ns_error *err)
+{
+    if (!f->fp) return ns_error_set(err, NS_ERR_INVALID, "%s: not open", f->final_path);
+    int bad = ferror(f->fp) || fflush(f->fp) != 0;
+    int e = errno;
+    if (fclose(f->fp) != 0 && !bad) { bad = 1; e = errno; }
+    f->fp = NULL;
+    if (bad) {
+        unlink(f->tmp_path);
+        return ns_error_set(err, NS_ERR_IO, "%s: write failed: %s", f->final_path, strerror(e));
+    }
+    return ns_commit_file(f->tmp_path, f->final_path, err);
+}
+
+void ns_atomic_abort(ns_atomic_file *f)
+{
+    if (f->fp) fclose(f->fp);
+    f->fp = NULL;
+    if (f->tmp_path[0]) unlink(f->tmp_path);
+}
+
+ns_status ns_write_file_atomic(const char *path, const void *data, size_t len, ns_error *err)
+{
+    ns_atomic_file f;
+    ns_status st = ns_atomic_open(&f, path, err);
+    if (st) return st;
+    if (len && fwrite(data, 1, len, f.fp) != len) {
+        int e = errno;
+        ns_atomic_abort(&f);
+        return ns_error_set(err, NS_ERR_IO, "%s: write failed: %s", path, strerror(e));
+    }
+    return ns_atomic_close(&f, err);
+}
+
+ns_status ns_mkdirs(const char *path, ns_error *err)
+{
+    size_t n = strlen(path);
+    char *p = malloc(n + 1);
+    if (!p) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
+    memcpy(p, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] == '/' || p[i] == '\0') {
+            char c = p[i];
+            p[i] = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                ns_status st = ns_error_set(err, NS_ERR_IO, "%s: cannot create directory: %s", p, strerror(errno));
+                free(p);
+                return st;
+            }
+            p[i] = c;
+        }
+    }
+    free(p);
+    if (!ns_is_dir(path))
+        return ns_error_set(err, NS_ERR_IO, "%s: exists and is not a directory", path);
+    return NS_OK;
+}
+
+int ns_file_exists(const char *path)
+{
+    struct stat s;
+    return stat(path, &s) == 0 && S_ISREG(s.st_mode);
+}
+
+int ns_is_dir(const char *path)
+{
+    struct stat s;
+    return stat(path, &s) == 0 && S_ISDIR(s.st_mode);
+}
+
+char *ns_path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    while (la > 1 && a[la - 1] == '/') la--;
+    char *r = malloc(la + lb + 2);
+    if (!r) return NULL;
+    memcpy(r, a, la);
+    r[la] = '/';
+    memcpy(r + la + 1, b, lb + 1);
+    return r;
+}
+
+char *ns_path_stem(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    char *r = malloc(n + 1);
+    if (!r) return NULL;
+    memcpy(r, base, n);
+    r[n] = '\0';
+    return r;
+}
