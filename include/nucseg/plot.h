@@ -21,9 +21,16 @@ typedef struct {
     const char *xlabel;
     const char *ylabel;
     int logx, logy;
+    /* Additions (zero = previous behaviour): */
+    int y_from_zero;        /* linear y axis: start at 0 (speedups, efficiencies, throughputs) */
+    double x_tick;          /* major tick spacing on a linear x axis; 0 = automatic */
 } ns_plot_spec;
 
-/* Writes <path_base>.png and <path_base>.svg, atomically. */
+/* Writes <path_base>.png and <path_base>.svg (800x600, white background), atomically.
+ * Each call uses its own PLplot stream, so it may be called any number of times in one
+ * process, and prints nothing. Non-finite points (NAN: "not measured") are not drawn and
+ * series with nothing to draw are left out of the legend; values <= 0 on a log axis are
+ * an error (NS_ERR_INVALID), and so is a plot with nothing to draw (NS_ERR_EMPTY). */
 ns_status ns_plot_lines(const char *path_base, const ns_plot_spec *spec,
                         const ns_series *series, size_t nseries, ns_error *err);
 

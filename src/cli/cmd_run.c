@@ -1,9 +1,148 @@
-/* cmd_run.c — PLACEHOLDER until its owner lands the real command. */
+/* cmd_run.c — `nucseg run [DATA_DIR] -o results`: the main job.
+ *
+ * (synthesise the default plate when no DATA_DIR) → segment (parallel) → map →
+ * bench-opt → one results/report.html linking every table and plot, then a
+ * short summary. Each stage is the same code path as its own subcommand, run
+ * through its cmd_*() entry with a built argv, like git's builtins calling each
+ * other: one behaviour, one set of options, whichever way a user gets there. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli/commands.h"
+#include "cli/run_report.h"
+#include "nucseg/batch.h"
+#include "nucseg/fsutil.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: nucseg run [DATA_DIR] [-o OUT] [-j N|all] [--seed S] [--trials T]\n"
+        "\n"
+        "The main job, end to end:\n"
+        "  1. with no DATA_DIR, write the default synthetic 10X/40X plate to OUT/plate\n"
+        "  2. segment every 10X and 40X image in one pool of workers  -> OUT/segmentation\n"
+        "  3. map each 40X tile into its 10X tile from nuclear centroids -> OUT/mapping\n"
+        "  4. benchmark L-BFGS-B against Levenberg-Marquardt on the maps -> OUT/optimizer_benchmark\n"
+        "  5. write OUT/report.html linking every table and plot, and print a summary\n"
+        "\n"
+        "options:\n"
+        "  -o, --out OUT     output folder (default: results)\n"
+        "  -j, --jobs N|all  worker processes for segmentation (default: usable CPUs - 1)\n"
+        "      --seed S      seed of the synthetic plate (default 1)\n"
+        "      --trials T    optimizer benchmark trials per tile pair (default 10)\n"
+        "  -h, --help        this text\n"
+        "\n"
+        "exit status: 0 all stages succeeded; 1 a stage finished with failures\n"
+        "(some images or tiles); 2 usage error; 3 a stage could not run.\n");
+}
+
+/* Run a subcommand through its cmd_*() entry. getopt keeps global state:
+ * reset it so the next command parses its argv from the start. */
+static int run_stage(const char *title, int (*fn)(int, char **), char **argv)
+{
+    int argc = 0;
+    while (argv[argc]) argc++;
+    printf("\n== %s:", title);
+    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
+    printf("\n");
+    fflush(stdout);
+    optind = 0;
+    int rc = fn(argc, argv);
+    optind = 0;
+    if (rc != 0)
+        fprintf(stderr, "nucseg run: stage '%s' exited with status %d\n", title, rc);
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "nucseg: not built yet\n");
-    return 3;
+    const char *out = "results";
+    const char *jobs = NULL;
+    const char *seed = "1";
+    const char *trials = "10";
+    static const struct option longopts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"seed", required_argument, NULL, 's'},
+        {"trials", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'j': jobs = optarg; break;
+        case 's': seed = optarg; break;
+        case 't': trials = optarg; break;
+        case 'h': usage(stdout); return NS_EXIT_OK;
+        default: usage(stderr); return NS_EXIT_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "nucseg run: one DATA_DIR at most\n");
+        usage(stderr);
+        return NS_EXIT_USAGE;
+    }
+    const char *data_arg = optind < argc ? argv[optind] : NULL;
+
+    ns_error err;
+    if (ns_mkdirs(out, &err) != NS_OK) {
+        fprintf(stderr, "nucseg run: %s\n", err.message);
+        return NS_EXIT_FATAL;
+    }
+    char *plate = ns_path_join(out, "plate");
+    char *seg = ns_path_join(out, "segmentation");
+    char *map = ns_path_join(out, "mapping");
+    char *opt = ns_path_join(out, "optimizer_benchmark");
+    if (!plate || !seg || !map || !opt) {
+        fprintf(stderr, "nucseg run: out of memory\n");
+        free(plate); free(seg); free(map); free(opt);
+        return NS_EXIT_FATAL;
+    }
+    const char *data = data_arg ? data_arg : plate;
+    int worst = NS_EXIT_OK;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    if (!data_arg) {
+        char *a[] = {"synth", plate, "--seed", (char *)seed, NULL};
+        int rc = run_stage("synthetic plate", cmd_synth, a);
+        if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
+    }
+    {
+        char *a[] = {"segment", (char *)data, "-o", seg, "--progress", "auto", NULL, NULL, NULL};
+        if (jobs) { a[6] = "-j"; a[7] = (char *)jobs; }
+        int rc = run_stage("segmentation", cmd_segment, a);
+        if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
+        else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
+    }
+    {
+        char *a[] = {"map", seg, "-o", map, NULL};
+        int rc = run_stage("10X<->40X mapping", cmd_map, a);
+        if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
+        else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
+    }
+    {
+        char *a[] = {"bench-opt", seg, "-o", opt, "--mapping", map, "--trials", (char *)trials, NULL};
+        int rc = run_stage("optimizer benchmark", cmd_bench_opt, a);
+        if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
+        else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
+    }
+
+done:
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    {
+        double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        ns_run_paths paths = {out, data_arg ? NULL : plate, seg, map, opt};
+        if (ns_run_report_write(&paths, wall, worst, stdout, &err) != NS_OK) {
+            fprintf(stderr, "nucseg run: %s\n", err.message);
+            if (worst == NS_EXIT_OK) worst = NS_EXIT_FATAL;
+        }
+    }
+    free(plate); free(seg); free(map); free(opt);
+    return worst;
 }

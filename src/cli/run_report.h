@@ -1,0 +1,22 @@
+/* run_report.h — the end of `nucseg run`: one report.html linking every stage's
+ * tables and plots, and the short summary printed to the terminal. */
+#ifndef NUCSEG_CLI_RUN_REPORT_H
+#define NUCSEG_CLI_RUN_REPORT_H
+
+#include <stdio.h>
+#include "nucseg/error.h"
+
+typedef struct {
+    const char *out;   /* OUT: report.html goes here */
+    const char *plate; /* synthetic plate folder, or NULL when the user gave DATA_DIR */
+    const char *seg;   /* OUT/segmentation */
+    const char *map;   /* OUT/mapping */
+    const char *opt;   /* OUT/optimizer_benchmark */
+} ns_run_paths;
+
+/* Reads what the stages wrote, writes OUT/report.html atomically and prints the
+ * summary to `summary`. Stages that did not run are reported as such. */
+ns_status ns_run_report_write(const ns_run_paths *paths, double wall_s, int exit_status,
+                              FILE *summary, ns_error *err);
+
+#endif
