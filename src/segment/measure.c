@@ -1,0 +1,67 @@
+/* measure.c — per-nucleus measurements from the label image, one pass of
+ * moment sums (the same definitions as skimage.measure.regionprops). */
+#include <math.h>
+#include <stdlib.h>
+#include "nucseg/segment.h"
+#include "segment/measure.h"
+
+ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t count,
+                            ns_nucleus **out, ns_error *err)
+{
+    int w = img->width, h = img->height;
+    ns_nucleus *nu = calloc(count ? count : 1, sizeof *nu);
+    double *m = calloc((count ? count : 1) * 6, sizeof *m); /* sum x, y, xx, yy, xy, intensity */
+    if (!nu || !m) {
+        free(nu); free(m);
+        return ns_error_set(err, NS_ERR_NOMEM, "measure: out of memory (%zu nuclei)", count);
+    }
+    for (size_t k = 0; k < count; k++) {
+        nu[k].label = (uint32_t)(k + 1);
+        nu[k].bbox_x0 = w; nu[k].bbox_y0 = h;
+    }
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            uint32_t l = labels[i];
+            if (!l) continue;
+            ns_nucleus *q = &nu[l - 1];
+            double *s = &m[(size_t)(l - 1) * 6];
+            double v;
+            switch (img->type) {
+            case NS_PIXEL_U8: v = ((const uint8_t *)img->data)[i]; break;
+            case NS_PIXEL_U16: v = ((const uint16_t *)img->data)[i]; break;
+            case NS_PIXEL_U32: v = ((const uint32_t *)img->data)[i]; break;
+            default: v = ((const float *)img->data)[i]; break;
+            }
+            q->area += 1.0;
+            s[0] += x; s[1] += y; s[2] += (double)x * x; s[3] += (double)y * y; s[4] += (double)x * y;
+            s[5] += v;
+            if (x < q->bbox_x0) q->bbox_x0 = x;
+            if (y < q->bbox_y0) q->bbox_y0 = y;
+            if (x + 1 > q->bbox_x1) q->bbox_x1 = x + 1;
+            if (y + 1 > q->bbox_y1) q->bbox_y1 = y + 1;
+        }
+    }
+    for (size_t k = 0; k < count; k++) {
+        ns_nucleus *q = &nu[k];
+        const double *s = &m[k * 6];
+        double a = q->area;
+        if (a <= 0) continue;
+        q->centroid_x = s[0] / a;
+        q->centroid_y = s[1] / a;
+        q->mean_intensity = s[5] / a;
+        /* Central second moments (per pixel), then the equivalent ellipse. */
+        double cxx = s[2] / a - q->centroid_x * q->centroid_x;
+        double cyy = s[3] / a - q->centroid_y * q->centroid_y;
+        double cxy = s[4] / a - q->centroid_x * q->centroid_y;
+        double tr = cxx + cyy, disc = sqrt(fmax(0.0, (cxx - cyy) * (cxx - cyy) / 4.0 + cxy * cxy));
+        double l1 = tr / 2.0 + disc, l2 = fmax(0.0, tr / 2.0 - disc);
+        q->major_axis = 4.0 * sqrt(l1);
+        q->minor_axis = 4.0 * sqrt(l2);
+        q->eccentricity = l1 > 0 ? sqrt(fmax(0.0, 1.0 - l2 / l1)) : 0.0;
+        q->orientation = 0.5 * atan2(2.0 * cxy, cxx - cyy); /* major axis angle from +x, y down */
+    }
+    free(m);
+    *out = nu;
+    return NS_OK;
+}

@@ -1,0 +1,93 @@
+/* normalize.c — percentile rescaling to [0, 1], so every later threshold and
+ * parameter means the same thing for 8-bit, 16-bit and float images. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nucseg/imgproc.h"
+
+/* Percentile from an integer histogram of n samples. */
+static double hist_percentile(const uint32_t *hist, size_t bins, size_t n, double pct)
+{
+    size_t target = (size_t)(pct / 100.0 * (double)(n - 1));
+    size_t acc = 0;
+    for (size_t b = 0; b < bins; b++) {
+        acc += hist[b];
+        if (acc > target) return (double)b;
+    }
+    return (double)(bins - 1);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float *out, ns_error *err)
+{
+    size_t n = (size_t)img->width * (size_t)img->height;
+    if (n == 0) return ns_error_set(err, NS_ERR_EMPTY, "normalize: empty image");
+    double lo, hi;
+    if (img->type == NS_PIXEL_U8 || img->type == NS_PIXEL_U16) {
+        /* Exact percentiles from a full histogram: one pass, no sort. */
+        size_t bins = img->type == NS_PIXEL_U8 ? 256 : 65536;
+        uint32_t *hist = calloc(bins, sizeof *hist);
+        if (!hist) return ns_error_set(err, NS_ERR_NOMEM, "normalize: out of memory");
+        if (img->type == NS_PIXEL_U8) {
+            const uint8_t *p = img->data;
+            for (size_t i = 0; i < n; i++) hist[p[i]]++;
+        } else {
+            const uint16_t *p = img->data;
+            for (size_t i = 0; i < n; i++) hist[p[i]]++;
+        }
+        lo = hist_percentile(hist, bins, n, pct_lo);
+        hi = hist_percentile(hist, bins, n, pct_hi);
+        free(hist);
+    } else {
+        /* Float / 32-bit: percentiles of a regular subsample (at most 64 Ki values). */
+        size_t step = n > 65536 ? n / 65536 : 1;
+        size_t m = (n + step - 1) / step, k = 0;
+        float *s = malloc(m * sizeof *s);
+        if (!s) return ns_error_set(err, NS_ERR_NOMEM, "normalize: out of memory");
+        for (size_t i = 0; i < n && k < m; i += step) {
+            float v = img->type == NS_PIXEL_F32 ? ((const float *)img->data)[i]
+                                                : (float)((const uint32_t *)img->data)[i];
+            s[k++] = isfinite(v) ? v : 0.0f;
+        }
+        qsort(s, k, sizeof *s, cmp_float);
+        lo = s[(size_t)(pct_lo / 100.0 * (double)(k - 1))];
+        hi = s[(size_t)(pct_hi / 100.0 * (double)(k - 1))];
+        free(s);
+    }
+    if (!(hi > lo)) hi = lo + 1.0; /* flat image: everything maps to 0 */
+    const float flo = (float)lo, scale = (float)(1.0 / (hi - lo));
+    switch (img->type) {
+    case NS_PIXEL_U8: {
+        /* 256-entry lookup table: the conversion becomes one load per pixel. */
+        float lut[256];
+        for (int v = 0; v < 256; v++) lut[v] = fminf(1.0f, fmaxf(0.0f, ((float)v - flo) * scale));
+        const uint8_t *p = img->data;
+        for (size_t i = 0; i < n; i++) out[i] = lut[p[i]];
+        break;
+    }
+    case NS_PIXEL_U16: {
+        const uint16_t *p = img->data;
+        for (size_t i = 0; i < n; i++) out[i] = fminf(1.0f, fmaxf(0.0f, ((float)p[i] - flo) * scale));
+        break;
+    }
+    case NS_PIXEL_U32: {
+        const uint32_t *p = img->data;
+        for (size_t i = 0; i < n; i++) out[i] = fminf(1.0f, fmaxf(0.0f, ((float)p[i] - flo) * scale));
+        break;
+    }
+    case NS_PIXEL_F32: {
+        const float *p = img->data;
+        for (size_t i = 0; i < n; i++) {
+            float v = isfinite(p[i]) ? p[i] : flo;
+            out[i] = fminf(1.0f, fmaxf(0.0f, (v - flo) * scale));
+        }
+        break;
+    }
+    }
+    return NS_OK;
+}

@@ -1,0 +1,234 @@
+/* test_imgproc.c — each segmentation algorithm against a slow, obviously
+ * correct reference on random and constructed inputs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "nucseg/imgproc.h"
+#include "nucseg/segment.h"
+
+static uint64_t rng_state = 42;
+static double rnd(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+/* Random blobs: union of disks, so masks have objects, holes and touching parts. */
+static void random_mask(uint8_t *m, int w, int h, int ndisks)
+{
+    memset(m, 0, (size_t)w * h);
+    for (int k = 0; k < ndisks; k++) {
+        double cx = rnd() * w, cy = rnd() * h, r = 1 + rnd() * 6;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r) m[(size_t)y * w + x] = 1;
+    }
+}
+
+static void test_distance_transform_vs_brute_force(void)
+{
+    for (int trial = 0; trial < 20; trial++) {
+        int w = 5 + (int)(rnd() * 60), h = 5 + (int)(rnd() * 60);
+        uint8_t *m = malloc((size_t)w * h);
+        float *d = malloc((size_t)w * h * sizeof *d);
+        random_mask(m, w, h, 1 + trial);
+        if (trial == 0) memset(m, 1, (size_t)w * h); /* no background at all */
+        m[0] = trial == 0 ? 0 : m[0];
+        ns_error err;
+        CHECK_OK(ns_distance_transform(m, w, h, d, &err), err);
+        double worst = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double best = INFINITY;
+                if (m[(size_t)y * w + x])
+                    for (int yy = 0; yy < h; yy++)
+                        for (int xx = 0; xx < w; xx++)
+                            if (!m[(size_t)yy * w + xx]) {
+                                double dd = sqrt((double)(x - xx) * (x - xx) + (double)(y - yy) * (y - yy));
+                                if (dd < best) best = dd;
+                            }
+                if (!m[(size_t)y * w + x]) best = 0;
+                if (isinf(best)) continue; /* no background in the image: undefined */
+                double e = fabs(best - d[(size_t)y * w + x]);
+                if (e > worst) worst = e;
+            }
+        CHECK_MSG(worst < 1e-4, "trial %d (%dx%d): max error %g", trial, w, h, worst);
+        free(m); free(d);
+    }
+}
+
+/* Reference labelling: flood fill from each unlabelled foreground pixel. */
+static size_t flood_label(const uint8_t *m, int w, int h, uint32_t *lab)
+{
+    size_t n = (size_t)w * h, next = 0;
+    memset(lab, 0, n * sizeof *lab);
+    size_t *stack = malloc(n * sizeof *stack);
+    for (size_t s = 0; s < n; s++) {
+        if (!m[s] || lab[s]) continue;
+        size_t top = 0;
+        stack[top++] = s;
+        lab[s] = (uint32_t)++next;
+        while (top) {
+            size_t i = stack[--top];
+            int x = (int)(i % w), y = (int)(i / w);
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy;
+                    if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+                    size_t j = (size_t)yy * w + xx;
+                    if (m[j] && !lab[j]) { lab[j] = (uint32_t)next; stack[top++] = j; }
+                }
+        }
+    }
+    free(stack);
+    return next;
+}
+
+static void test_labelling_vs_flood_fill(void)
+{
+    for (int trial = 0; trial < 20; trial++) {
+        int w = 10 + (int)(rnd() * 80), h = 10 + (int)(rnd() * 80);
+        size_t n = (size_t)w * h;
+        uint8_t *m = malloc(n);
+        uint32_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+        if (trial % 2) random_mask(m, w, h, 5 + trial * 3);
+        else for (size_t i = 0; i < n; i++) m[i] = rnd() < 0.45; /* salt: many diagonal links */
+        size_t na = 0;
+        ns_error err;
+        CHECK_OK(ns_label_components(m, w, h, a, &na, &err), err);
+        size_t nb = flood_label(m, w, h, b);
+        CHECK_MSG(na == nb, "trial %d: %zu components, flood fill finds %zu", trial, na, nb);
+        /* Same partition: both label in raster order of first pixel, so labels agree exactly. */
+        size_t diff = 0;
+        for (size_t i = 0; i < n; i++) diff += a[i] != b[i];
+        CHECK_MSG(diff == 0, "trial %d: %zu pixels labelled differently", trial, diff);
+        free(m); free(a); free(b);
+    }
+}
+
+static void test_otsu_bimodal(void)
+{
+    size_t n = 20000;
+    float *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        /* Two Gaussian modes at 0.2 and 0.7 (Box-Muller). */
+        double g = sqrt(-2 * log(rnd() + 1e-12)) * cos(2 * M_PI * rnd());
+        v[i] = (float)(i % 3 ? 0.2 + 0.03 * g : 0.7 + 0.03 * g);
+    }
+    double t = ns_otsu_threshold(v, n, 0.0f, 1.0f);
+    CHECK_MSG(t > 0.33 && t < 0.57, "Otsu threshold %g not between the modes", t);
+    free(v);
+}
+
+static void test_fill_holes(void)
+{
+    int w = 20, h = 20;
+    uint8_t m[400] = {0};
+    for (int y = 4; y < 15; y++)
+        for (int x = 4; x < 15; x++) m[y * w + x] = 1;
+    m[9 * w + 9] = m[9 * w + 10] = 0;  /* a hole */
+    for (int y = 0; y < 6; y++) m[y * w + 17] = 1;  /* a bar touching the border */
+    m[0 * w + 18] = 0;
+    ns_error err;
+    CHECK_OK(ns_fill_holes(m, w, h, &err), err);
+    CHECK(m[9 * w + 9] == 1 && m[9 * w + 10] == 1);
+    CHECK(m[0 * w + 0] == 0 && m[0 * w + 18] == 0 && m[19 * w + 19] == 0);
+}
+
+static void test_watershed_splits_two_touching_disks(void)
+{
+    int w = 80, h = 50;
+    uint16_t *px = calloc((size_t)w * h, sizeof *px);
+    /* Two disks of radius 12, centres 20 px apart: they overlap with a clear neck. */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double d1 = hypot(x - 30, y - 25), d2 = hypot(x - 50, y - 25);
+            px[y * w + x] = (uint16_t)(d1 <= 12 || d2 <= 12 ? 1000 : 100);
+        }
+    ns_image img = {w, h, NS_PIXEL_U16, px};
+    ns_segment_params p;
+    ns_segment_params_default(&p);
+    p.diameter = 24;
+    ns_segmentation s;
+    ns_error err;
+    CHECK_OK(ns_segment(&img, &p, &s, &err), err);
+    CHECK_MSG(s.count == 2, "found %zu nuclei, expected 2", s.count);
+    if (s.count == 2) {
+        double xa = s.nuclei[0].centroid_x, xb = s.nuclei[1].centroid_x;
+        CHECK_NEAR(fmin(xa, xb), 30.0, 1.5);
+        CHECK_NEAR(fmax(xa, xb), 50.0, 1.5);
+        CHECK_NEAR(s.nuclei[0].area, s.nuclei[1].area, 0.1 * s.nuclei[0].area);
+    }
+    ns_segmentation_free(&s);
+    /* Without splitting, the same image is one object. */
+    p.split_touching = 0;
+    CHECK_OK(ns_segment(&img, &p, &s, &err), err);
+    CHECK(s.count == 1);
+    ns_segmentation_free(&s);
+    free(px);
+}
+
+static void test_measurements_of_an_ellipse(void)
+{
+    int w = 100, h = 100;
+    uint8_t *px = calloc((size_t)w * h, 1);
+    /* Axis-aligned ellipse, semi-axes 20 (x) and 10 (y), centred at (40.0, 60.0). */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if ((x - 40.0) * (x - 40.0) / 400.0 + (y - 60.0) * (y - 60.0) / 100.0 <= 1.0) px[y * w + x] = 200;
+    ns_image img = {w, h, NS_PIXEL_U8, px};
+    ns_segment_params p;
+    ns_segment_params_default(&p);
+    p.diameter = 30;
+    ns_segmentation s;
+    ns_error err;
+    CHECK_OK(ns_segment(&img, &p, &s, &err), err);
+    CHECK(s.count == 1);
+    if (s.count == 1) {
+        const ns_nucleus *q = &s.nuclei[0];
+        CHECK_NEAR(q->centroid_x, 40.0, 0.3);
+        CHECK_NEAR(q->centroid_y, 60.0, 0.3);
+        CHECK_NEAR(q->area, M_PI * 200.0, 0.06 * M_PI * 200.0);
+        CHECK_NEAR(q->major_axis, 40.0, 2.5);
+        CHECK_NEAR(q->minor_axis, 20.0, 2.5);
+        CHECK_NEAR(fabs(q->orientation), 0.0, 0.05);
+        double sum = 0, cnt = 0;
+        for (int i = 0; i < w * h; i++)
+            if (s.labels[i] == 1) { sum += px[i]; cnt += 1; }
+        CHECK_NEAR(q->mean_intensity, sum / cnt, 1e-9);
+        CHECK_NEAR(cnt, q->area, 0.0);
+        CHECK(q->bbox_x0 >= 19 && q->bbox_x0 <= 21 && q->bbox_x1 >= 60 && q->bbox_x1 <= 62);
+    }
+    ns_segmentation_free(&s);
+    free(px);
+}
+
+static void test_empty_and_flat_images(void)
+{
+    ns_image img = {0, 0, NS_PIXEL_U8, NULL};
+    ns_segment_params p;
+    ns_segment_params_default(&p);
+    ns_segmentation s;
+    ns_error err;
+    CHECK(ns_segment(&img, &p, &s, &err) == NS_ERR_EMPTY);
+    uint16_t flat[64 * 64];
+    for (int i = 0; i < 64 * 64; i++) flat[i] = 500;
+    ns_image f = {64, 64, NS_PIXEL_U16, flat};
+    CHECK_OK(ns_segment(&f, &p, &s, &err), err);
+    CHECK_MSG(s.count == 0, "flat image gave %zu nuclei", s.count);
+    ns_segmentation_free(&s);
+}
+
+int main(void)
+{
+    RUN(test_distance_transform_vs_brute_force);
+    RUN(test_labelling_vs_flood_fill);
+    RUN(test_otsu_bimodal);
+    RUN(test_fill_holes);
+    RUN(test_watershed_splits_two_touching_disks);
+    RUN(test_measurements_of_an_ellipse);
+    RUN(test_empty_and_flat_images);
+    return check_report();
+}
