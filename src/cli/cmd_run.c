@@ -104,6 +104,10 @@ int cmd_run(int argc, char **argv)
         return NS_EXIT_FATAL;
     }
     const char *data = data_arg ? data_arg : plate;
+    /* The synthetic plate carries its ground truth: mapping and the optimizer
+     * benchmark then also report their errors against it. */
+    char *truth_path = data_arg ? NULL : ns_path_join(plate, "truth.json");
+    char *truth = truth_path;
     int worst = NS_EXIT_OK;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -121,13 +125,15 @@ int cmd_run(int argc, char **argv)
         else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
     }
     {
-        char *a[] = {"map", seg, "-o", map, NULL};
+        char *a[] = {"map", seg, "-o", map, NULL, NULL, NULL};
+        if (truth) { a[4] = "--truth"; a[5] = truth; }
         int rc = run_stage("10X<->40X mapping", cmd_map, a);
         if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
         else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
     }
     {
-        char *a[] = {"bench-opt", seg, "-o", opt, "--mapping", map, "--trials", (char *)trials, NULL};
+        char *a[] = {"bench-opt", seg, "-o", opt, "--mapping", map, "--trials", (char *)trials, NULL, NULL, NULL};
+        if (truth) { a[8] = "--truth"; a[9] = truth; }
         int rc = run_stage("optimizer benchmark", cmd_bench_opt, a);
         if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
         else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
@@ -143,6 +149,6 @@ done:
             if (worst == NS_EXIT_OK) worst = NS_EXIT_FATAL;
         }
     }
-    free(plate); free(seg); free(map); free(opt);
+    free(plate); free(seg); free(map); free(opt); free(truth_path);
     return worst;
 }

@@ -1,0 +1,130 @@
+/* jobs.c — which images to segment, and at which magnification, from the way
+ * labs lay out a plate on disk. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include "nucseg/batch.h"
+#include "nucseg/fsutil.h"
+
+/* TIFF / PNG, but not label images (<id>_labels.*: ground truth or our own output). */
+static int is_image_name(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot || name[0] == '.') return 0;
+    if (dot - name >= 7 && !strncmp(dot - 7, "_labels", 7)) return 0;
+    return !strcasecmp(dot, ".tif") || !strcasecmp(dot, ".tiff") || !strcasecmp(dot, ".png");
+}
+
+ns_status ns_jobs_add(ns_job_list *jobs, const char *path, ns_magnification mag, ns_error *err)
+{
+    if (jobs->count == jobs->cap) {
+        size_t cap = jobs->cap ? jobs->cap * 2 : 64;
+        ns_job *p = realloc(jobs->items, cap * sizeof *p);
+        if (!p) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory listing inputs", path);
+        jobs->items = p;
+        jobs->cap = cap;
+    }
+    ns_job *j = &jobs->items[jobs->count];
+    memset(j, 0, sizeof *j);
+    j->path = strdup(path);
+    j->stem = ns_path_stem(path);
+    if (!j->path || !j->stem) {
+        free(j->path); free(j->stem);
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory listing inputs", path);
+    }
+    /* Well = file name before the first '_' ("Well1_Point1_0034.tif" -> "Well1"). */
+    size_t wl = strcspn(j->stem, "_");
+    j->well = strndup(j->stem, wl ? wl : strlen(j->stem));
+    if (!j->well) {
+        free(j->path); free(j->stem);
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory listing inputs", path);
+    }
+    j->mag = mag;
+    struct stat st;
+    j->cost = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    jobs->count++;
+    return NS_OK;
+}
+
+void ns_jobs_free(ns_job_list *jobs)
+{
+    for (size_t i = 0; i < jobs->count; i++) {
+        free(jobs->items[i].path);
+        free(jobs->items[i].well);
+        free(jobs->items[i].stem);
+    }
+    free(jobs->items);
+    memset(jobs, 0, sizeof *jobs);
+}
+
+static int has_mag_token(const char *name, const char *tok)
+{
+    char lower[512];
+    size_t i = 0;
+    for (; name[i] && i < sizeof lower - 1; i++)
+        lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    lower[i] = 0;
+    return strstr(lower, tok) != NULL;
+}
+
+/* Add image files under dir (recursively when deep) with magnification mag; when
+ * mag is UNKNOWN, sub-folders named like 10X / 40X assign theirs. */
+static ns_status scan(ns_job_list *jobs, const char *dir, ns_magnification mag, int deep, ns_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) return ns_error_set(err, NS_ERR_IO, "%s: %s", dir, strerror(errno));
+    ns_status st = NS_OK;
+    struct dirent *e;
+    while (st == NS_OK && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char *p = ns_path_join(dir, e->d_name);
+        if (!p) { st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", dir); break; }
+        if (ns_is_dir(p)) {
+            if (deep) {
+                ns_magnification m = mag;
+                if (m == NS_MAG_UNKNOWN) {
+                    if (has_mag_token(e->d_name, "10x")) m = NS_MAG_10X;
+                    else if (has_mag_token(e->d_name, "40x")) m = NS_MAG_40X;
+                }
+                st = scan(jobs, p, m, deep, err);
+            }
+        } else if (is_image_name(e->d_name)) {
+            st = ns_jobs_add(jobs, p, mag, err);
+        }
+        free(p);
+    }
+    closedir(d);
+    return st;
+}
+
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(((const ns_job *)a)->path, ((const ns_job *)b)->path);
+}
+
+ns_status ns_jobs_discover(const char *data_dir, ns_job_list *jobs, ns_error *err)
+{
+    if (!ns_is_dir(data_dir))
+        return ns_error_set(err, NS_ERR_IO, "%s: %s", data_dir,
+                            ns_file_exists(data_dir) ? "not a directory" : "no such directory");
+    char *geno = ns_path_join(data_dir, "genotyping");
+    char *pheno = ns_path_join(data_dir, "phenotyping");
+    char *cycle1 = geno ? ns_path_join(geno, "cycle_1") : NULL;
+    ns_status st = NS_OK;
+    if (!geno || !pheno || !cycle1) {
+        st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", data_dir);
+    } else if (ns_is_dir(geno) || ns_is_dir(pheno)) {
+        /* Lab layout: nuclei are segmented on the first sequencing cycle. */
+        if (ns_is_dir(cycle1)) st = scan(jobs, cycle1, NS_MAG_10X, 0, err);
+        else if (ns_is_dir(geno)) st = scan(jobs, geno, NS_MAG_10X, 0, err);
+        if (st == NS_OK && ns_is_dir(pheno)) st = scan(jobs, pheno, NS_MAG_40X, 0, err);
+    } else {
+        st = scan(jobs, data_dir, NS_MAG_UNKNOWN, 1, err);
+    }
+    free(geno); free(pheno); free(cycle1);
+    if (st == NS_OK) qsort(jobs->items, jobs->count, sizeof *jobs->items, by_path);
+    return st;
+}

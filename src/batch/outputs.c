@@ -1,0 +1,144 @@
+/* outputs.c — where an image's results go and how they are written: label TIFF,
+ * nuclei CSV, centroid .npy and metadata JSON, each atomically, the metadata
+ * last so that its presence means the set is complete (what --resume checks). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "batch/outputs.h"
+#include "nucseg/fsutil.h"
+
+static const char *const SUFFIX[NS_OUT_COUNT] = {
+    "_labels.tif", "_nuclei.csv", "_nuclei_centroids_local.npy", "_metadata.json"};
+
+ns_status ns_output_paths(const ns_job *job, const char *out_dir, ns_output_paths_t *p, ns_error *err)
+{
+    memset(p, 0, sizeof *p);
+    int n = snprintf(p->dir, sizeof p->dir, "%s/%s/%s", out_dir, ns_magnification_name(job->mag), job->well);
+    if (n < 0 || (size_t)n >= sizeof p->dir)
+        return ns_error_set(err, NS_ERR_INVALID, "%s: output path too long", job->path);
+    for (int k = 0; k < NS_OUT_COUNT; k++) {
+        n = snprintf(p->file[k], sizeof p->file[k], "%s/%s%s", p->dir, job->stem, SUFFIX[k]);
+        if (n < 0 || (size_t)n >= sizeof p->file[k])
+            return ns_error_set(err, NS_ERR_INVALID, "%s: output path too long", job->path);
+    }
+    return NS_OK;
+}
+
+int ns_outputs_complete(const ns_output_paths_t *p)
+{
+    for (int k = 0; k < NS_OUT_COUNT; k++)
+        if (!ns_file_exists(p->file[k])) return 0;
+    return 1;
+}
+
+static ns_status write_labels(const char *path, const ns_segmentation *s, ns_error *err)
+{
+    ns_image img;
+    size_t n = (size_t)s->width * s->height;
+    /* uint16 opens everywhere; uint32 only when the labels need it. */
+    if (s->count <= 65535) {
+        ns_status st = ns_image_alloc(&img, s->width, s->height, NS_PIXEL_U16, err);
+        if (st != NS_OK) return st;
+        uint16_t *d = img.data;
+        for (size_t i = 0; i < n; i++) d[i] = (uint16_t)s->labels[i];
+        st = ns_tiff_write(path, &img, 1, err);
+        ns_image_free(&img);
+        return st;
+    }
+    img.width = s->width;
+    img.height = s->height;
+    img.type = NS_PIXEL_U32;
+    img.data = s->labels; /* borrowed, not freed */
+    return ns_tiff_write(path, &img, 1, err);
+}
+
+static ns_status write_csv(const char *path, const ns_segmentation *s, ns_error *err)
+{
+    ns_atomic_file f;
+    ns_status st = ns_atomic_open(&f, path, err);
+    if (st != NS_OK) return st;
+    fprintf(f.fp, "label,centroid_x,centroid_y,area,mean_intensity,bbox_x0,bbox_y0,bbox_x1,bbox_y1,"
+                  "major_axis_length,minor_axis_length,eccentricity,orientation\n");
+    for (size_t i = 0; i < s->count; i++) {
+        const ns_nucleus *q = &s->nuclei[i];
+        fprintf(f.fp, "%u,%.3f,%.3f,%.0f,%.4f,%d,%d,%d,%d,%.3f,%.3f,%.4f,%.4f\n", q->label, q->centroid_x,
+                q->centroid_y, q->area, q->mean_intensity, q->bbox_x0, q->bbox_y0, q->bbox_x1, q->bbox_y1,
+                q->major_axis, q->minor_axis, q->eccentricity, q->orientation);
+    }
+    return ns_atomic_close(&f, err);
+}
+
+static ns_status write_npy(const char *path, const ns_segmentation *s, ns_error *err)
+{
+    double *xy = malloc((s->count ? s->count : 1) * 2 * sizeof *xy);
+    if (!xy) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < s->count; i++) {
+        xy[2 * i] = s->nuclei[i].centroid_x;
+        xy[2 * i + 1] = s->nuclei[i].centroid_y;
+    }
+    ns_status st = ns_npy_write_f64(path, xy, s->count, 2, err);
+    free(xy);
+    return st;
+}
+
+static ns_status write_metadata(const char *path, const ns_job *job, const ns_image_info *info,
+                                int channel, const ns_segment_params *prm, const ns_segmentation *s,
+                                const ns_output_paths_t *p, double read_ms, double write_ms, ns_error *err)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
+    cJSON_AddStringToObject(root, "source", job->path);
+    cJSON_AddStringToObject(root, "stem", job->stem);
+    cJSON_AddStringToObject(root, "well", job->well);
+    cJSON_AddStringToObject(root, "magnification", ns_magnification_name(job->mag));
+    cJSON_AddNumberToObject(root, "width", s->width);
+    cJSON_AddNumberToObject(root, "height", s->height);
+    cJSON_AddStringToObject(root, "pixel_type", ns_pixel_type_name(info->type));
+    cJSON_AddNumberToObject(root, "channel", channel);
+    cJSON_AddNumberToObject(root, "channels_in_file", info->channels);
+    cJSON_AddNumberToObject(root, "nuclei", (double)s->count);
+    cJSON *par = cJSON_AddObjectToObject(root, "parameters");
+    cJSON_AddNumberToObject(par, "diameter_requested", prm->diameter);
+    cJSON_AddNumberToObject(par, "diameter_used", s->diameter_used);
+    cJSON_AddNumberToObject(par, "smooth_sigma", s->sigma_used);
+    cJSON_AddStringToObject(par, "threshold_method", prm->threshold == NS_THRESHOLD_LOCAL ? "local" : "otsu");
+    cJSON_AddNumberToObject(par, "threshold_scale", prm->threshold_scale);
+    cJSON_AddNumberToObject(par, "threshold", s->threshold_used);
+    cJSON_AddNumberToObject(par, "min_distance", s->min_distance_used);
+    cJSON_AddBoolToObject(par, "split_touching", prm->split_touching);
+    cJSON *t = cJSON_AddObjectToObject(root, "timing_ms");
+    cJSON_AddNumberToObject(t, "read", read_ms);
+    cJSON_AddNumberToObject(t, "segment", s->ms_total);
+    cJSON_AddNumberToObject(t, "write", write_ms);
+    cJSON *o = cJSON_AddObjectToObject(root, "outputs");
+    cJSON_AddStringToObject(o, "labels", p->file[NS_OUT_LABELS]);
+    cJSON_AddStringToObject(o, "nuclei_csv", p->file[NS_OUT_CSV]);
+    cJSON_AddStringToObject(o, "centroids_npy", p->file[NS_OUT_NPY]);
+    cJSON_AddStringToObject(root, "nucseg_version", NUCSEG_VERSION);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
+    size_t len = strlen(text);
+    ns_status st = ns_write_file_atomic(path, text, len, err);
+    free(text);
+    return st;
+}
+
+ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
+                           const ns_segment_params *prm, const ns_segmentation *s,
+                           const ns_output_paths_t *p, double read_ms, double *write_ms, ns_error *err)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ns_status st = ns_mkdirs(p->dir, err);
+    if (st == NS_OK) st = write_labels(p->file[NS_OUT_LABELS], s, err);
+    if (st == NS_OK) st = write_csv(p->file[NS_OUT_CSV], s, err);
+    if (st == NS_OK) st = write_npy(p->file[NS_OUT_NPY], s, err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *write_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+    if (st == NS_OK)
+        st = write_metadata(p->file[NS_OUT_META], job, info, channel, prm, s, p, read_ms, *write_ms, err);
+    return st;
+}

@@ -1,0 +1,246 @@
+/* run_report.c — the end of `nucseg run`: OUT/report.html showing every plot and
+ * linking every table each stage wrote, and a few lines of summary. It reads only
+ * what the stages left on disk, so it reports exactly what a user will find. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "cli/run_report.h"
+#include "nucseg/fsutil.h"
+#include "nucseg/report.h"
+
+static cJSON *load_json(const char *dir, const char *name)
+{
+    char *p = ns_path_join(dir, name);
+    if (!p) return NULL;
+    FILE *f = fopen(p, "rb");
+    free(p);
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, k;
+    char chunk[8192];
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + k + 1 > cap) {
+            cap = (len + k + 1) * 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) { free(buf); fclose(f); return NULL; }
+            buf = nb;
+        }
+        memcpy(buf + len, chunk, k);
+        len += k;
+    }
+    fclose(f);
+    if (!buf) return NULL;
+    buf[len] = 0;
+    cJSON *j = cJSON_Parse(buf);
+    free(buf);
+    return j;
+}
+
+static double num(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+    if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
+    return cJSON_IsNumber(x) ? x->valuedouble : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted file names in dir with the given extension (NULL-terminated, malloc'd). */
+static char **list_ext(const char *dir, const char *ext)
+{
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    size_t el = strlen(ext);
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.' || l <= el || strcmp(e->d_name + l - el, ext)) continue;
+        if (n + 2 > cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nv = realloc(v, cap * sizeof *nv);
+            if (!nv) break;
+            v = nv;
+        }
+        v[n] = strdup(e->d_name);
+        if (v[n]) n++;
+    }
+    closedir(d);
+    if (!v) return NULL;
+    v[n] = NULL;
+    qsort(v, n, sizeof *v, cmp_str);
+    return v;
+}
+
+static void free_list(char **v)
+{
+    if (!v) return;
+    for (size_t i = 0; v[i]; i++) free(v[i]);
+    free(v);
+}
+
+/* Path of `dir/name` relative to OUT (the stages live in OUT's sub-folders). */
+static void rel(char *buf, size_t n, const char *out, const char *dir, const char *name)
+{
+    size_t ol = strlen(out);
+    const char *r = (!strncmp(dir, out, ol) && dir[ol] == '/') ? dir + ol + 1 : dir;
+    snprintf(buf, n, "%s/%s", r, name);
+}
+
+/* Every PNG of a folder as a figure (linking its SVG twin), then every table. */
+static void stage_files(FILE *f, const char *out, const char *dir)
+{
+    char a[8192], b[8192];
+    char **png = list_ext(dir, ".png");
+    for (size_t i = 0; png && png[i]; i++) {
+        rel(a, sizeof a, out, dir, png[i]);
+        char svgname[4096];
+        snprintf(svgname, sizeof svgname, "%.*s.svg", (int)(strlen(png[i]) - 4), png[i]);
+        char *svgpath = ns_path_join(dir, svgname);
+        int has_svg = svgpath && ns_file_exists(svgpath);
+        free(svgpath);
+        rel(b, sizeof b, out, dir, svgname);
+        ns_html_figure(f, a, has_svg ? b : NULL, png[i]);
+    }
+    free_list(png);
+    const char *exts[] = {".csv", ".json", ".txt", ".html"};
+    fprintf(f, "<ul>\n");
+    for (int k = 0; k < 4; k++) {
+        char **v = list_ext(dir, exts[k]);
+        for (size_t i = 0; v && v[i]; i++) {
+            rel(a, sizeof a, out, dir, v[i]);
+            fprintf(f, "<li>");
+            ns_html_link(f, a, v[i]);
+            fprintf(f, "</li>\n");
+        }
+        free_list(v);
+    }
+    fprintf(f, "</ul>\n");
+}
+
+/* A small CSV (one row per optimizer) as an HTML table and as text lines. */
+static void csv_table(FILE *html, FILE *summary, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        ns_html_paragraph(html, "(no optimizer summary: the stage did not finish)");
+        return;
+    }
+    char line[4096];
+    int row = 0;
+    while (fgets(line, sizeof line, f) && row < 50) {
+        line[strcspn(line, "\r\n")] = 0;
+        const char *cells[64];
+        size_t n = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(line, ",", &save); t && n < 64; t = strtok_r(NULL, ",", &save)) cells[n++] = t;
+        if (row == 0) ns_html_table_begin(html, cells, n);
+        else ns_html_table_row(html, cells, n);
+        if (summary) {
+            fprintf(summary, "    ");
+            for (size_t i = 0; i < n && i < 8; i++) fprintf(summary, "%-14.14s ", cells[i]);
+            fprintf(summary, "\n");
+        }
+        row++;
+    }
+    if (row > 0) ns_html_table_end(html);
+    fclose(f);
+}
+
+ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_status, FILE *summary,
+                              ns_error *err)
+{
+    char *path = ns_path_join(p->out, "report.html");
+    if (!path) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", p->out);
+    ns_atomic_file af;
+    ns_status st = ns_atomic_open(&af, path, err);
+    if (st != NS_OK) { free(path); return st; }
+    FILE *f = af.fp;
+    cJSON *seg = load_json(p->seg, "segmentation_summary.json");
+    cJSON *map = load_json(p->map, "mapping_summary.json");
+    char text[1024];
+
+    ns_html_begin(f, "nucseg run report");
+    snprintf(text, sizeof text, "Source: %s. Total wall time %.1f s. Exit status %d (%s).",
+             p->plate ? "the built-in synthetic 10X/40X plate" : "the user's data", wall_s, exit_status,
+             exit_status == 0 ? "all stages succeeded" : "see the stages below");
+    ns_html_paragraph(f, text);
+
+    ns_html_heading(f, 2, "1. Segmentation");
+    if (seg) {
+        snprintf(text, sizeof text,
+                 "%.0f images (%.0f 10X, %.0f 40X): %.0f succeeded, %.0f failed; %.0f nuclei "
+                 "(%.0f at 10X, %.0f at 40X); %.0f workers, %.2f s wall, %.2f images/s.",
+                 num(seg, "images", "total"), num(seg, "images", "10X"), num(seg, "images", "40X"),
+                 num(seg, "succeeded", NULL), num(seg, "failed", NULL), num(seg, "nuclei_total", NULL),
+                 num(seg, "nuclei_10X", NULL), num(seg, "nuclei_40X", NULL), num(seg, "workers", NULL),
+                 num(seg, "wall_s", NULL), num(seg, "images_per_s", NULL));
+        ns_html_paragraph(f, text);
+    } else {
+        ns_html_paragraph(f, "The segmentation stage did not write its summary.");
+    }
+    stage_files(f, p->out, p->seg);
+
+    ns_html_heading(f, 2, "2. 10X / 40X mapping");
+    if (map) {
+        snprintf(text, sizeof text, "%.0f of %.0f 40X tiles mapped into %.0f 10X tiles in %.2f s.",
+                 num(map, "mapped", NULL), num(map, "tiles", NULL), num(map, "tiles_10x", NULL),
+                 num(map, "seconds", NULL));
+        ns_html_paragraph(f, text);
+    } else {
+        ns_html_paragraph(f, "The mapping stage did not write its summary.");
+    }
+    stage_files(f, p->out, p->map);
+
+    ns_html_heading(f, 2, "3. L-BFGS-B vs Levenberg-Marquardt");
+    char *overall = ns_path_join(p->opt, "optimizer_benchmark_overall.csv");
+    csv_table(f, NULL, overall ? overall : "");
+    stage_files(f, p->out, p->opt);
+
+    if (p->plate) {
+        char *prev = ns_path_join(p->plate, "preview");
+        if (prev && ns_is_dir(prev)) {
+            ns_html_heading(f, 2, "The synthetic plate");
+            ns_html_paragraph(f, "Contrast-stretched previews of the generated images, with ground truth.");
+            stage_files(f, p->out, prev);
+        }
+        free(prev);
+    }
+    ns_html_end(f);
+    st = ns_atomic_close(&af, err);
+
+    if (summary) {
+        fprintf(summary, "\n== nucseg run: summary\n");
+        if (seg)
+            fprintf(summary, "  images      %.0f (%.0f 10X, %.0f 40X), %.0f failed; %.0f nuclei; %.2f s with %.0f workers\n",
+                    num(seg, "images", "total"), num(seg, "images", "10X"), num(seg, "images", "40X"),
+                    num(seg, "failed", NULL), num(seg, "nuclei_total", NULL), num(seg, "wall_s", NULL),
+                    num(seg, "workers", NULL));
+        else
+            fprintf(summary, "  images      (segmentation did not finish)\n");
+        if (map)
+            fprintf(summary, "  tiles       %.0f of %.0f 40X tiles mapped\n", num(map, "mapped", NULL),
+                    num(map, "tiles", NULL));
+        else
+            fprintf(summary, "  tiles       (mapping did not finish)\n");
+        fprintf(summary, "  optimizers  (from %s)\n", overall ? overall : "");
+        FILE *devnull = fopen("/dev/null", "w");
+        if (devnull) {
+            csv_table(devnull, summary, overall ? overall : "");
+            fclose(devnull);
+        }
+        fprintf(summary, "  wall time   %.1f s\n", wall_s);
+        if (st == NS_OK) fprintf(summary, "  report      %s\n", path);
+    }
+    free(overall);
+    cJSON_Delete(seg);
+    cJSON_Delete(map);
+    free(path);
+    return st;
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# test_segment_cli.sh — `nucseg segment` end to end: outputs per image, the lab
+# layout, a crashing worker, a timeout, --resume, and every kind of bad input,
+# each failing alone with one line that names the file while the others succeed.
+set -euo pipefail
+BIN=${NUCSEG_BIN:?}
+DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
+source "$(dirname "$0")/tiff_craft.sh"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# --- a lab layout: 3 10X images and 2 40X images (dsb2018 PNGs stand in) ---
+mkdir -p "$T/plate/genotyping/cycle_1" "$T/plate/phenotyping"
+imgs=($(ls "$DATA"/*.png | grep -v _labels | head -5))
+cp "${imgs[0]}" "$T/plate/genotyping/cycle_1/WellA_Tile-1.png"
+cp "${imgs[1]}" "$T/plate/genotyping/cycle_1/WellA_Tile-2.png"
+cp "${imgs[2]}" "$T/plate/genotyping/cycle_1/WellB_Tile-1.png"
+cp "${imgs[3]}" "$T/plate/phenotyping/WellA_Site-1.png"
+cp "${imgs[4]}" "$T/plate/phenotyping/WellB_Site-1.png"
+
+"$BIN" segment --help | grep -q "usage: nucseg segment" || fail "--help"
+"$BIN" segment "$T/plate" -o "$T/out" -j 2 --progress lines > "$T/log" 2>&1 || { cat "$T/log"; fail "clean run exit $?"; }
+for s in WellA_Tile-1 WellA_Tile-2 WellB_Tile-1; do
+  w=${s%%_*}
+  for suf in _labels.tif _nuclei.csv _nuclei_centroids_local.npy _metadata.json; do
+    [ -s "$T/out/10X/$w/$s$suf" ] || fail "missing 10X/$w/$s$suf"
+  done
+done
+[ -s "$T/out/40X/WellA/WellA_Site-1_labels.tif" ] || fail "missing 40X output"
+grep -q '"total":	5' "$T/out/segmentation_summary.json" || grep -q '"total": 5' "$T/out/segmentation_summary.json" || fail "summary total"
+grep -q "5/5 images processed (100.0%)" "$T/out/segmentation_progress.txt" || fail "progress file"
+head -c 6 "$T/out/10X/WellA/WellA_Tile-1_nuclei_centroids_local.npy" | grep -q "NUMPY" || fail "npy magic"
+head -1 "$T/out/10X/WellA/WellA_Tile-1_nuclei.csv" | grep -q "^label,centroid_x,centroid_y,area,mean_intensity" || fail "csv header"
+n_csv=$(($(wc -l < "$T/out/10X/WellA/WellA_Tile-1_nuclei.csv") - 1))
+grep -q "\"nuclei\":[[:space:]]*$n_csv" "$T/out/10X/WellA/WellA_Tile-1_metadata.json" || fail "csv rows != metadata nuclei"
+ls "$T/out"/*/*/*.tmp* 2>/dev/null && fail "temporary files left behind"
+
+# --- --resume: nothing recomputed; a deleted output is redone ---
+rm "$T/out/40X/WellB/WellB_Site-1_metadata.json"
+"$BIN" segment "$T/plate" -o "$T/out" -j 2 --resume --progress lines > "$T/log2" 2>&1 || fail "resume run"
+[ "$(grep -c '^\[.*: skipped (complete)' "$T/log2")" = 4 ] || { cat "$T/log2"; fail "resume should skip 4"; }
+[ -s "$T/out/40X/WellB/WellB_Site-1_metadata.json" ] || fail "resume did not redo the incomplete image"
+
+# --- a crashing worker and a hanging one: those images fail, the rest succeed ---
+set +e
+NUCSEG_FAULT_INJECT=crash:WellA_Tile-2 "$BIN" segment "$T/plate" -o "$T/crash" -j 2 --progress lines > "$T/log3" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/log3"; fail "crash run exit $rc, want 1"; }
+grep -q "WellA_Tile-2.png: worker crashed (signal 11" "$T/log3" || fail "crash reason"
+[ -s "$T/crash/10X/WellB/WellB_Tile-1_labels.tif" ] && [ -s "$T/crash/40X/WellA/WellA_Site-1_labels.tif" ] || fail "others lost after crash"
+grep -q '"failed":[[:space:]]*1' "$T/crash/segmentation_summary.json" || fail "crash summary"
+grep -q '"status":[[:space:]]*"crash"' "$T/crash/segmentation_summary.json" || fail "crash status in summary"
+
+set +e
+NUCSEG_FAULT_INJECT=hang:WellB_Tile-1 "$BIN" segment "$T/plate" -o "$T/hang" -j 2 --timeout 2 --progress lines > "$T/log4" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/log4"; fail "timeout run exit $rc"; }
+grep -q "WellB_Tile-1.png: timed out after 2 s" "$T/log4" || fail "timeout reason"
+[ "$(ls "$T"/hang/*/*/*_metadata.json | wc -l)" = 4 ] || fail "others lost after timeout"
+
+# --- bad inputs, each its own failure, the good image unaffected ---
+B="$T/bad"; mkdir -p "$B"
+cp "${imgs[0]}" "$B/good.png"
+echo "this is not an image" > "$B/text.tif"
+head -c 300 "$T/out/10X/WellA/WellA_Tile-1_labels.tif" > "$B/truncated.tif"
+head -c 100 "${imgs[1]}" > "$B/truncated.png"
+mk_tiff "$B/zero.tif" 0 0 8 1
+mk_tiff "$B/signed.tif" 8 8 16 2
+: > "$B/empty.tif"
+set +e
+"$BIN" segment --10x "$B/good.png" "$B/text.tif" "$B/truncated.tif" "$B/truncated.png" "$B/zero.tif" \
+    "$B/signed.tif" "$B/empty.tif" "$B/missing.tif" -o "$T/badout" -j 2 --progress lines > "$T/log5" 2> "$T/err5"
+rc=$?
+set -e
+cat "$T/err5"
+[ $rc = 1 ] || fail "bad-input run exit $rc, want 1"
+[ -s "$T/badout/10X/good/good_labels.tif" ] || fail "good image lost among bad ones"
+for f in text.tif truncated.tif truncated.png zero.tif signed.tif empty.tif missing.tif; do
+  [ "$(grep -c "FAILED $B/$f" "$T/err5")" = 1 ] || fail "no single error line for $f"
+done
+grep -q '"failed":[[:space:]]*7' "$T/badout/segmentation_summary.json" || fail "7 failures in summary"
+[ "$(ls "$T/badout/10X/" | wc -l)" = 1 ] || fail "bad inputs left outputs: $(ls "$T/badout/10X")"
+
+# --- too large: refused before allocating ---
+set +e
+"$BIN" segment "$B/good.png" --magnification 10x --max-pixels 1000 -o "$T/big" --progress lines > /dev/null 2> "$T/err6"
+rc=$?
+set -e
+[ $rc = 1 ] && grep -q "good.png.*1000" "$T/err6" || { cat "$T/err6"; fail "max-pixels"; }
+
+# --- usage errors and fatal errors ---
+set +e
+"$BIN" segment > /dev/null 2>&1; [ $? = 2 ] || fail "no input should be usage (2)"
+"$BIN" segment "$T/nowhere" -o "$T/x" > /dev/null 2>&1; [ $? = 3 ] || fail "missing dir should be fatal (3)"
+"$BIN" segment "$T/plate" -j 0 > /dev/null 2>&1; [ $? = 2 ] || fail "-j 0 should be usage (2)"
+set -e
+echo "PASS test_segment_cli"
