@@ -46,10 +46,13 @@ ns_status ns_find_seeds(const float *height, const uint32_t *components, int w, 
                         double min_distance, uint32_t *markers, size_t *count, ns_error *err);
 
 /* Seeded watershed: flood `height` from the markers in descending order of height
- * (i.e. the watershed of -height), restricted to mask != 0, 4-connected. labels: w*h,
- * starts as a copy of markers. Pixels of mask not reachable from any marker stay 0. */
-ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t *markers,
-                       int w, int h, uint32_t *labels, ns_error *err);
+ * (i.e. the watershed of -height), restricted to mask != 0, 4-connected, one
+ * connected component (labels 1..ncomponents in `components`) at a time. labels:
+ * w*h output, may be the markers buffer itself (in place). Mask pixels not
+ * reachable from a marker stay 0. */
+ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t *components,
+                       size_t ncomponents, const uint32_t *markers, int w, int h, uint32_t *labels,
+                       ns_error *err);
 
 /* Merge adjacent watershed regions whose separating saddle is shallow: regions A, B
  * with peaks pA, pB (max of height over each) and saddle s (max over their shared

@@ -8,59 +8,112 @@
 #include "nucseg/imgproc.h"
 
 #define LEVELS_PER_PX 4.0f /* quantisation: a quarter pixel of distance */
+#define TAKEN UINT32_MAX   /* background, during the flood */
 
-ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t *markers,
-                       int w, int h, uint32_t *labels, ns_error *err)
+/* One FIFO per level, as a growable array: pushes append, pops advance a read
+ * index. Appending keeps memory access sequential (a linked list through a
+ * pixel-sized array would miss the cache on every push of a large image). */
+typedef struct { uint32_t *v; size_t head, len, cap; } level_fifo;
+
+static int fifo_push(level_fifo *q, uint32_t i)
+{
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 256;
+        uint32_t *v = realloc(q->v, cap * sizeof *v);
+        if (!v) return -1;
+        q->v = v;
+        q->cap = cap;
+    }
+    q->v[q->len++] = i;
+    return 0;
+}
+
+ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t *components,
+                       size_t ncomponents, const uint32_t *markers, int w, int h, uint32_t *labels,
+                       ns_error *err)
 {
     size_t n = (size_t)w * (size_t)h;
     float hmax = 0.0f;
     for (size_t i = 0; i < n; i++)
         if (mask[i] && height[i] > hmax) hmax = height[i];
     int nlev = (int)(hmax * LEVELS_PER_PX) + 1;
-    int32_t *head = malloc((size_t)nlev * sizeof *head);
-    int32_t *tail = malloc((size_t)nlev * sizeof *tail);
-    int32_t *next = malloc(n * sizeof *next);
-    if (!head || !tail || !next) {
-        free(head); free(tail); free(next);
-        return ns_error_set(err, NS_ERR_NOMEM, "watershed: out of memory (%dx%d)", w, h);
-    }
-    for (int l = 0; l < nlev; l++) head[l] = tail[l] = -1;
-    memcpy(labels, markers, n * sizeof *labels);
-
-    int cur = nlev - 1;
-#define LEVEL(i) ((int)(height[i] * LEVELS_PER_PX))
-#define PUSH(i, lev) do { int l_ = (lev); next[i] = -1; \
-        if (tail[l_] < 0) head[l_] = (int32_t)(i); else next[tail[l_]] = (int32_t)(i); \
-        tail[l_] = (int32_t)(i); } while (0)
+    /* Markers grouped by component (counting sort), so each component is flooded
+     * on its own: the flood then stays inside one object's bounding box and in
+     * cache, where a whole-image flood would touch the full image at every level. */
+    if (hmax * LEVELS_PER_PX > 65000.0f)
+        return ns_error_set(err, NS_ERR_UNSUPPORTED, "watershed: height range too large (%g)", hmax);
+    uint16_t *lev = NULL;
+    size_t *start = calloc(ncomponents + 2, sizeof *start);
+    level_fifo *q = calloc((size_t)nlev, sizeof *q);
+    uint32_t *seeds = NULL;
+    size_t nseeds = 0;
+    if (!start || !q) goto nomem;
+    if (labels != markers) memcpy(labels, markers, n * sizeof *labels);
+    /* Quantised levels once (one vectorisable pass, 2 bytes per pixel to read later),
+     * and background marked as taken so the flood tests one array, not two. */
+    lev = malloc(n * sizeof *lev);
+    if (!lev) goto nomem;
+    for (size_t i = 0; i < n; i++) lev[i] = (uint16_t)(height[i] * LEVELS_PER_PX);
     for (size_t i = 0; i < n; i++)
-        if (labels[i] && mask[i]) PUSH(i, LEVEL(i));
-    for (;;) {
-        while (cur >= 0 && head[cur] < 0) cur--;
-        if (cur < 0) break;
-        int32_t p = head[cur];
-        head[cur] = next[p];
-        if (head[cur] < 0) tail[cur] = -1;
-        uint32_t lab = labels[p];
-        int x = (int)((uint32_t)p % (uint32_t)w), y = (int)((uint32_t)p / (uint32_t)w);
-        size_t nb[4];
-        int k = 0;
-        if (x > 0) nb[k++] = (size_t)p - 1;
-        if (x < w - 1) nb[k++] = (size_t)p + 1;
-        if (y > 0) nb[k++] = (size_t)p - (size_t)w;
-        if (y < h - 1) nb[k++] = (size_t)p + (size_t)w;
-        for (int j = 0; j < k; j++) {
-            size_t q = nb[j];
-            if (!mask[q] || labels[q]) continue;
-            labels[q] = lab;
-            int lq = LEVEL(q);
-            PUSH(q, lq < cur ? lq : cur);
+        if (!mask[i]) labels[i] = TAKEN;
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] && labels[i] != TAKEN && components[i] <= ncomponents) { start[components[i] + 1]++; nseeds++; }
+    for (size_t c = 1; c <= ncomponents + 1; c++) start[c] += start[c - 1];
+    seeds = malloc((nseeds ? nseeds : 1) * sizeof *seeds);
+    if (!seeds) goto nomem;
+    {
+        size_t *fill = calloc(ncomponents + 1, sizeof *fill);
+        if (!fill) goto nomem;
+        for (size_t i = 0; i < n; i++)
+            if (labels[i] && labels[i] != TAKEN && components[i] <= ncomponents) {
+                uint32_t c = components[i];
+                seeds[start[c] + fill[c]++] = (uint32_t)i;
+            }
+        free(fill);
+    }
+#define LEVEL(i) ((int)lev[i])
+    for (size_t c = 1; c <= ncomponents; c++) {
+        if (start[c] == start[c + 1]) continue;
+        int top = 0;
+        for (size_t k = start[c]; k < start[c + 1]; k++) {
+            int l = LEVEL(seeds[k]);
+            if (fifo_push(&q[l], seeds[k]) != 0) goto nomem;
+            if (l > top) top = l;
+        }
+        int cur = top;
+        for (;;) {
+            while (cur >= 0 && q[cur].head == q[cur].len) {
+                q[cur].head = q[cur].len = 0; /* keep the buffer for the next component */
+                cur--;
+            }
+            if (cur < 0) break;
+            uint32_t p = q[cur].v[q[cur].head++];
+            uint32_t lab = labels[p];
+            int x = (int)(p % (uint32_t)w), y = (int)(p / (uint32_t)w);
+            uint32_t nb[4];
+            int k = 0;
+            if (x > 0) nb[k++] = p - 1;
+            if (x < w - 1) nb[k++] = p + 1;
+            if (y > 0) nb[k++] = p - (uint32_t)w;
+            if (y < h - 1) nb[k++] = p + (uint32_t)w;
+            for (int j = 0; j < k; j++) {
+                uint32_t r = nb[j];
+                if (labels[r]) continue;
+                labels[r] = lab;
+                int lr = LEVEL(r);
+                if (fifo_push(&q[lr < cur ? lr : cur], r) != 0) goto nomem;
+            }
         }
     }
-#undef PUSH
 #undef LEVEL
-    /* Markers outside the mask (not expected) do not survive. */
+    for (int l = 0; l < nlev; l++) free(q[l].v);
+    free(q); free(start); free(seeds); free(lev);
+    /* Background back to 0 (this also drops any marker placed outside the mask). */
     for (size_t i = 0; i < n; i++)
         if (!mask[i]) labels[i] = 0;
-    free(head); free(tail); free(next);
     return NS_OK;
+nomem:
+    if (q) for (int l = 0; l < nlev; l++) free(q[l].v);
+    free(q); free(start); free(seeds); free(lev);
+    return ns_error_set(err, NS_ERR_NOMEM, "watershed: out of memory (%dx%d)", w, h);
 }
