@@ -1,9 +1,151 @@
-/* cmd_map.c — PLACEHOLDER until its owner lands the real command. */
+/* cmd_map.c — `nucseg map SEG_DIR -o MAP_DIR`: find each 40X tile's 10X tile and
+ * the affine 40X px → 10X px from nuclear centroids; write mapping.csv,
+ * matches.csv and mapping_summary.json. */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/commands.h"
+#include "nucseg/batch.h"
+#include "nucseg/mapping.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nucseg map SEG_DIR -o MAP_DIR [options]\n"
+            "\n"
+            "Map every 40X tile of SEG_DIR (written by 'nucseg segment') into the 10X tile of\n"
+            "its well it lies in, from nuclear centroids alone (Delaunay triangle descriptors,\n"
+            "RANSAC, then L-BFGS-B / Levenberg-Marquardt refinement on matched nuclei).\n"
+            "\n"
+            "options:\n"
+            "  -o, --out DIR           output folder (mapping.csv, matches.csv, mapping_summary.json)\n"
+            "      --truth FILE        truth.json from 'nucseg synth': add true tile, corner error,\n"
+            "                          match precision / recall\n"
+            "      --tolerance PX      match distance in 10X px (default 3)\n"
+            "      --scale-range A,B   accepted 10X px per 40X px (default 0.2,0.3)\n"
+            "      --min-score S       fraction of 40X nuclei that must land on 10X nuclei (default 0.3)\n"
+            "      --robust huber|none loss of the refinement (default huber)\n"
+            "      --seed N            RANSAC sampling seed (default 1)\n"
+            "  -h, --help              this text\n"
+            "\n"
+            "exit status: 0 all tiles mapped, 1 some unmapped, 2 usage, 3 nothing to map\n");
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    return end != s && *end == '\0' && isfinite(*out);
+}
+
 int cmd_map(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "nucseg: not built yet\n");
-    return 3;
+    static const struct option longopts[] = {
+        {"out", required_argument, NULL, 'o'},       {"truth", required_argument, NULL, 't'},
+        {"tolerance", required_argument, NULL, 'T'}, {"scale-range", required_argument, NULL, 's'},
+        {"min-score", required_argument, NULL, 'm'}, {"robust", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 'S'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    ns_map_options o;
+    ns_map_options_default(&o);
+    const char *out_dir = NULL, *truth = NULL;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_dir = optarg; break;
+        case 't': truth = optarg; break;
+        case 'T':
+            if (!parse_double(optarg, &o.tolerance) || o.tolerance <= 0) {
+                fprintf(stderr, "nucseg map: --tolerance '%s' must be a positive number\n", optarg);
+                return NS_EXIT_USAGE;
+            }
+            break;
+        case 's': {
+            char *end;
+            o.scale_min = strtod(optarg, &end);
+            int ok = end != optarg && *end == ',';
+            if (ok) {
+                const char *rest = end + 1;
+                o.scale_max = strtod(rest, &end);
+                ok = end != rest && *end == '\0' && o.scale_min > 0 && o.scale_max >= o.scale_min;
+            }
+            if (!ok) {
+                fprintf(stderr, "nucseg map: --scale-range '%s' must be MIN,MAX with 0 < MIN <= MAX\n", optarg);
+                return NS_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'm':
+            if (!parse_double(optarg, &o.min_score) || o.min_score < 0 || o.min_score > 1) {
+                fprintf(stderr, "nucseg map: --min-score '%s' must be in [0, 1]\n", optarg);
+                return NS_EXIT_USAGE;
+            }
+            break;
+        case 'r':
+            if (!strcmp(optarg, "huber")) o.robust = 1;
+            else if (!strcmp(optarg, "none")) o.robust = 0;
+            else {
+                fprintf(stderr, "nucseg map: --robust '%s' must be huber or none\n", optarg);
+                return NS_EXIT_USAGE;
+            }
+            break;
+        case 'S': {
+            char *end;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (end == optarg || *end) {
+                fprintf(stderr, "nucseg map: --seed '%s' must be a non-negative integer\n", optarg);
+                return NS_EXIT_USAGE;
+            }
+            o.seed = v;
+            break;
+        }
+        case 'h': usage(stdout); return NS_EXIT_OK;
+        default: usage(stderr); return NS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || !out_dir) {
+        fprintf(stderr, "nucseg map: need SEG_DIR and -o MAP_DIR (see --help)\n");
+        return NS_EXIT_USAGE;
+    }
+    const char *seg_dir = argv[optind];
+
+    ns_map_report rep;
+    ns_error err = {0};
+    ns_status st = ns_map_dataset(seg_dir, truth, &o, &rep, &err);
+    if (st != NS_OK) {
+        fprintf(stderr, "nucseg map: %s\n", err.message);
+        return NS_EXIT_FATAL;
+    }
+    for (size_t i = 0; i < rep.count; i++) {
+        const ns_map_row *row = &rep.rows[i];
+        const ns_map_result *r = &row->result;
+        printf("%-20s -> %-20s %-8s score %.3f inliers %4zu rmsd %.3f px  %.0f ms", row->tile_40x->stem,
+               row->tile_10x ? row->tile_10x->stem : "-", r->mapped ? "ok" : "unmapped", r->score, r->inliers,
+               r->rmsd, r->seconds * 1e3);
+        if (rep.with_truth && row->eval.has_truth)
+            printf("  truth %s%s corner %.3f px", row->eval.true_tile_10x, row->eval.tile_correct ? " (correct)" : " (WRONG)",
+                   row->eval.corner_error_px);
+        if (row->status != NS_OK) printf("  error: %s", row->error);
+        putchar('\n');
+    }
+    printf("mapped %zu of %zu 40X tiles against %zu 10X tiles, median rmsd %.3f px, %.2f s\n", rep.mapped, rep.count,
+           rep.tiles_10x.count, rep.median_rmsd, rep.seconds);
+    if (rep.with_truth)
+        printf("truth: %zu/%zu tiles correct, max corner error %.3f px, match precision %.4f, recall %.4f\n",
+               rep.tiles_correct, rep.tiles_with_truth, rep.max_corner_error_px,
+               rep.matches ? (double)rep.correct_matches / rep.matches : NAN,
+               rep.truth_pairs ? (double)rep.correct_matches / rep.truth_pairs : NAN);
+    st = ns_map_write(out_dir, &rep, &o, &err);
+    int code = rep.mapped == rep.count ? NS_EXIT_OK : NS_EXIT_SOME_FAILED;
+    ns_map_report_free(&rep);
+    if (st != NS_OK) {
+        fprintf(stderr, "nucseg map: %s\n", err.message);
+        return NS_EXIT_FATAL;
+    }
+    printf("wrote %s/mapping.csv, matches.csv, mapping_summary.json\n", out_dir);
+    return code;
 }

@@ -1,0 +1,157 @@
+/* map_tile.c — map one 40X tile: RANSAC against each candidate 10X tile (nearest
+ * stage position first when known), keep the best-scoring tile, refine there. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mapping/mapping_internal.h"
+
+void ns_map_options_default(ns_map_options *o)
+{
+    o->tolerance = 3.0;
+    o->scale_min = 0.2;
+    o->scale_max = 0.3;
+    o->min_score = 0.3;
+    o->robust = 1;
+    o->seed = 1;
+    o->max_hypotheses = 50000;
+    o->early_stop_score = 0.8;
+    o->neighbours = 8;
+    o->descriptor_radius = 0.03;
+}
+
+static ns_status check_options(const ns_map_options *o, ns_error *err)
+{
+    if (!(o->tolerance > 0))
+        return ns_error_set(err, NS_ERR_INVALID, "tolerance %g must be positive", o->tolerance);
+    if (!(o->scale_min > 0) || !(o->scale_max >= o->scale_min))
+        return ns_error_set(err, NS_ERR_INVALID, "scale range %g..%g must be positive and ordered",
+                            o->scale_min, o->scale_max);
+    if (!(o->min_score >= 0 && o->min_score <= 1))
+        return ns_error_set(err, NS_ERR_INVALID, "min score %g must be in [0, 1]", o->min_score);
+    if (!(o->descriptor_radius > 0 && o->descriptor_radius <= 1))
+        return ns_error_set(err, NS_ERR_INVALID, "descriptor radius %g must be in (0, 1]", o->descriptor_radius);
+    return NS_OK;
+}
+
+void ns_map_index_free(ns_map_index *ix)
+{
+    if (!ix) return;
+    ns_point_grid_free(&ix->points);
+    ns_desc_grid_free(&ix->dgrid);
+    free(ix->desc);
+    free(ix);
+}
+
+ns_status ns_map_index_build(const ns_tile_points *tile, const ns_map_options *o, ns_map_index **out,
+                             ns_error *err)
+{
+    *out = NULL;
+    ns_status st = check_options(o, err);
+    if (st != NS_OK) return st;
+    ns_map_index *ix = calloc(1, sizeof *ix);
+    if (!ix) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory for its index", tile->stem);
+    ix->tile = tile;
+    st = ns_point_grid_build(&ix->points, tile->xy, tile->n, o->tolerance, err);
+    if (st != NS_OK) { ns_error_prefix(err, "%s", tile->stem); free(ix); return st; }
+    /* A 10X tile too sparse or degenerate to triangulate is no candidate, not an error. */
+    ns_triangulation tri;
+    ns_error local;
+    if (ns_delaunay(tile->xy, tile->n, &tri, &local) == NS_OK) {
+        st = ns_tri_descriptors(tile->xy, &tri, &ix->desc, &ix->ndesc, err);
+        ns_triangulation_free(&tri);
+        if (st == NS_OK) st = ns_desc_grid_build(&ix->dgrid, ix->desc, ix->ndesc, o->descriptor_radius, err);
+        if (st != NS_OK) { ns_error_prefix(err, "%s", tile->stem); ns_map_index_free(ix); return st; }
+        ix->usable = ix->ndesc > 0;
+    }
+    *out = ix;
+    return NS_OK;
+}
+
+void ns_map_result_free(ns_map_result *r)
+{
+    if (!r) return;
+    free(r->matches);
+    r->matches = NULL;
+    r->inliers = 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+typedef struct { size_t i; double key; } cand_order;
+
+static int by_key(const void *a, const void *b)
+{
+    const cand_order *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+ns_status ns_map_tile(const ns_tile_points *t40, const ns_tile_points *cand, ns_map_index *const *ix,
+                      size_t ncand, const ns_map_options *o, ns_map_result *r, ns_error *err)
+{
+    double t0 = now_s();
+    memset(r, 0, sizeof *r);
+    r->tile_10x = -1;
+    r->rmsd = r->rmsd_lbfgsb = r->rmsd_lm = NAN;
+    r->optimizer = "";
+    ns_affine_identity(&r->t);
+    ns_status st = check_options(o, err);
+    if (st != NS_OK) return st;
+
+    ns_triangulation tri;
+    st = ns_delaunay(t40->xy, t40->n, &tri, err);
+    if (st != NS_OK) { ns_error_prefix(err, "%s", t40->stem); return st; }
+    ns_tri_desc *d40;
+    size_t nd40;
+    st = ns_tri_descriptors(t40->xy, &tri, &d40, &nd40, err);
+    ns_triangulation_free(&tri);
+    if (st != NS_OK) { ns_error_prefix(err, "%s", t40->stem); return st; }
+
+    /* Candidates nearest by stage position first when every tile has one; then an
+     * early-stopping hit ends the search. Without positions all are tried. */
+    cand_order *order = malloc((ncand ? ncand : 1) * sizeof *order);
+    if (!order) { free(d40); return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", t40->stem); }
+    int staged = t40->has_stage;
+    for (size_t i = 0; i < ncand; i++) staged = staged && cand[i].has_stage;
+    for (size_t i = 0; i < ncand; i++) {
+        order[i].i = i;
+        order[i].key = staged ? hypot(cand[i].stage_x - t40->stage_x, cand[i].stage_y - t40->stage_y) : 0;
+    }
+    qsort(order, ncand, sizeof *order, by_key);
+
+    ns_ransac_result best = {.score = -1};
+    for (size_t k = 0; k < ncand; k++) {
+        ns_ransac_result rr;
+        st = ns_ransac_tile(t40, d40, nd40, ix[order[k].i], o, &rr, err);
+        if (st != NS_OK) break;
+        r->hypotheses += rr.hypotheses;
+        if (rr.score > best.score) {
+            best = rr;
+            r->tile_10x = (long)order[k].i;
+        }
+        if (staged && rr.score >= o->early_stop_score) break;
+    }
+    free(order);
+    free(d40);
+    if (st != NS_OK) return st;
+
+    if (r->tile_10x >= 0 && best.score > 0) {
+        r->ransac_score = best.score;
+        r->t = best.t;
+        r->score = best.score;
+        if (best.score >= o->min_score) {
+            st = ns_map_refine(t40, ix[r->tile_10x], &best.t, o, r, err);
+            if (st != NS_OK) { ns_map_result_free(r); return st; }
+        }
+    }
+    r->mapped = r->tile_10x >= 0 && r->score >= o->min_score && r->inliers >= 3;
+    r->seconds = now_s() - t0;
+    return NS_OK;
+}

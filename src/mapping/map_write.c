@@ -1,0 +1,151 @@
+/* map_write.c — the mapping's files: mapping.csv (one row per 40X tile),
+ * matches.csv (one row per matched nucleus pair) and mapping_summary.json. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "nucseg/fsutil.h"
+#include "nucseg/mapping.h"
+
+/* Empty CSV field for "not a number" so readers do not have to parse "nan". */
+static void put_num(FILE *f, const char *fmt, double v)
+{
+    if (isfinite(v)) fprintf(f, fmt, v);
+}
+
+static ns_status write_mapping_csv(const char *path, const ns_map_report *rep, ns_error *err)
+{
+    ns_atomic_file af;
+    ns_status st = ns_atomic_open(&af, path, err);
+    if (st != NS_OK) return st;
+    FILE *f = af.fp;
+    fputs("tile_40x,tile_10x,well,a,b,tx,c,d,ty,rmsd,inliers,score,status", f);
+    if (rep->with_truth) fputs(",true_tile_10x,corner_error_px", f);
+    fputc('\n', f);
+    for (size_t i = 0; i < rep->count; i++) {
+        const ns_map_row *row = &rep->rows[i];
+        const ns_map_result *r = &row->result;
+        int has_t = row->tile_10x != NULL;
+        fprintf(f, "%s,%s,%s", row->tile_40x->stem, has_t ? row->tile_10x->stem : "", row->tile_40x->well);
+        const double p[6] = {r->t.a, r->t.b, r->t.tx, r->t.c, r->t.d, r->t.ty};
+        for (int k = 0; k < 6; k++) {
+            fputc(',', f);
+            if (has_t) put_num(f, "%.12g", p[k]);
+        }
+        fputc(',', f);
+        if (has_t) put_num(f, "%.6f", r->rmsd);
+        fprintf(f, ",%zu,%.6f,%s", r->inliers, r->score, r->mapped ? "ok" : "unmapped");
+        if (rep->with_truth) {
+            fprintf(f, ",%s,", row->eval.has_truth ? row->eval.true_tile_10x : "");
+            put_num(f, "%.6f", row->eval.corner_error_px);
+        }
+        fputc('\n', f);
+    }
+    return ns_atomic_close(&af, err);
+}
+
+static ns_status write_matches_csv(const char *path, const ns_map_report *rep, ns_error *err)
+{
+    ns_atomic_file af;
+    ns_status st = ns_atomic_open(&af, path, err);
+    if (st != NS_OK) return st;
+    FILE *f = af.fp;
+    fputs("tile_40x,tile_10x,well,label_40x,label_10x,x_40x,y_40x,x_10x,y_10x,distance\n", f);
+    for (size_t i = 0; i < rep->count; i++) {
+        const ns_map_row *row = &rep->rows[i];
+        if (!row->result.mapped) continue; /* matches of an unmapped tile mean nothing */
+        for (size_t m = 0; m < row->result.inliers; m++) {
+            const ns_point_match *p = &row->result.matches[m];
+            fprintf(f, "%s,%s,%s,%d,%d,%.4f,%.4f,%.4f,%.4f,%.4f\n", row->tile_40x->stem, row->tile_10x->stem,
+                    row->tile_40x->well, p->label_40x, p->label_10x, p->x_40x, p->y_40x, p->x_10x, p->y_10x,
+                    p->distance);
+        }
+    }
+    return ns_atomic_close(&af, err);
+}
+
+/* JSON has no NaN/Infinity: null instead. */
+static void add_num(cJSON *o, const char *key, double v)
+{
+    if (isfinite(v)) cJSON_AddNumberToObject(o, key, v);
+    else cJSON_AddNullToObject(o, key);
+}
+
+static ns_status write_summary(const char *path, const ns_map_report *rep, const ns_map_options *o, ns_error *err)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
+    cJSON_AddNumberToObject(root, "tiles", (double)rep->count);
+    cJSON_AddNumberToObject(root, "mapped", (double)rep->mapped);
+    cJSON_AddNumberToObject(root, "unmapped", (double)(rep->count - rep->mapped));
+    cJSON_AddNumberToObject(root, "tiles_10x", (double)rep->tiles_10x.count);
+    add_num(root, "median_rmsd", rep->median_rmsd);
+    cJSON_AddNumberToObject(root, "seconds", rep->seconds);
+    cJSON *opt = cJSON_AddObjectToObject(root, "options");
+    if (opt) {
+        cJSON_AddNumberToObject(opt, "tolerance", o->tolerance);
+        cJSON_AddNumberToObject(opt, "scale_min", o->scale_min);
+        cJSON_AddNumberToObject(opt, "scale_max", o->scale_max);
+        cJSON_AddNumberToObject(opt, "min_score", o->min_score);
+        cJSON_AddStringToObject(opt, "robust", o->robust ? "huber" : "none");
+        cJSON_AddNumberToObject(opt, "seed", (double)o->seed);
+    }
+    if (rep->with_truth) {
+        cJSON *t = cJSON_AddObjectToObject(root, "truth");
+        if (t) {
+            cJSON_AddNumberToObject(t, "tiles_with_truth", (double)rep->tiles_with_truth);
+            cJSON_AddNumberToObject(t, "tiles_correct", (double)rep->tiles_correct);
+            add_num(t, "max_corner_error_px", rep->tiles_with_truth ? rep->max_corner_error_px : NAN);
+            cJSON_AddNumberToObject(t, "matches", (double)rep->matches);
+            cJSON_AddNumberToObject(t, "correct_matches", (double)rep->correct_matches);
+            cJSON_AddNumberToObject(t, "truth_pairs", (double)rep->truth_pairs);
+            add_num(t, "match_precision", rep->matches ? (double)rep->correct_matches / rep->matches : NAN);
+            add_num(t, "match_recall", rep->truth_pairs ? (double)rep->correct_matches / rep->truth_pairs : NAN);
+        }
+    }
+    cJSON *tiles = cJSON_AddArrayToObject(root, "per_tile");
+    for (size_t i = 0; tiles && i < rep->count; i++) {
+        const ns_map_row *row = &rep->rows[i];
+        cJSON *e = cJSON_CreateObject();
+        if (!e) break;
+        cJSON_AddStringToObject(e, "tile_40x", row->tile_40x->stem);
+        if (row->tile_10x) cJSON_AddStringToObject(e, "tile_10x", row->tile_10x->stem);
+        else cJSON_AddNullToObject(e, "tile_10x");
+        cJSON_AddStringToObject(e, "status", row->result.mapped ? "ok" : "unmapped");
+        if (row->status != NS_OK) cJSON_AddStringToObject(e, "error", row->error);
+        add_num(e, "score", row->result.score);
+        add_num(e, "ransac_score", row->result.ransac_score);
+        add_num(e, "rmsd", row->result.rmsd);
+        add_num(e, "rmsd_lbfgsb", row->result.rmsd_lbfgsb);
+        add_num(e, "rmsd_lm", row->result.rmsd_lm);
+        cJSON_AddStringToObject(e, "optimizer", row->result.optimizer ? row->result.optimizer : "");
+        cJSON_AddNumberToObject(e, "hypotheses", (double)row->result.hypotheses);
+        cJSON_AddNumberToObject(e, "seconds", row->result.seconds);
+        cJSON_AddItemToArray(tiles, e);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
+    size_t len = strlen(text);
+    text[len] = '\n'; /* cJSON_Print leaves no trailing newline; overwrite the NUL, length-counted write */
+    ns_status st = ns_write_file_atomic(path, text, len + 1, err);
+    free(text);
+    return st;
+}
+
+ns_status ns_map_write(const char *map_dir, const ns_map_report *rep, const ns_map_options *o, ns_error *err)
+{
+    ns_status st = ns_mkdirs(map_dir, err);
+    char *p1 = ns_path_join(map_dir, "mapping.csv"), *p2 = ns_path_join(map_dir, "matches.csv");
+    char *p3 = ns_path_join(map_dir, "mapping_summary.json");
+    if (st == NS_OK && (!p1 || !p2 || !p3)) st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", map_dir);
+    if (st == NS_OK) st = write_mapping_csv(p1, rep, err);
+    if (st == NS_OK) st = write_matches_csv(p2, rep, err);
+    if (st == NS_OK) st = write_summary(p3, rep, o, err);
+    free(p1);
+    free(p2);
+    free(p3);
+    return st;
+}
