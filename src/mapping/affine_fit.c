@@ -1,0 +1,64 @@
+/* affine_fit.c — ns_affine_fit: argument checks, the clock, and dispatch to the
+ * L-BFGS-B or Levenberg–Marquardt fitter. */
+#include "nucseg/affine.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "mapping/affine_internal.h"
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
+}
+
+static int affine_finite(const ns_affine *t)
+{
+    return isfinite(t->a) && isfinite(t->b) && isfinite(t->tx) && isfinite(t->c) &&
+           isfinite(t->d) && isfinite(t->ty);
+}
+
+ns_status ns_affine_fit(ns_optimizer method, const double *src, const double *dst, size_t n,
+                        const ns_affine *init, const ns_fit_options *opt,
+                        ns_fit_result *out, ns_error *err)
+{
+    double t0 = now_us();
+    memset(out, 0, sizeof *out);
+    const char *name = ns_optimizer_name(method);
+    if (n < 3)
+        return ns_error_set(err, NS_ERR_EMPTY, "affine fit (%s): %zu point pairs, need at least 3",
+                            name, n);
+    if (!src || !dst || !init)
+        return ns_error_set(err, NS_ERR_INVALID, "affine fit (%s): missing points or start", name);
+    if (!affine_finite(init))
+        return ns_error_set(err, NS_ERR_INVALID, "affine fit (%s): start transform is not finite", name);
+    for (size_t i = 0; i < 2 * n; i++)
+        if (!isfinite(src[i]) || !isfinite(dst[i]))
+            return ns_error_set(err, NS_ERR_INVALID, "affine fit (%s): point %zu is not finite",
+                                name, i / 2);
+    ns_fit_options o;
+    if (opt) o = *opt;
+    else ns_fit_options_default(&o);
+    if (o.max_iter < 1) o.max_iter = 1;
+    if (!(o.tol > 0)) o.tol = 1e-12;
+    if (o.loss == NS_LOSS_HUBER && !(o.huber_delta > 0))
+        return ns_error_set(err, NS_ERR_INVALID, "affine fit (%s): Huber delta %g must be > 0",
+                            name, o.huber_delta);
+    if (o.scale_min > 0 && o.scale_max > 0 && o.scale_min > o.scale_max)
+        return ns_error_set(err, NS_ERR_INVALID, "affine fit (%s): scale_min %g > scale_max %g",
+                            name, o.scale_min, o.scale_max);
+
+    ns_status st;
+    switch (method) {
+    case NS_OPT_LBFGSB: st = ns_fit_lbfgsb(src, dst, n, init, &o, out, err); break;
+    case NS_OPT_LM: st = ns_fit_lm(src, dst, n, init, &o, out, err); break;
+    default: return ns_error_set(err, NS_ERR_INVALID, "affine fit: unknown method %d", (int)method);
+    }
+    if (st != NS_OK) return st;
+    out->rmsd = ns_affine_rmsd(&out->t, src, dst, n);
+    out->us = now_us() - t0;
+    return NS_OK;
+}
