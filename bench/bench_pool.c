@@ -1,0 +1,208 @@
+/* bench_pool.c — does the worker pool scale? The same batch through ns_batch_run with 1
+ * worker and with 2 workers, alternating, repeated; median wall time of each.
+ *
+ *   bench_pool OUT_DIR [--images 16] [--size 1024] [--repeats 3]
+ *
+ * Inputs: N synthetic size^2 fields (ns_synth_field, seeds 1..N) written once as TIFF to
+ * OUT_DIR/pool_inputs (generation is not timed). Each timed run writes its outputs to a
+ * fresh OUT_DIR/pool_scratch, removed afterwards, so no run finds another's files.
+ * Writes OUT_DIR/pool_speedup.csv (workers,wall_s,speedup); acceptance: 2 workers at
+ * least 1.8x faster than 1 on at least 16 images.
+ * Exit: 0 measured (acceptance met or not), 2 usage, 3 could not run. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_common.h"
+#include "nucseg/batch.h"
+#include "nucseg/fsutil.h"
+#include "nucseg/image.h"
+#include "nucseg/stats.h"
+#include "nucseg/synth.h"
+
+#define TARGET_SPEEDUP_2 1.8
+#define TARGET_MIN_IMAGES 16
+
+typedef struct {
+    const char *out_dir;
+    int images, size, repeats;
+} options;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: bench_pool OUT_DIR [--images N] [--size PX] [--repeats R]\n"
+            "Writes N synthetic PXxPX fields (default 16 of 1024) to OUT_DIR/pool_inputs, segments\n"
+            "them with ns_batch_run at 1 and 2 workers, R times each (default 3), alternating, and\n"
+            "writes the median wall times and the speedup to OUT_DIR/pool_speedup.csv.\n");
+}
+
+/* The inputs, and the diameter they were generated with (segmentation uses it too, so
+ * the work per image does not depend on the automatic diameter estimate). */
+static ns_status make_inputs(const options *o, const char *dir, ns_job_list *jobs, double *diameter,
+                             ns_error *err)
+{
+    ns_status st = ns_mkdirs(dir, err);
+    size_t total = 0;
+    for (int i = 0; st == NS_OK && i < o->images; i++) {
+        ns_synth_field_options so;
+        ns_synth_field_options_default(&so);
+        so.width = so.height = o->size;
+        so.seed = (uint64_t)i + 1;
+        *diameter = so.diameter;
+        ns_image img = {0};
+        size_t count = 0;
+        char name[64];
+        snprintf(name, sizeof name, "field_%03d.tif", i);
+        char *path = ns_path_join(dir, name);
+        if (!path) return ns_error_set(err, NS_ERR_NOMEM, "%s: input path", dir);
+        st = ns_synth_field(&so, &img, NULL, &count, err);
+        if (st == NS_OK) st = ns_tiff_write(path, &img, 0, err);
+        if (st == NS_OK) st = ns_jobs_add(jobs, path, NS_MAG_UNKNOWN, err);
+        total += count;
+        ns_image_free(&img);
+        free(path);
+    }
+    if (st == NS_OK)
+        printf("inputs: %d synthetic %dx%d fields, %zu nuclei, diameter %.1f px, in %s\n", o->images, o->size,
+               o->size, total, *diameter, dir);
+    return st;
+}
+
+/* One timed batch; the wall time is measured here around ns_batch_run. */
+static ns_status run_batch(const ns_job_list *jobs, const char *scratch, int workers, double diameter,
+                           double *wall_s, ns_error *err)
+{
+    ns_status st = bench_remove_tree(scratch, err);
+    if (st) return st;
+    ns_batch_options bo;
+    ns_batch_options_default(&bo);
+    bo.out_dir = scratch;
+    bo.workers = workers;
+    bo.resume = 0;
+    bo.progress = NS_PROGRESS_QUIET;
+    ns_segment_params_default(&bo.params_unknown);
+    bo.params_unknown.diameter = diameter;
+    ns_batch_report rep;
+    memset(&rep, 0, sizeof rep);
+    double t0 = bench_now_ms();
+    st = ns_batch_run(jobs, &bo, &rep, err);
+    *wall_s = (bench_now_ms() - t0) / 1000.0;
+    if (st == NS_OK && rep.failed > 0) {
+        /* A batch that failed images did less work: its time means nothing. */
+        const char *why = "";
+        for (size_t i = 0; i < jobs->count; i++) {
+            if (rep.results[i].status != NS_OK) { why = rep.results[i].message; break; }
+        }
+        st = ns_error_set(err, NS_ERR_INTERNAL, "%zu of %zu images failed with %d worker(s), e.g. %s", rep.failed,
+                          rep.total, workers, why);
+    }
+    if (st == NS_OK) {
+        printf("  %d worker%s: %.3f s (%zu images, %zu nuclei)\n", workers, workers == 1 ? " " : "s", *wall_s,
+               rep.ok, rep.total_nuclei);
+        fflush(stdout);
+    }
+    ns_batch_report_free(&rep);
+    if (st == NS_OK) st = bench_remove_tree(scratch, err);
+    return st;
+}
+
+static ns_status write_csv(const char *path, const double median[2], ns_error *err)
+{
+    ns_atomic_file f;
+    ns_status st = ns_atomic_open(&f, path, err);
+    if (st) return st;
+    fprintf(f.fp, "workers,wall_s,speedup\n");
+    for (int w = 0; w < 2; w++) fprintf(f.fp, "%d,%.6f,%.4f\n", w + 1, median[w], median[0] / median[w]);
+    return ns_atomic_close(&f, err);
+}
+
+static int parse_options(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {{"images", required_argument, 0, 'n'},
+                                             {"size", required_argument, 0, 's'},
+                                             {"repeats", required_argument, 0, 'r'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    optind = 0;
+    int c;
+    long v;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (!(v = bench_parse_positive(optarg)) || v > 100000) { fprintf(stderr, "bench_pool: --images: want 1..100000\n"); return 2; }
+            o->images = (int)v;
+            break;
+        case 's':
+            if (!(v = bench_parse_positive(optarg)) || v < 32 || v > 16384) { fprintf(stderr, "bench_pool: --size: want 32..16384\n"); return 2; }
+            o->size = (int)v;
+            break;
+        case 'r':
+            if (!(v = bench_parse_positive(optarg)) || v > 100) { fprintf(stderr, "bench_pool: --repeats: want 1..100\n"); return 2; }
+            o->repeats = (int)v;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "bench_pool: expected one OUT_DIR\n");
+        usage(stderr);
+        return 2;
+    }
+    o->out_dir = argv[optind];
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {.images = 16, .size = 1024, .repeats = 3};
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0) return rc;
+
+    ns_error err;
+    ns_job_list jobs = {0};
+    double diameter = 0;
+    double *wall[2] = {calloc((size_t)o.repeats, sizeof(double)), calloc((size_t)o.repeats, sizeof(double))};
+    char *inputs = ns_path_join(o.out_dir, "pool_inputs");
+    char *scratch = ns_path_join(o.out_dir, "pool_scratch");
+    char *csv = ns_path_join(o.out_dir, "pool_speedup.csv");
+    ns_status st = NS_OK;
+    if (!wall[0] || !wall[1] || !inputs || !scratch || !csv) st = ns_error_set(&err, NS_ERR_NOMEM, "bench_pool: setup");
+    if (st == NS_OK) st = ns_mkdirs(o.out_dir, &err);
+    if (st == NS_OK) st = make_inputs(&o, inputs, &jobs, &diameter, &err);
+    int cpus = ns_usable_cpus();
+    if (st == NS_OK) bench_print_load("before the timed runs");
+    if (st == NS_OK) printf("usable CPUs: %d; %d repeats, 1 and 2 workers alternating\n", cpus, o.repeats);
+    for (int r = 0; st == NS_OK && r < o.repeats; r++) {
+        for (int w = 0; st == NS_OK && w < 2; w++) st = run_batch(&jobs, scratch, w + 1, diameter, &wall[w][r], &err);
+    }
+    double median[2] = {NAN, NAN};
+    if (st == NS_OK) {
+        for (int w = 0; w < 2; w++) median[w] = ns_median(wall[w], (size_t)o.repeats);
+        st = write_csv(csv, median, &err);
+    }
+    if (st == NS_OK) {
+        double speedup = median[0] / median[1];
+        printf("\nworkers  wall_s (median of %d)  speedup\n", o.repeats);
+        for (int w = 0; w < 2; w++) printf("%7d  %21.3f  %6.2fx\n", w + 1, median[w], median[0] / median[w]);
+        const char *verdict = speedup >= TARGET_SPEEDUP_2 ? "PASS" : "MISS";
+        printf("target: 2 workers >= %.1fx faster than 1 on >= %d images: %.2fx on %d images: %s%s\n",
+               TARGET_SPEEDUP_2, TARGET_MIN_IMAGES, speedup, o.images,
+               o.images >= TARGET_MIN_IMAGES ? verdict : "MISS (too few images to judge)",
+               cpus < 2 ? " (only 1 usable CPU: 2 workers cannot run in parallel here)" : "");
+        bench_print_load("after");
+        printf("wrote %s\n", csv);
+    } else {
+        fprintf(stderr, "bench_pool: %s\n", err.message);
+    }
+    ns_jobs_free(&jobs);
+    free(wall[0]);
+    free(wall[1]);
+    free(inputs);
+    free(scratch);
+    free(csv);
+    return st ? 3 : 0;
+}
