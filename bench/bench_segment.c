@@ -651,6 +651,7 @@ static int parse_options(int argc, char **argv, options *o)
 
 int main(int argc, char **argv)
 {
+    ns_tune_allocator(); /* as the nucseg CLI does: measure the same process setup */
     char *default_src = bench_dirname_of(__FILE__);
     options o = {.data_dir = "tests/data/dsb2018-dev", .src_dir = default_src, .python = "/usr/bin/python3",
                  .repeats = 5, .synth_size = 2048, .synth_diameter = 30, .synth_nuclei = 2000, .run_peer = 1};

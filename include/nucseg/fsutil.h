@@ -42,4 +42,8 @@ char *ns_path_join(const char *a, const char *b);
 /* Base name without directory and without the last extension ("a/b/W1_P2.tif" -> "W1_P2"). */
 char *ns_path_stem(const char *path);
 
+/* Process-wide: keep freed large blocks in the heap instead of returning them to the
+ * kernel (call once at start in programs that process many images). */
+void ns_tune_allocator(void);
+
 #endif

@@ -1,9 +1,241 @@
-/* cmd_bench.c — PLACEHOLDER until its owner lands the real command. */
+/* cmd_bench.c — `nucseg bench`: the scaling benchmark. Segments a batch through a
+ * sequential loop and through the worker pool at several worker counts, repeated, and
+ * writes the CSV, JSON, recommendation, plots and an HTML page (see scaling.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/commands.h"
+#include "nucseg/batch.h"
+#include "nucseg/scaling.h"
+
+#define DEFAULT_OUT "results/segmentation_benchmark"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: nucseg bench [DATA_DIR] [-o OUT] [options]\n"
+        "\n"
+        "Scaling benchmark: segments the same images with a sequential in-process loop and with\n"
+        "the worker pool at 1, 2, 4, ..., CPUs-1 and CPUs workers, each configuration repeated,\n"
+        "and recommends a worker count for 'nucseg segment -j'. Without DATA_DIR, synthetic\n"
+        "16-bit fields are written once to OUT/inputs/ (not timed).\n"
+        "\n"
+        "  -o, --out OUT         results folder (default " DEFAULT_OUT ")\n"
+        "      --images N        synthetic fields per image size (default 24)\n"
+        "      --width W         synthetic field width for the worker sweep (default 1024)\n"
+        "      --height H        synthetic field height (default 1024)\n"
+        "      --density D       fraction of the field covered by nuclei (default 0.25)\n"
+        "      --diameter PX     nuclear diameter in px, for synthesis and segmentation (default 10)\n"
+        "      --repeats N       runs per configuration (default 3)\n"
+        "      --max-workers N   largest worker count (default: usable CPUs; 2x with --oversubscribe)\n"
+        "      --oversubscribe   also measure more workers than CPUs\n"
+        "      --sizes LIST      square sizes for the image-size sweep, e.g. 512,2048, or 'none'\n"
+        "                        (default 512,1024,2048; the worker-sweep size is\n"
+        "                        not run twice: its worker-sweep rows stand for it)\n"
+        "      --seed S          synthetic seed (default 1)\n"
+        "      --tolerance F     a count within F of the best throughput counts as as good (default 0.03)\n"
+        "  -q, --quiet           no progress lines\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "Writes OUT/segmentation_benchmark.csv, OUT/segmentation_benchmark_summary.json,\n"
+        "OUT/recommendation.txt, plots (PNG + SVG) and OUT/report.html.\n"
+        "Exit status: 0 ok, 1 some images failed to segment, 2 usage, 3 the benchmark could not run.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "nucseg bench: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see 'nucseg bench --help')\n");
+    return NS_EXIT_USAGE;
+}
+
+static int parse_int(const char *s, int lo, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > INT_MAX) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+/* "512,1024,2048" → sizes; "none" or "" → no size sweep. */
+static int parse_sizes(const char *s, ns_scaling_options *o)
+{
+    o->nsizes = 0;
+    if (!*s || !strcmp(s, "none")) return 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno || end == p || v < 1 || v > 65536 || (*end && *end != ',')) return -1;
+        if (o->nsizes == NS_SCALING_MAX_SIZES) return -1;
+        o->sizes[o->nsizes++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+static const char *sweep_label(ns_sweep s)
+{
+    return s == NS_SWEEP_SIZE ? "size" : "worker";
+}
+
+static void print_table(const ns_scaling_result *r)
+{
+    printf("\n%-12s %8s %12s %9s %8s %10s %9s\n", "mode", "workers", "wall s (med)", "img/s", "speedup",
+           "efficiency", "CPU util");
+    /* worker sweep first, then the size sweep; a header line whenever the batch changes */
+    const ns_scaling_row *prev = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        ns_sweep sweep = pass == 0 ? NS_SWEEP_WORKERS : NS_SWEEP_SIZE;
+        for (size_t i = 0; i < r->count; i++) {
+            const ns_scaling_row *x = &r->rows[i];
+            if (x->sweep != sweep) continue;
+            if (!prev || prev->sweep != x->sweep || prev->width != x->width || prev->height != x->height) {
+                if (x->width > 0)
+                    printf("-- %s sweep: %zu images of %dx%d\n", sweep_label(sweep), x->images, x->width, x->height);
+                else
+                    printf("-- %s sweep: %zu images of mixed sizes\n", sweep_label(sweep), x->images);
+            }
+            printf("%-12s %8d %12.3f %9.3g %8.2f %10.2f %9.2f\n", x->sequential ? "sequential" : "pool",
+                   x->workers, x->wall.median, x->ips_median, x->speedup_seq, x->efficiency, x->cpu_utilisation);
+            prev = x;
+        }
+    }
+    printf("(speedup = t(sequential) / t(this), medians over repeats; efficiency = speedup / workers;\n"
+           " CPU util = worker CPU time / (wall time x workers))\n");
+}
+
+/* Other processes competing for the CPUs make every parallel figure look worse than the
+ * machine can do; say so rather than let a loaded run pass for a measurement. */
+static void warn_background(const ns_scaling_result *r)
+{
+    double worst = 0;
+    for (size_t i = 0; i < r->count; i++)
+        if (r->rows[i].background_cpus_median > worst) worst = r->rows[i].background_cpus_median;
+    if (worst >= 0.25)
+        printf("\nWarning: other processes kept up to %.2f of %d CPUs busy during the runs (background_cpus\n"
+               "column): speedups and efficiencies are understated. Rerun on an idle machine to measure it.\n",
+               worst, r->env.usable_cpus);
+}
+
 int cmd_bench(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "nucseg: not built yet\n");
-    return 3;
+    ns_scaling_options o;
+    ns_scaling_options_default(&o);
+    o.out_dir = DEFAULT_OUT;
+
+    enum { OPT_IMAGES = 256, OPT_WIDTH, OPT_HEIGHT, OPT_DENSITY, OPT_DIAMETER, OPT_REPEATS, OPT_MAXW,
+           OPT_OVERSUB, OPT_SIZES, OPT_SEED, OPT_TOL };
+    static const struct option longopts[] = {
+        {"out", required_argument, NULL, 'o'},          {"images", required_argument, NULL, OPT_IMAGES},
+        {"width", required_argument, NULL, OPT_WIDTH},    {"height", required_argument, NULL, OPT_HEIGHT},
+        {"density", required_argument, NULL, OPT_DENSITY}, {"diameter", required_argument, NULL, OPT_DIAMETER},
+        {"repeats", required_argument, NULL, OPT_REPEATS}, {"max-workers", required_argument, NULL, OPT_MAXW},
+        {"oversubscribe", no_argument, NULL, OPT_OVERSUB}, {"sizes", required_argument, NULL, OPT_SIZES},
+        {"seed", required_argument, NULL, OPT_SEED},      {"tolerance", required_argument, NULL, OPT_TOL},
+        {"quiet", no_argument, NULL, 'q'},                {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.out_dir = optarg; break;
+        case 'q': o.progress = 0; break;
+        case 'h': usage(stdout); return NS_EXIT_OK;
+        case OPT_IMAGES:
+            if (parse_int(optarg, 1, &o.images)) return usage_error("--images needs a whole number >= 1, not '%s'", optarg);
+            break;
+        case OPT_WIDTH:
+            if (parse_int(optarg, 1, &o.width)) return usage_error("--width needs a whole number >= 1, not '%s'", optarg);
+            break;
+        case OPT_HEIGHT:
+            if (parse_int(optarg, 1, &o.height)) return usage_error("--height needs a whole number >= 1, not '%s'", optarg);
+            break;
+        case OPT_DENSITY:
+            if (parse_double(optarg, &o.density) || !(o.density > 0 && o.density < 1))
+                return usage_error("--density needs a number between 0 and 1, not '%s'", optarg);
+            break;
+        case OPT_DIAMETER:
+            if (parse_double(optarg, &o.diameter) || !(o.diameter > 0))
+                return usage_error("--diameter needs a number of pixels > 0, not '%s'", optarg);
+            break;
+        case OPT_REPEATS:
+            if (parse_int(optarg, 1, &o.repeats)) return usage_error("--repeats needs a whole number >= 1, not '%s'", optarg);
+            break;
+        case OPT_MAXW:
+            if (parse_int(optarg, 1, &o.max_workers))
+                return usage_error("--max-workers needs a whole number >= 1, not '%s'", optarg);
+            break;
+        case OPT_OVERSUB: o.oversubscribe = 1; break;
+        case OPT_SIZES:
+            if (parse_sizes(optarg, &o))
+                return usage_error("--sizes needs up to 16 comma-separated sizes in px (or 'none'), not '%s'", optarg);
+            break;
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return usage_error("--seed needs a whole number >= 0, not '%s'", optarg);
+            o.seed = v;
+            break;
+        }
+        case OPT_TOL:
+            if (parse_double(optarg, &o.tolerance) || !(o.tolerance >= 0 && o.tolerance < 1))
+                return usage_error("--tolerance needs a fraction in [0, 1), not '%s'", optarg);
+            break;
+        default: return usage_error("%s", "unknown option");
+        }
+    }
+    if (optind < argc) o.data_dir = argv[optind++];
+    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
+
+    ns_scaling_result r;
+    ns_error err;
+    ns_status st = ns_scaling_run(&o, &r, &err);
+    if (st) {
+        fprintf(stderr, "nucseg bench: %s\n", err.message);
+        return NS_EXIT_FATAL;
+    }
+    st = ns_scaling_write_all(o.out_dir, &o, &r, &err);
+    if (st) {
+        fprintf(stderr, "nucseg bench: %s\n", err.message);
+        ns_scaling_result_free(&r);
+        return NS_EXIT_FATAL;
+    }
+
+    print_table(&r);
+    warn_background(&r);
+    char *text = ns_scaling_recommendation_text(&r);
+    if (text) {
+        printf("\n%s", text);
+        free(text);
+    }
+    size_t failed = 0;
+    for (size_t i = 0; i < r.count; i++) failed += r.rows[i].failed;
+    printf("\nTotal %.1f s (input generation %.1f s). Results in %s/: segmentation_benchmark.csv,\n"
+           "segmentation_benchmark_summary.json, recommendation.txt, report.html and the plots.\n",
+           r.env.total_s, r.env.generation_s, o.out_dir);
+    if (failed) fprintf(stderr, "nucseg bench: %zu image runs failed to segment (see the 'failed' column)\n", failed);
+    ns_scaling_result_free(&r);
+    return failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
 }

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "nucseg/batch.h"
+#include "nucseg/fsutil.h"
 
 typedef struct {
     const char *name;
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    ns_tune_allocator(); /* workers segment image after image: reuse their buffers */
     if (argc < 2) {
         usage(stderr);
         return NS_EXIT_USAGE;

@@ -48,7 +48,9 @@ ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sig
     /* Horizontal pass on a mirror-padded copy of each row. */
     for (int y = 0; y < h; y++) {
         const float *row = tmp + (size_t)y * w;
-        for (int i = 0; i < w + 2 * r; i++) pad[i] = row[mirror(i - r, w)];
+        for (int i = 0; i < r; i++) pad[i] = row[mirror(i - r, w)];
+        memcpy(pad + r, row, (size_t)w * sizeof *pad);
+        for (int i = w + r; i < w + 2 * r; i++) pad[i] = row[mirror(i - r, w)];
         float *restrict dst = out + (size_t)y * w;
         for (int x = 0; x < w; x++) dst[x] = k[0] * pad[x];
         for (int j = 1; j <= 2 * r; j++) {

@@ -72,7 +72,11 @@ ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float 
     }
     case NS_PIXEL_U16: {
         const uint16_t *p = img->data;
-        for (size_t i = 0; i < n; i++) out[i] = fminf(1.0f, fmaxf(0.0f, ((float)p[i] - flo) * scale));
+        for (size_t i = 0; i < n; i++) {
+            float v = ((float)p[i] - flo) * scale;
+            v = v > 0.0f ? v : 0.0f;
+            out[i] = v < 1.0f ? v : 1.0f; /* ternaries vectorise; fminf is a libm call */
+        }
         break;
     }
     case NS_PIXEL_U32: {

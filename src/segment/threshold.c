@@ -6,14 +6,26 @@
 double ns_otsu_threshold(const float *v, size_t n, float lo, float hi)
 {
     enum { BINS = 256 };
-    double hist[BINS] = {0};
+    /* Four interleaved integer histograms: no dependency chain between consecutive
+     * increments of the same bin. */
+    uint32_t h4[4][BINS] = {{0}};
+    double hist[BINS];
     if (!(hi > lo) || n == 0) return lo;
     const float scale = (float)BINS / (hi - lo);
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        for (int k = 0; k < 4; k++) {
+            int b = (int)((v[i + k] - lo) * scale);
+            b = b < 0 ? 0 : b >= BINS ? BINS - 1 : b;
+            h4[k][b]++;
+        }
+    }
+    for (; i < n; i++) {
         int b = (int)((v[i] - lo) * scale);
         b = b < 0 ? 0 : b >= BINS ? BINS - 1 : b;
-        hist[b] += 1.0;
+        h4[0][b]++;
     }
+    for (int b = 0; b < BINS; b++) hist[b] = (double)h4[0][b] + h4[1][b] + h4[2][b] + h4[3][b];
     /* Maximise the between-class variance w0 w1 (m0 - m1)^2. */
     double total = 0.0, sum_all = 0.0;
     for (int b = 0; b < BINS; b++) { total += hist[b]; sum_all += b * hist[b]; }
