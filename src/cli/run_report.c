@@ -176,7 +176,7 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
     if (seg) {
         snprintf(text, sizeof text,
                  "%.0f images (%.0f 10X, %.0f 40X): %.0f succeeded, %.0f failed; %.0f nuclei "
-                 "(%.0f at 10X, %.0f at 40X); %.0f workers, %.2f s wall, %.2f images/s.",
+                 "(%.0f at 10X, %.0f at 40X); %.0f worker process(es), %.2f s wall, %.2f images/s.",
                  num(seg, "images", "total"), num(seg, "images", "10X"), num(seg, "images", "40X"),
                  num(seg, "succeeded", NULL), num(seg, "failed", NULL), num(seg, "nuclei_total", NULL),
                  num(seg, "nuclei_10X", NULL), num(seg, "nuclei_40X", NULL), num(seg, "workers", NULL),
@@ -193,6 +193,9 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
                  num(map, "mapped", NULL), num(map, "tiles", NULL), num(map, "tiles_10x", NULL),
                  num(map, "seconds", NULL));
         ns_html_paragraph(f, text);
+        char *mcsv = ns_path_join(p->map, "mapping.csv");
+        if (mcsv) csv_table(f, NULL, mcsv);
+        free(mcsv);
     } else {
         ns_html_paragraph(f, "The mapping stage did not write its summary.");
     }
@@ -218,7 +221,7 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
     if (summary) {
         fprintf(summary, "\n== nucseg run: summary\n");
         if (seg)
-            fprintf(summary, "  images      %.0f (%.0f 10X, %.0f 40X), %.0f failed; %.0f nuclei; %.2f s with %.0f workers\n",
+            fprintf(summary, "  images      %.0f (%.0f 10X, %.0f 40X), %.0f failed; %.0f nuclei; %.2f s with %.0f worker(s)\n",
                     num(seg, "images", "total"), num(seg, "images", "10X"), num(seg, "images", "40X"),
                     num(seg, "failed", NULL), num(seg, "nuclei_total", NULL), num(seg, "wall_s", NULL),
                     num(seg, "workers", NULL));
