@@ -137,6 +137,42 @@ static void test_fill_holes(void)
     CHECK(m[0 * w + 0] == 0 && m[0 * w + 18] == 0 && m[19 * w + 19] == 0);
 }
 
+/* Reference: background pixels 4-connected to the border, by per-pixel BFS. */
+static void test_fill_holes_vs_reference(void)
+{
+    for (int trial = 0; trial < 20; trial++) {
+        int w = 8 + (int)(rnd() * 70), h = 8 + (int)(rnd() * 70);
+        size_t n = (size_t)w * h;
+        uint8_t *m = malloc(n), *ref = malloc(n), *seen = calloc(n, 1);
+        size_t *q = malloc(n * sizeof *q), qh = 0, qt = 0;
+        if (trial % 2) random_mask(m, w, h, 10 + trial * 4);
+        else for (size_t i = 0; i < n; i++) m[i] = rnd() < 0.55; /* many enclosed pockets */
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && !m[(size_t)y * w + x]) {
+                    seen[(size_t)y * w + x] = 1;
+                    q[qt++] = (size_t)y * w + x;
+                }
+        while (qh < qt) {
+            size_t i = q[qh++];
+            int x = (int)(i % w), y = (int)(i / w);
+            int nx[4] = {x - 1, x + 1, x, x}, ny[4] = {y, y, y - 1, y + 1};
+            for (int k = 0; k < 4; k++) {
+                if (nx[k] < 0 || ny[k] < 0 || nx[k] >= w || ny[k] >= h) continue;
+                size_t j = (size_t)ny[k] * w + nx[k];
+                if (!m[j] && !seen[j]) { seen[j] = 1; q[qt++] = j; }
+            }
+        }
+        for (size_t i = 0; i < n; i++) ref[i] = !seen[i];
+        ns_error err;
+        CHECK_OK(ns_fill_holes(m, w, h, &err), err);
+        size_t diff = 0;
+        for (size_t i = 0; i < n; i++) diff += m[i] != ref[i];
+        CHECK_MSG(diff == 0, "trial %d (%dx%d): %zu pixels differ from the reference", trial, w, h, diff);
+        free(m); free(ref); free(seen); free(q);
+    }
+}
+
 static void test_watershed_splits_two_touching_disks(void)
 {
     int w = 80, h = 50;
@@ -227,6 +263,7 @@ int main(void)
     RUN(test_labelling_vs_flood_fill);
     RUN(test_otsu_bimodal);
     RUN(test_fill_holes);
+    RUN(test_fill_holes_vs_reference);
     RUN(test_watershed_splits_two_touching_disks);
     RUN(test_measurements_of_an_ellipse);
     RUN(test_empty_and_flat_images);
