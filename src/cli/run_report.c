@@ -153,6 +153,43 @@ static void csv_table(FILE *html, FILE *summary, const char *path)
     fclose(f);
 }
 
+/* One line per optimizer from optimizer_benchmark_overall.csv, by column name. */
+static void print_optimizers(FILE *out, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(out, "  optimizers  (the optimizer benchmark did not finish)\n");
+        return;
+    }
+    char line[4096];
+    int col_method = -1, col_rmsd = -1, col_us = -1, col_ok = -1, col_it = -1, row = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        char *cells[64];
+        int n = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(line, ",", &save); t && n < 64; t = strtok_r(NULL, ",", &save)) cells[n++] = t;
+        if (row++ == 0) {
+            for (int i = 0; i < n; i++) {
+                if (!strcmp(cells[i], "method")) col_method = i;
+                else if (!strcmp(cells[i], "median_rmsd")) col_rmsd = i;
+                else if (!strcmp(cells[i], "median_time_us")) col_us = i;
+                else if (!strcmp(cells[i], "success_rate")) col_ok = i;
+                else if (!strcmp(cells[i], "median_iterations")) col_it = i;
+            }
+            continue;
+        }
+        if (col_method < 0 || col_method >= n) continue;
+        fprintf(out, "  %-11s %-20s", row == 2 ? "optimizers" : "", cells[col_method]);
+        if (col_rmsd >= 0 && col_rmsd < n) fprintf(out, " RMSD %.4f px,", atof(cells[col_rmsd]));
+        if (col_us >= 0 && col_us < n) fprintf(out, " %.1f us per fit,", atof(cells[col_us]));
+        if (col_it >= 0 && col_it < n) fprintf(out, " %s iterations,", cells[col_it]);
+        if (col_ok >= 0 && col_ok < n) fprintf(out, " %.0f%% reached the optimum", 100.0 * atof(cells[col_ok]));
+        fprintf(out, "\n");
+    }
+    fclose(f);
+}
+
 ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_status, FILE *summary,
                               ns_error *err)
 {
@@ -232,12 +269,7 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
                     num(map, "tiles", NULL));
         else
             fprintf(summary, "  tiles       (mapping did not finish)\n");
-        fprintf(summary, "  optimizers  (from %s)\n", overall ? overall : "");
-        FILE *devnull = fopen("/dev/null", "w");
-        if (devnull) {
-            csv_table(devnull, summary, overall ? overall : "");
-            fclose(devnull);
-        }
+        print_optimizers(summary, overall ? overall : "");
         fprintf(summary, "  wall time   %.1f s\n", wall_s);
         if (st == NS_OK) fprintf(summary, "  report      %s\n", path);
     }
