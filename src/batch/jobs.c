@@ -64,7 +64,7 @@ static int has_mag_token(const char *name, const char *tok)
 {
     char lower[512];
     size_t i = 0;
-    for (; name[i] && i < sizeof lower - 1; i++)
+    for (; i < sizeof lower - 1 && name[i]; i++)
         lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
     lower[i] = 0;
     return strstr(lower, tok) != NULL;

@@ -274,7 +274,7 @@ int cmd_segment(int argc, char **argv)
         goto done;
     }
     printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
-           "%.2f s wall, %.2f images/s with %d workers\n",
+           "%.2f s wall, %.2f images/s with %d worker(s)\n",
            rep.ok, rep.skipped, rep.failed, rep.total, rep.total_nuclei, rep.wall_s, rep.images_per_s, rep.workers);
     printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", opt.out_dir, opt.out_dir);
     rc = rep.failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
