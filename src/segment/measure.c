@@ -19,29 +19,35 @@ ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t 
         nu[k].label = (uint32_t)(k + 1);
         nu[k].bbox_x0 = w; nu[k].bbox_y0 = h;
     }
-    for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-            size_t i = (size_t)y * w + x;
-            uint32_t l = labels[i];
-            if (!l) continue;
-            ns_nucleus *q = &nu[l - 1];
-            double *s = &m[(size_t)(l - 1) * 6];
-            double v;
-            switch (img->type) {
-            case NS_PIXEL_U8: v = ((const uint8_t *)img->data)[i]; break;
-            case NS_PIXEL_U16: v = ((const uint16_t *)img->data)[i]; break;
-            case NS_PIXEL_U32: v = ((const uint32_t *)img->data)[i]; break;
-            default: v = ((const float *)img->data)[i]; break;
-            }
-            q->area += 1.0;
-            s[0] += x; s[1] += y; s[2] += (double)x * x; s[3] += (double)y * y; s[4] += (double)x * y;
-            s[5] += v;
-            if (x < q->bbox_x0) q->bbox_x0 = x;
-            if (y < q->bbox_y0) q->bbox_y0 = y;
-            if (x + 1 > q->bbox_x1) q->bbox_x1 = x + 1;
-            if (y + 1 > q->bbox_y1) q->bbox_y1 = y + 1;
-        }
+    /* One loop per pixel type (the type switch stays out of the pixel loop). */
+#define ACCUMULATE(T)                                                                    \
+    do {                                                                                 \
+        const T *px = img->data;                                                         \
+        for (int y = 0; y < h; y++) {                                                    \
+            const uint32_t *lr = labels + (size_t)y * w;                                 \
+            for (int x = 0; x < w; x++) {                                                \
+                uint32_t l = lr[x];                                                      \
+                if (!l) continue;                                                        \
+                ns_nucleus *q = &nu[l - 1];                                              \
+                double *s = &m[(size_t)(l - 1) * 6];                                     \
+                q->area += 1.0;                                                          \
+                s[0] += x; s[1] += y; s[2] += (double)x * x; s[3] += (double)y * y;      \
+                s[4] += (double)x * y;                                                   \
+                s[5] += (double)px[(size_t)y * w + x];                                   \
+                if (x < q->bbox_x0) q->bbox_x0 = x;                                      \
+                if (y < q->bbox_y0) q->bbox_y0 = y;                                      \
+                if (x + 1 > q->bbox_x1) q->bbox_x1 = x + 1;                              \
+                if (y + 1 > q->bbox_y1) q->bbox_y1 = y + 1;                              \
+            }                                                                            \
+        }                                                                                \
+    } while (0)
+    switch (img->type) {
+    case NS_PIXEL_U8: ACCUMULATE(uint8_t); break;
+    case NS_PIXEL_U16: ACCUMULATE(uint16_t); break;
+    case NS_PIXEL_U32: ACCUMULATE(uint32_t); break;
+    default: ACCUMULATE(float); break;
     }
+#undef ACCUMULATE
     for (size_t k = 0; k < count; k++) {
         ns_nucleus *q = &nu[k];
         const double *s = &m[k * 6];

@@ -164,15 +164,17 @@ static void box_downsample(const float *in, int w, int h, int f, float *out, int
         int y0 = ys * f, y1 = y0 + f < h ? y0 + f : h;
         for (int y = y0; y < y1; y++) {
             const float *r = in + (size_t)y * w;
+            int x = 0;
             for (int xs = 0; xs < ws; xs++) {
-                int x0 = xs * f, x1 = x0 + f < w ? x0 + f : w;
+                int xe = x + f < w ? x + f : w;
                 float acc = 0.0f;
-                for (int x = x0; x < x1; x++) acc += r[x];
+                for (; x < xe; x++) acc += r[x];
                 o[xs] += acc;
             }
         }
+        int ny = y1 - y0;
         for (int xs = 0; xs < ws; xs++) {
-            int nx = (xs * f + f < w ? f : w - xs * f), ny = (ys * f + f < h ? f : h - ys * f);
+            int nx = xs * f + f < w ? f : w - xs * f;
             o[xs] /= (float)(nx * ny);
         }
     }
@@ -189,11 +191,12 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
 {
     int ws = g->w, hs = g->h;
     int *x0 = malloc((size_t)w * sizeof *x0), *x1 = malloc((size_t)w * sizeof *x1);
+    int *cell_x = malloc((size_t)w * sizeof *cell_x); /* x / f, once per column: no division per pixel */
     float *wx = malloc((size_t)w * sizeof *wx);
     uint8_t *interior = malloc((size_t)ws * hs);
     uint32_t *remap = calloc(nlab + 1, sizeof *remap);
-    if (!x0 || !x1 || !wx || !interior || !remap) {
-        free(x0); free(x1); free(wx); free(interior); free(remap);
+    if (!x0 || !x1 || !wx || !interior || !remap || !cell_x) {
+        free(x0); free(x1); free(wx); free(interior); free(remap); free(cell_x);
         return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory upsampling %dx%d", w, h);
     }
     for (int x = 0; x < w; x++) {
@@ -205,6 +208,7 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
         x0[x] = a;
         x1[x] = a + 1 < ws ? a + 1 : a;
         wx[x] = t;
+        cell_x[x] = x / f < ws ? x / f : ws - 1;
     }
     const uint32_t *L = g->labels;
     /* A cell is interior when its 4 neighbours carry its label: no threshold test
@@ -230,8 +234,7 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
         if (cy >= hs) cy = hs - 1;
         uint32_t *out = labels + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            int cx = x / f;
-            if (cx >= ws) cx = ws - 1;
+            int cx = cell_x[x];
             size_t c = (size_t)cy * ws + cx;
             uint32_t l = 0;
             if (interior[c]) {
@@ -254,7 +257,7 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
         }
     }
     *count = next;
-    free(x0); free(x1); free(wx); free(interior); free(remap);
+    free(x0); free(x1); free(wx); free(interior); free(remap); free(cell_x);
     return NS_OK;
 }
 
