@@ -97,7 +97,6 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
     cJSON_AddNumberToObject(root, "height", s->height);
     cJSON_AddStringToObject(root, "pixel_type", ns_pixel_type_name(info->type));
     cJSON_AddNumberToObject(root, "channel", channel);
-    cJSON_AddNumberToObject(root, "channels_in_file", info->channels);
     cJSON_AddNumberToObject(root, "nuclei", (double)s->count);
     cJSON *par = cJSON_AddObjectToObject(root, "parameters");
     cJSON_AddNumberToObject(par, "diameter_requested", prm->diameter);

@@ -70,8 +70,12 @@ ns_status ns_process_image(const ns_job *job, const ns_batch_options *opt, ns_jo
     ns_image_info info = {0};
     ns_segmentation seg = {0};
     const ns_segment_params *prm = params_for(opt, job->mag);
-    if (st == NS_OK) st = ns_image_probe(job->path, &info, err);
     if (st == NS_OK) st = ns_image_read(job->path, opt->channel, opt->max_pixels, &img, err);
+    if (st == NS_OK) { /* what the metadata records of the input, from the plane read */
+        info.width = img.width;
+        info.height = img.height;
+        info.type = img.type;
+    }
     double read_ms = now_ms() - t0;
     if (st == NS_OK) {
         st = ns_segment(&img, prm, &seg, err);
