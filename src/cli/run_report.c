@@ -124,8 +124,8 @@ static void stage_files(FILE *f, const char *out, const char *dir)
     fprintf(f, "</ul>\n");
 }
 
-/* A small CSV (one row per optimizer) as an HTML table and as text lines. */
-static void csv_table(FILE *html, FILE *summary, const char *path)
+/* A small CSV (a row per tile or per optimizer) as an HTML table. */
+static void csv_table(FILE *html, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -142,11 +142,6 @@ static void csv_table(FILE *html, FILE *summary, const char *path)
         for (char *t = strtok_r(line, ",", &save); t && n < 64; t = strtok_r(NULL, ",", &save)) cells[n++] = t;
         if (row == 0) ns_html_table_begin(html, cells, n);
         else ns_html_table_row(html, cells, n);
-        if (summary) {
-            fprintf(summary, "    ");
-            for (size_t i = 0; i < n && i < 8; i++) fprintf(summary, "%-14.14s ", cells[i]);
-            fprintf(summary, "\n");
-        }
         row++;
     }
     if (row > 0) ns_html_table_end(html);
@@ -231,7 +226,7 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
                  num(map, "seconds", NULL));
         ns_html_paragraph(f, text);
         char *mcsv = ns_path_join(p->map, "mapping.csv");
-        if (mcsv) csv_table(f, NULL, mcsv);
+        if (mcsv) csv_table(f, mcsv);
         free(mcsv);
     } else {
         ns_html_paragraph(f, "The mapping stage did not write its summary.");
@@ -240,7 +235,7 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
 
     ns_html_heading(f, 2, "3. L-BFGS-B vs Levenberg-Marquardt");
     char *overall = ns_path_join(p->opt, "optimizer_benchmark_overall.csv");
-    csv_table(f, NULL, overall ? overall : "");
+    csv_table(f, overall ? overall : "");
     stage_files(f, p->out, p->opt);
 
     if (p->plate) {
