@@ -129,7 +129,7 @@ static void csv_table(FILE *html, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        ns_html_paragraph(html, "(no optimizer summary: the stage did not finish)");
+        ns_html_paragraph(html, "(no table: the stage did not finish)");
         return;
     }
     char line[4096];
