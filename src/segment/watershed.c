@@ -49,26 +49,40 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
     size_t nseeds = 0;
     if (!start || !q) goto nomem;
     if (labels != markers) memcpy(labels, markers, n * sizeof *labels);
-    /* Quantised levels once (one vectorisable pass, 2 bytes per pixel to read later),
-     * and background marked as taken so the flood tests one array, not two. */
+    /* Quantised levels once (2 bytes per pixel to read later), and background
+     * marked as taken so the flood tests one array, not two. */
     lev = malloc(n * sizeof *lev);
     if (!lev) goto nomem;
-    for (size_t i = 0; i < n; i++) lev[i] = (uint16_t)(height[i] * LEVELS_PER_PX);
-    for (size_t i = 0; i < n; i++)
-        if (!mask[i]) labels[i] = TAKEN;
-    for (size_t i = 0; i < n; i++)
-        if (labels[i] && labels[i] != TAKEN && components[i] <= ncomponents) { start[components[i] + 1]++; nseeds++; }
-    for (size_t c = 1; c <= ncomponents + 1; c++) start[c] += start[c - 1];
-    seeds = malloc((nseeds ? nseeds : 1) * sizeof *seeds);
-    if (!seeds) goto nomem;
     {
-        size_t *fill = calloc(ncomponents + 1, sizeof *fill);
-        if (!fill) goto nomem;
-        for (size_t i = 0; i < n; i++)
-            if (labels[i] && labels[i] != TAKEN && components[i] <= ncomponents) {
-                uint32_t c = components[i];
-                seeds[start[c] + fill[c]++] = (uint32_t)i;
+        /* One pass: levels, background taken, and the marker pixels listed. */
+        size_t cap = 1024;
+        uint32_t *found = malloc(cap * sizeof *found);
+        if (!found) goto nomem;
+        for (size_t i = 0; i < n; i++) {
+            lev[i] = (uint16_t)(height[i] * LEVELS_PER_PX);
+            if (!mask[i]) {
+                labels[i] = TAKEN;
+            } else if (labels[i] && components[i] && components[i] <= ncomponents) {
+                if (nseeds == cap) {
+                    uint32_t *more = realloc(found, 2 * cap * sizeof *found);
+                    if (!more) { free(found); goto nomem; }
+                    found = more;
+                    cap *= 2;
+                }
+                found[nseeds++] = (uint32_t)i;
+                start[components[i] + 1]++;
             }
+        }
+        /* Counting sort of the (few) markers by component. */
+        for (size_t c = 1; c <= ncomponents + 1; c++) start[c] += start[c - 1];
+        seeds = malloc((nseeds ? nseeds : 1) * sizeof *seeds);
+        size_t *fill = calloc(ncomponents + 1, sizeof *fill);
+        if (!seeds || !fill) { free(found); free(fill); goto nomem; }
+        for (size_t k = 0; k < nseeds; k++) {
+            uint32_t c = components[found[k]];
+            seeds[start[c] + fill[c]++] = found[k];
+        }
+        free(found);
         free(fill);
     }
 #define LEVEL(i) ((int)lev[i])
