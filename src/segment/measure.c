@@ -5,6 +5,29 @@
 #include "nucseg/segment.h"
 #include "segment/measure.h"
 
+/* Sum of i^2 for i = 0..n (n >= -1). */
+static double sum_sq(double n)
+{
+    return n * (n + 1.0) * (2.0 * n + 1.0) / 6.0;
+}
+
+/* Add pixels x0..x1 of row y (intensity sum isum) to a nucleus' moment sums. */
+static void add_run(ns_nucleus *q, double *s, int x0, int x1, int y, double isum)
+{
+    double k = (double)(x1 - x0 + 1), sx = k * (x0 + x1) / 2.0;
+    q->area += k;
+    s[0] += sx;
+    s[1] += k * y;
+    s[2] += sum_sq(x1) - sum_sq(x0 - 1.0);
+    s[3] += k * (double)y * y;
+    s[4] += sx * y;
+    s[5] += isum;
+    if (x0 < q->bbox_x0) q->bbox_x0 = x0;
+    if (y < q->bbox_y0) q->bbox_y0 = y;
+    if (x1 + 1 > q->bbox_x1) q->bbox_x1 = x1 + 1;
+    if (y + 1 > q->bbox_y1) q->bbox_y1 = y + 1;
+}
+
 ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t count,
                             ns_nucleus **out, ns_error *err)
 {
@@ -19,25 +42,23 @@ ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t 
         nu[k].label = (uint32_t)(k + 1);
         nu[k].bbox_x0 = w; nu[k].bbox_y0 = h;
     }
-    /* One loop per pixel type (the type switch stays out of the pixel loop). */
+    /* Per run of equal labels along a row: the coordinate moments of a run have
+     * closed forms, so the pixel loop only compares labels and sums intensity.
+     * One loop per pixel type keeps the type switch out of it. */
 #define ACCUMULATE(T)                                                                    \
     do {                                                                                 \
         const T *px = img->data;                                                         \
         for (int y = 0; y < h; y++) {                                                    \
             const uint32_t *lr = labels + (size_t)y * w;                                 \
-            for (int x = 0; x < w; x++) {                                                \
+            const T *pr = px + (size_t)y * w;                                            \
+            int x = 0;                                                                   \
+            while (x < w) {                                                              \
                 uint32_t l = lr[x];                                                      \
-                if (!l) continue;                                                        \
-                ns_nucleus *q = &nu[l - 1];                                              \
-                double *s = &m[(size_t)(l - 1) * 6];                                     \
-                q->area += 1.0;                                                          \
-                s[0] += x; s[1] += y; s[2] += (double)x * x; s[3] += (double)y * y;      \
-                s[4] += (double)x * y;                                                   \
-                s[5] += (double)px[(size_t)y * w + x];                                   \
-                if (x < q->bbox_x0) q->bbox_x0 = x;                                      \
-                if (y < q->bbox_y0) q->bbox_y0 = y;                                      \
-                if (x + 1 > q->bbox_x1) q->bbox_x1 = x + 1;                              \
-                if (y + 1 > q->bbox_y1) q->bbox_y1 = y + 1;                              \
+                if (!l) { x++; continue; }                                               \
+                int x0 = x;                                                              \
+                double isum = 0.0;                                                       \
+                for (; x < w && lr[x] == l; x++) isum += (double)pr[x];                  \
+                add_run(&nu[l - 1], &m[(size_t)(l - 1) * 6], x0, x - 1, y, isum);        \
             }                                                                            \
         }                                                                                \
     } while (0)
