@@ -15,34 +15,35 @@
 ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, ns_error *err)
 {
     size_t n = (size_t)w * (size_t)h;
-    float *g = malloc(n * sizeof *g);              /* column distance, then squared */
+    int32_t *g = malloc(n * sizeof *g);            /* column distance, integer */
+    float *sq = malloc((size_t)w * sizeof *sq);    /* one row of squared column distances */
     int *v = malloc((size_t)(w + 2) * sizeof *v);  /* envelope sites */
     double *z = malloc((size_t)(w + 3) * sizeof *z); /* envelope boundaries */
-    if (!g || !v || !z) {
-        free(g); free(v); free(z);
+    if (!g || !sq || !v || !z) {
+        free(g); free(sq); free(v); free(z);
         return ns_error_set(err, NS_ERR_NOMEM, "distance transform: out of memory (%dx%d)", w, h);
     }
-    const float INF = (float)(w + h) * 4.0f; /* beyond any real distance: outside is foreground */
-    /* Column pass, row by row (contiguous, vectorisable): down then up. */
-    for (int x = 0; x < w; x++) g[x] = mask[x] ? INF : 0.0f;
+    const int32_t INF = (int32_t)(w + h) * 4; /* beyond any real distance: outside is foreground */
+    /* Column pass, row by row (contiguous, integer, branch-free: it vectorises). */
+    for (int x = 0; x < w; x++) g[x] = mask[x] ? INF : 0;
     for (int y = 1; y < h; y++) {
         const uint8_t *restrict m = mask + (size_t)y * w;
-        float *restrict gr = g + (size_t)y * w;
-        const float *restrict gu = gr - w; /* the previous row: no overlap */
-        /* Branch-free (mask as 0/1 factor) so it vectorises. */
-        for (int x = 0; x < w; x++) gr[x] = (gu[x] + 1.0f) * (float)(m[x] != 0);
+        int32_t *restrict gr = g + (size_t)y * w;
+        const int32_t *restrict gu = gr - w; /* the previous row: no overlap */
+        for (int x = 0; x < w; x++) gr[x] = (gu[x] + 1) & -(int32_t)(m[x] != 0);
     }
     for (int y = h - 2; y >= 0; y--) {
-        float *restrict gr = g + (size_t)y * w;
-        const float *restrict gd = gr + w;
-        for (int x = 0; x < w; x++) { float t = gd[x] + 1.0f; gr[x] = gr[x] < t ? gr[x] : t; }
+        int32_t *restrict gr = g + (size_t)y * w;
+        const int32_t *restrict gd = gr + w;
+        for (int x = 0; x < w; x++) { int32_t t = gd[x] + 1; gr[x] = gr[x] < t ? gr[x] : t; }
     }
     /* Row pass over each foreground run. */
     for (int y = 0; y < h; y++) {
         const uint8_t *m = mask + (size_t)y * w;
-        float *gr = g + (size_t)y * w;
+        const int32_t *gr = g + (size_t)y * w;
         float *dr = dist + (size_t)y * w;
         memset(dr, 0, (size_t)w * sizeof *dr);
+        for (int x = 0; x < w; x++) sq[x] = (float)gr[x] * (float)gr[x];
         int x = 0;
         while (x < w) {
             if (!m[x]) {
@@ -66,7 +67,7 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
                 for (int p = s; p < e; p++) {
                     float best = INFINITY;
                     for (int q = q0; q <= q1; q++) {
-                        float dq = (float)(p - q), v = dq * dq + gr[q] * gr[q];
+                        float dq = (float)(p - q), v = dq * dq + sq[q];
                         best = v < best ? v : best;
                     }
                     dr[p] = sqrtf(best);
@@ -79,27 +80,27 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
             z[0] = -INFINITY;
             z[1] = INFINITY;
             for (int q = q0 + 1; q <= q1; q++) {
-                double fq = (double)gr[q] * gr[q], lq = q - q0, sq;
+                double fq = sq[q], lq = q - q0, sx;
                 for (;;) {
                     int p = v[k];
-                    double fp = (double)gr[p] * gr[p], lp = p - q0;
-                    sq = ((fq + lq * lq) - (fp + lp * lp)) / (2.0 * (lq - lp));
-                    if (sq <= z[k]) k--; /* z[0] = -inf stops this at k = 0 */
+                    double fp = sq[p], lp = p - q0;
+                    sx = ((fq + lq * lq) - (fp + lp * lp)) / (2.0 * (lq - lp));
+                    if (sx <= z[k]) k--; /* z[0] = -inf stops this at k = 0 */
                     else break;
                 }
                 k++;
                 v[k] = q;
-                z[k] = sq;
+                z[k] = sx;
                 z[k + 1] = INFINITY;
             }
             k = 0;
             for (int p = s; p < e; p++) {
                 while (z[k + 1] < (double)(p - q0)) k++;
                 float d = (float)(p - v[k]);
-                dr[p] = sqrtf(d * d + gr[v[k]] * gr[v[k]]);
+                dr[p] = sqrtf(d * d + sq[v[k]]);
             }
         }
     }
-    free(g); free(v); free(z);
+    free(g); free(sq); free(v); free(z);
     return NS_OK;
 }
