@@ -236,6 +236,14 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
             if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
                 if (read_full(ws[i].from_fd, &r, sizeof r) == (ssize_t)sizeof r && r.job_index == idx) {
                     ws[i].job = -1;
+                    /* Next image first, bookkeeping after: the worker must not wait on
+                     * the parent's progress output. */
+                    if (next < jobs->count) {
+                        size_t nidx = ord[next++];
+                        ws[i].job = (long)nidx;
+                        ws[i].started = now_s();
+                        (void)write_full(ws[i].to_fd, &nidx, sizeof nidx); /* failure shows as EOF */
+                    }
                     record(rep, &pr, jobs, &r);
                     finished++;
                     continue;

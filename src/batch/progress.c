@@ -22,9 +22,16 @@ static void write_progress_file(const ns_progress *p)
     double pct = p->total ? 100.0 * (double)p->done / (double)p->total : 100.0;
     int n = snprintf(buf, sizeof buf, "%zu/%zu images processed (%.1f%%), %zu failed\n", p->done, p->total,
                      pct, p->failed);
-    /* Best effort: progress must never fail the batch. */
+    /* Best effort and not fsync'ed: progress must never fail or slow the batch; a
+     * reader still sees either the old or the new line (temp file + rename). */
+    char tmp[4200];
     ns_error err;
-    (void)ns_write_file_atomic(p->progress_file, buf, (size_t)n, &err);
+    if (ns_tmp_path(p->progress_file, tmp, sizeof tmp, &err) != NS_OK) return;
+    FILE *f = fopen(tmp, "w");
+    if (!f) return;
+    int ok = fwrite(buf, 1, (size_t)n, f) == (size_t)n;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, p->progress_file) != 0) unlink(tmp);
 }
 
 void ns_progress_start(ns_progress *p, ns_progress_mode mode, size_t total, const char *out_dir, int write_file)
