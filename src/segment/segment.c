@@ -111,8 +111,9 @@ static ns_status grid_alloc(grid *g, int w, int h, ns_error *err)
     g->edt = malloc(n * sizeof *g->edt);
     g->mask = malloc(n);
     g->comp = malloc(n * sizeof *g->comp);
-    g->labels = malloc(n * sizeof *g->labels);
-    if (!g->smooth || !g->edt || !g->mask || !g->comp || !g->labels)
+    /* labels comes later (split_objects), into memory freed by then: a smaller
+     * working set per image keeps two workers from evicting each other's cache. */
+    if (!g->smooth || !g->edt || !g->mask || !g->comp)
         return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
     return NS_OK;
 }
@@ -133,7 +134,10 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
     double max_area = p->max_area >= 0 ? p->max_area : 25.0 * disk;
     ns_status st;
     if (!p->split_touching) {
-        memcpy(g->labels, g->comp, n * sizeof *g->labels);
+        free(g->smooth); /* not needed any more */
+        g->smooth = NULL;
+        g->labels = g->comp; /* the components are the objects */
+        g->comp = NULL;
         /* Components never touch: merging only filters by area and relabels. */
         return ns_merge_regions(g->labels, g->edt, g->w, g->h, g->ncomp, 0.0, 0.0, min_area, max_area,
                                 count, err);
@@ -145,6 +149,10 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
         if (g->mask[i] && g->smooth[i] > bmax) bmax = g->smooth[i];
     const float inv = 1.0f / bmax;
     for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
+    free(g->smooth); /* its memory becomes the labels */
+    g->smooth = NULL;
+    g->labels = malloc(n * sizeof *g->labels);
+    if (!g->labels) return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", g->w, g->h);
     size_t nseeds = 0;
     if ((st = ns_find_seeds(g->edt, g->comp, g->w, g->h, min_dist, g->labels, &nseeds, err)) != NS_OK)
         return st;
@@ -322,6 +330,8 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
                             &full.thr, err);
             if (st != NS_OK) goto fail;
         }
+        free(norm); /* done with: its memory serves the watershed */
+        norm = NULL;
         if ((st = split_objects(&full, p, d, min_dist, &count, err)) != NS_OK) goto fail;
         labels = full.labels;
         full.labels = NULL; /* handed to the result */
