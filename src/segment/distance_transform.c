@@ -14,36 +14,38 @@
 
 ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, ns_error *err)
 {
-    size_t n = (size_t)w * (size_t)h;
-    int32_t *g = malloc(n * sizeof *g);            /* column distance, integer */
+    /* The column pass writes into dist itself; the row pass then reads each row's
+     * column distances (squared, into a row buffer) before overwriting that row.
+     * No image-sized temporary: a smaller working set per image. */
+    float *g = dist;
     float *sq = malloc((size_t)w * sizeof *sq);    /* one row of squared column distances */
     int *v = malloc((size_t)(w + 2) * sizeof *v);  /* envelope sites */
     double *z = malloc((size_t)(w + 3) * sizeof *z); /* envelope boundaries */
-    if (!g || !sq || !v || !z) {
-        free(g); free(sq); free(v); free(z);
+    if (!sq || !v || !z) {
+        free(sq); free(v); free(z);
         return ns_error_set(err, NS_ERR_NOMEM, "distance transform: out of memory (%dx%d)", w, h);
     }
-    const int32_t INF = (int32_t)(w + h) * 4; /* beyond any real distance: outside is foreground */
-    /* Column pass, row by row (contiguous, integer, branch-free: it vectorises). */
-    for (int x = 0; x < w; x++) g[x] = mask[x] ? INF : 0;
+    const float INF = (float)(w + h) * 4.0f; /* beyond any real distance: outside is foreground */
+    /* Column pass, row by row (contiguous, branch-free): down then up. Values are
+     * small integers, exact in float. */
+    for (int x = 0; x < w; x++) g[x] = mask[x] ? INF : 0.0f;
     for (int y = 1; y < h; y++) {
         const uint8_t *restrict m = mask + (size_t)y * w;
-        int32_t *restrict gr = g + (size_t)y * w;
-        const int32_t *restrict gu = gr - w; /* the previous row: no overlap */
-        for (int x = 0; x < w; x++) gr[x] = (gu[x] + 1) & -(int32_t)(m[x] != 0);
+        float *restrict gr = g + (size_t)y * w;
+        const float *restrict gu = gr - w; /* the previous row: no overlap */
+        for (int x = 0; x < w; x++) gr[x] = (gu[x] + 1.0f) * (float)(m[x] != 0);
     }
     for (int y = h - 2; y >= 0; y--) {
-        int32_t *restrict gr = g + (size_t)y * w;
-        const int32_t *restrict gd = gr + w;
-        for (int x = 0; x < w; x++) { int32_t t = gd[x] + 1; gr[x] = gr[x] < t ? gr[x] : t; }
+        float *restrict gr = g + (size_t)y * w;
+        const float *restrict gd = gr + w;
+        for (int x = 0; x < w; x++) { float t = gd[x] + 1.0f; gr[x] = gr[x] < t ? gr[x] : t; }
     }
     /* Row pass over each foreground run. */
     for (int y = 0; y < h; y++) {
         const uint8_t *m = mask + (size_t)y * w;
-        const int32_t *gr = g + (size_t)y * w;
-        float *dr = dist + (size_t)y * w;
+        float *dr = dist + (size_t)y * w; /* holds this row's column distances until now */
+        for (int x = 0; x < w; x++) sq[x] = dr[x] * dr[x];
         memset(dr, 0, (size_t)w * sizeof *dr);
-        for (int x = 0; x < w; x++) sq[x] = (float)gr[x] * (float)gr[x];
         int x = 0;
         while (x < w) {
             if (!m[x]) {
@@ -101,6 +103,6 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
             }
         }
     }
-    free(g); free(sq); free(v); free(z);
+    free(sq); free(v); free(z);
     return NS_OK;
 }

@@ -24,19 +24,18 @@ ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sig
     }
     int r = (int)ceil(3.0 * sigma);
     float *k = malloc((size_t)(2 * r + 1) * sizeof *k);
-    float *tmp = malloc(n * sizeof *tmp);
     float *pad = malloc((size_t)(w + 2 * r) * sizeof *pad);
-    if (!k || !tmp || !pad) {
-        free(k); free(tmp); free(pad);
+    if (!k || !pad) {
+        free(k); free(pad);
         return ns_error_set(err, NS_ERR_NOMEM, "gaussian blur: out of memory (%dx%d)", w, h);
     }
     double sum = 0.0;
     for (int i = -r; i <= r; i++) sum += exp(-0.5 * i * i / (sigma * sigma));
     for (int i = -r; i <= r; i++) k[i + r] = (float)(exp(-0.5 * i * i / (sigma * sigma)) / sum);
 
-    /* Vertical pass: out row y = sum_j k[j] * in row mirror(y + j - r). */
+    /* Vertical pass into out: out row y = sum_j k[j] * in row mirror(y + j - r). */
     for (int y = 0; y < h; y++) {
-        float *restrict dst = tmp + (size_t)y * w;
+        float *restrict dst = out + (size_t)y * w;
         const float *restrict src0 = in + (size_t)mirror(y - r, h) * w;
         for (int x = 0; x < w; x++) dst[x] = k[0] * src0[x];
         for (int j = 1; j <= 2 * r; j++) {
@@ -45,20 +44,20 @@ ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sig
             for (int x = 0; x < w; x++) dst[x] += kj * src[x];
         }
     }
-    /* Horizontal pass on a mirror-padded copy of each row. */
+    /* Horizontal pass in place: each row is first copied into a mirror-padded buffer,
+     * so no image-sized temporary is needed (a smaller working set per image). */
     for (int y = 0; y < h; y++) {
-        const float *row = tmp + (size_t)y * w;
+        float *restrict row = out + (size_t)y * w;
         for (int i = 0; i < r; i++) pad[i] = row[mirror(i - r, w)];
         memcpy(pad + r, row, (size_t)w * sizeof *pad);
-        for (int i = w + r; i < w + 2 * r; i++) pad[i] = row[mirror(i - r, w)];
-        float *restrict dst = out + (size_t)y * w;
-        for (int x = 0; x < w; x++) dst[x] = k[0] * pad[x];
+        for (int i = w + r; i < w + 2 * r; i++) pad[i] = pad[r + mirror(i - r, w)];
+        for (int x = 0; x < w; x++) row[x] = k[0] * pad[x];
         for (int j = 1; j <= 2 * r; j++) {
             const float kj = k[j];
             const float *restrict src = pad + j;
-            for (int x = 0; x < w; x++) dst[x] += kj * src[x];
+            for (int x = 0; x < w; x++) row[x] += kj * src[x];
         }
     }
-    free(k); free(tmp); free(pad);
+    free(k); free(pad);
     return NS_OK;
 }
