@@ -28,6 +28,10 @@ ns_status ns_atomic_close(ns_atomic_file *f, ns_error *err);
 /* Close and delete the temporary file; the final path is untouched. */
 void ns_atomic_abort(ns_atomic_file *f);
 
+/* Read a whole file into a NUL-terminated malloc'd buffer (*len without the NUL;
+ * len may be NULL). Errors name the file. */
+ns_status ns_read_text_file(const char *path, char **text, size_t *len, ns_error *err);
+
 /* Write a whole buffer atomically. */
 ns_status ns_write_file_atomic(const char *path, const void *data, size_t len, ns_error *err);
 

@@ -90,16 +90,9 @@ static ns_status parse(const char *path, const cJSON *root, ns_truth *t, ns_erro
 ns_status ns_truth_load(const char *path, ns_truth *t, ns_error *err)
 {
     memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "rb");
-    if (!f) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    rewind(f);
-    char *text = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    size_t got = text ? fread(text, 1, (size_t)len, f) : 0;
-    fclose(f);
-    if (!text) return ns_error_set(err, NS_ERR_IO, "%s: cannot read", path);
-    text[got] = '\0';
+    char *text;
+    ns_status rs = ns_read_text_file(path, &text, NULL, err);
+    if (rs != NS_OK) return rs;
     cJSON *root = cJSON_Parse(text);
     free(text);
     if (!root) return ns_error_set(err, NS_ERR_FORMAT, "%s: not valid JSON", path);

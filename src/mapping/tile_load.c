@@ -13,36 +13,10 @@
 
 #define CENTROIDS_SUFFIX "_nuclei_centroids_local.npy"
 
-static ns_status read_text(const char *path, char **out, ns_error *err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            char *bigger = realloc(buf, cap *= 2);
-            if (!bigger) { free(buf); buf = NULL; break; }
-            buf = bigger;
-        }
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
-    if (bad) { free(buf); return ns_error_set(err, NS_ERR_IO, "%s: read error", path); }
-    buf[len] = '\0';
-    *out = buf;
-    return NS_OK;
-}
-
 static ns_status read_metadata(const char *path, ns_tile_points *t, ns_error *err)
 {
     char *text;
-    ns_status st = read_text(path, &text, err);
+    ns_status st = ns_read_text_file(path, &text, NULL, err);
     if (st != NS_OK) return st;
     cJSON *root = cJSON_Parse(text);
     free(text);

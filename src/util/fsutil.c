@@ -2,6 +2,7 @@
 #include "nucseg/fsutil.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,34 @@ void ns_atomic_abort(ns_atomic_file *f)
     if (f->fp) fclose(f->fp);
     f->fp = NULL;
     if (f->tmp_path[0]) unlink(f->tmp_path);
+}
+
+ns_status ns_read_text_file(const char *path, char **text, size_t *len, ns_error *err)
+{
+    *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n + 1 >= cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) { free(buf); buf = NULL; break; }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory reading the file", path);
+    if (bad) { free(buf); return ns_error_set(err, NS_ERR_IO, "%s: read error", path); }
+    buf[n] = '\0';
+    *text = buf;
+    if (len) *len = n;
+    return NS_OK;
 }
 
 ns_status ns_write_file_atomic(const char *path, const void *data, size_t len, ns_error *err)

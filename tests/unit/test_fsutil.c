@@ -36,6 +36,30 @@ static void test_atomic_write_and_abort(void)
     free(p);
 }
 
+static void test_read_text_file(void)
+{
+    char dir[] = "/tmp/nucseg_fsutil_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char *path = ns_path_join(dir, "big.txt");
+    /* Larger than the reader's first buffer, so it has to grow. */
+    size_t n = 10000;
+    char *data = malloc(n);
+    for (size_t i = 0; i < n; i++) data[i] = (char)('a' + i % 26);
+    ns_error err;
+    CHECK_OK(ns_write_file_atomic(path, data, n, &err), err);
+    char *text = NULL;
+    size_t len = 0;
+    CHECK_OK(ns_read_text_file(path, &text, &len, &err), err);
+    CHECK(len == n && text && text[n] == '\0' && memcmp(text, data, n) == 0);
+    free(text);
+    char *missing = ns_path_join(dir, "missing.txt");
+    CHECK(ns_read_text_file(missing, &text, NULL, &err) == NS_ERR_IO && text == NULL);
+    CHECK(strstr(err.message, "missing.txt") != NULL);
+    unlink(path);
+    rmdir(dir);
+    free(path); free(missing); free(data);
+}
+
 static void test_paths(void)
 {
     char *s = ns_path_stem("a/b/Well1_Point1_0034.tif");
@@ -53,5 +77,6 @@ int main(void)
 {
     RUN(test_atomic_write_and_abort);
     RUN(test_paths);
+    RUN(test_read_text_file);
     return check_report();
 }
