@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "nucseg/rng.h"
 #include "bench_common.h"
 #include "nucseg/affine.h"
 #include "nucseg/fsutil.h"
@@ -31,11 +32,7 @@
 static uint64_t rng_state;
 static double uniform01(void)
 {
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
+    return ns_splitmix64_uniform(&rng_state);
 }
 static double gaussian(void)
 {

@@ -22,6 +22,7 @@
 #include "nucseg/fsutil.h"
 #include "nucseg/mapping.h"
 #include "nucseg/plot.h"
+#include "nucseg/rng.h"
 #include "nucseg/report.h"
 #include "nucseg/stats.h"
 
@@ -288,14 +289,7 @@ static ns_status attach_truth(const char *truth_path, opt_pair_list *l, ns_error
 
 /* ---- Trials --------------------------------------------------------------------- */
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-static double rand_sign(uint64_t *s) { return (splitmix64(s) >> 63) ? 1.0 : -1.0; }
+static double rand_sign(uint64_t *s) { return (ns_splitmix64(s) >> 63) ? 1.0 : -1.0; }
 
 /* Magnitudes of trial k: k = 0 is a small nudge, then 5 % / 2° / 10 px per level. */
 static void perturbation(int k, double *scale_pct, double *rot_deg, double *trans_px)

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "nucseg/rng.h"
 #include "nucseg/mapping.h"
 
 /* Uniform grid over a point set's bounding box: O(1) "is there a point near (x, y)". */
@@ -88,13 +89,10 @@ ns_status ns_mutual_matches(const ns_affine *t, const ns_tile_points *t40, const
 ns_status ns_map_refine(const ns_tile_points *t40, const ns_map_index *ix, const ns_affine *start,
                         const ns_map_options *o, ns_map_result *r, ns_error *err);
 
-/* splitmix64: small deterministic generator for sampling orders. */
+/* Deterministic sampling orders (rng.h). */
 static inline uint64_t ns_map_rng_next(uint64_t *s)
 {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return ns_splitmix64(s);
 }
 
 #endif

@@ -1,15 +1,9 @@
 /* rng.c — a small deterministic PRNG (xoshiro256**, seeded by splitmix64) so the
  * same seed gives the same plate on every machine and libc (rand() does not). */
 #include <math.h>
+#include "nucseg/rng.h"
 #include "synth/synth_internal.h"
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
@@ -17,8 +11,8 @@ void synth_rng_seed(synth_rng *r, uint64_t seed, uint64_t stream)
 {
     /* Mix the stream in through splitmix so neighbouring streams are unrelated. */
     uint64_t x = seed;
-    uint64_t mixed = splitmix64(&x) ^ (stream * 0xD1B54A32D192ED03ull);
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&mixed);
+    uint64_t mixed = ns_splitmix64(&x) ^ (stream * 0xD1B54A32D192ED03ull);
+    for (int i = 0; i < 4; i++) r->s[i] = ns_splitmix64(&mixed);
     r->has_spare = 0;
     r->spare = 0.0;
 }

@@ -7,17 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "nucseg/rng.h"
 #include "check.h"
 #include "nucseg/mapping.h"
 
 static uint64_t rng_state;
 static double uniform(void)
 {
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return (double)(z >> 11) / 9007199254740992.0;
+    return ns_splitmix64_uniform(&rng_state);
 }
 static double gauss(void)
 {
