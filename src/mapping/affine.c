@@ -4,6 +4,8 @@
 
 #include <math.h>
 
+#include "mapping/affine_internal.h"
+
 void ns_affine_identity(ns_affine *t)
 {
     *t = (ns_affine){.a = 1, .b = 0, .tx = 0, .c = 0, .d = 1, .ty = 0};
@@ -52,17 +54,28 @@ void ns_affine_similarity(double s, double theta, double tx, double ty, ns_affin
     *out = (ns_affine){.a = s * co, .b = -s * si, .tx = tx, .c = s * si, .d = s * co, .ty = ty};
 }
 
+/* Why vectors: every ns_affine_fit ends with this pass, which as a single scalar sum
+ * is latency-bound. One point per SSE2 register, e = x (a, c) + y (b, d) + (tx, ty) - (X, Y),
+ * and two sums (even / odd points) that do not wait for each other. */
 double ns_affine_rmsd(const ns_affine *t, const double *src, const double *dst, size_t n)
 {
     if (n == 0) return NAN;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        double X, Y;
-        ns_affine_apply(t, src[2 * i], src[2 * i + 1], &X, &Y);
-        double ex = X - dst[2 * i], ey = Y - dst[2 * i + 1];
-        sum += ex * ex + ey * ey;
+    const ns_v2d ac = {t->a, t->c}, bd = {t->b, t->d}, tt = {t->tx, t->ty};
+    ns_v2d s[2] = {{0, 0}, {0, 0}};
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2)
+        for (int k = 0; k < 2; k++) {
+            ns_v2d p = ns_v2d_load(src + 2 * (i + k));
+            ns_v2d e = (ac * p[0] + bd * p[1] + tt) - ns_v2d_load(dst + 2 * (i + k));
+            s[k] += e * e;
+        }
+    if (i < n) {
+        ns_v2d p = ns_v2d_load(src + 2 * i);
+        ns_v2d e = (ac * p[0] + bd * p[1] + tt) - ns_v2d_load(dst + 2 * i);
+        s[0] += e * e;
     }
-    return sqrt(sum / (double)n);
+    ns_v2d sum = s[0] + s[1];
+    return sqrt((sum[0] + sum[1]) / (double)n);
 }
 
 double ns_affine_corner_error(const ns_affine *f, const ns_affine *g, double w, double h)

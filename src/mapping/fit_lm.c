@@ -2,7 +2,9 @@
  * an analytic Jacobian: 2n residuals (x and y of each pair) by 6 parameters, in
  * the normalising frame (affine_internal.h). Huber runs as a least-squares problem
  * on rescaled residuals r_i * sqrt(2 rho(e_i)) / e_i, whose squares sum to the
- * Huber objective exactly; its Jacobian includes the derivative of that scale. */
+ * Huber objective exactly; its Jacobian includes the derivative of that scale.
+ * Plain least squares runs on the QR-reduced problem built from the moments
+ * (affine_moments.c): 4 residuals per row instead of n. */
 #include <cminpack.h>
 #include <math.h>
 #include <stdlib.h>
@@ -129,12 +131,79 @@ static ns_status fit_lm_separable(const double *src, const double *dst, size_t n
     return NS_OK;
 }
 
+/* The classic QR pre-reduction of linear least squares: with M = R^T R and R^T z = v,
+ * each row's n squared residuals sum to ||R theta - z||^2 + rho^2 for every theta
+ * (affine_moments.c). So lmder minimises 4 residuals per row, R theta - z (Jacobian R)
+ * and the constant rho: the same objective, hence the same minimiser, as the n-row
+ * problem. rho carries no gradient; it makes the 4 squares sum to the n-row objective
+ * itself, so lmder's relative tests (ftol: the relative reduction of the sum of
+ * squares) compare the same quantities as on the n rows. */
+typedef struct {
+    const double (*R)[3];
+    const double *z;
+    double rho;
+    int max_jac, jac_calls;
+} lm_qr_problem;
+
+static int lm_qr_residuals(void *p, int m, int npar, const double *x, double *fvec, double *fjac,
+                           int ldfjac, int iflag)
+{
+    (void)m; (void)npar;
+    lm_qr_problem *pr = p;
+    if (iflag == 2 && ++pr->jac_calls > pr->max_jac) return -1; /* iteration limit */
+    if (iflag == 1) {
+        for (int i = 0; i < 3; i++)
+            fvec[i] = pr->R[i][0] * x[0] + pr->R[i][1] * x[1] + pr->R[i][2] * x[2] - pr->z[i];
+        fvec[3] = pr->rho;
+    } else {
+        for (int j = 0; j < 3; j++) {
+            for (int i = 0; i < 3; i++) fjac[j * ldfjac + i] = pr->R[i][j];
+            fjac[j * ldfjac + 3] = 0;
+        }
+    }
+    return 0;
+}
+
+static ns_status fit_lm_reduced(const ns_affine_moments *mom, const ns_affine *init,
+                                const ns_fit_options *opt, ns_fit_result *out, ns_error *err)
+{
+    double x6[NPAR];
+    ns_affine_frame_to_params(&mom->fr, init, x6);
+    int nfev = 0, njev = 0, iters = 0, converged = 1;
+    for (int c = 0; c < 2; c++) {
+        double *x = x6 + 3 * c, fvec[4], fjac[4 * 3], diag[3], qtf[3], wa1[3], wa2[3], wa3[3], wa4[4];
+        int ipvt[3], fe = 0, je = 0;
+        lm_qr_problem pr = {.R = (const double (*)[3])mom->R, .z = mom->z[c], .rho = mom->rho[c],
+                            .max_jac = opt->max_iter};
+        int info = lmder(lm_qr_residuals, &pr, 4, 3, x, fvec, fjac, 4, opt->tol, opt->tol, 0.0,
+                         100 * (opt->max_iter + 1), diag, 1, 100.0, 0, &fe, &je, ipvt, qtf, wa1, wa2,
+                         wa3, wa4);
+        if (info == 0)
+            return ns_error_set(err, NS_ERR_INVALID, "affine fit (Levenberg-Marquardt): improper input");
+        nfev += fe;
+        njev += je;
+        int it = pr.jac_calls < pr.max_jac ? pr.jac_calls : pr.max_jac;
+        if (it > iters) iters = it;
+        converged = converged && info >= 1 && info <= 4;
+    }
+    ns_affine_frame_from_params(&mom->fr, x6, &out->t);
+    out->iterations = iters;
+    out->nfev = nfev;
+    out->njev = njev;
+    out->converged = converged;
+    /* No heap: the moments and lmder's arrays for one 4 x 3 row problem. */
+    out->scratch_bytes = sizeof *mom + (4 + 12 + 5 * 3 + 4) * sizeof(double) + 3 * sizeof(int);
+    return NS_OK;
+}
+
 ns_status ns_fit_lm(const double *src, const double *dst, size_t n, const ns_affine *init,
-                    const ns_fit_options *opt, ns_fit_result *out, ns_error *err)
+                    const ns_fit_options *opt, const ns_affine_moments *mom,
+                    ns_fit_result *out, ns_error *err)
 {
     if (n > 100000000)
         return ns_error_set(err, NS_ERR_TOO_LARGE,
                             "affine fit (Levenberg-Marquardt): %zu point pairs, too many for lmder", n);
+    if (mom) return fit_lm_reduced(mom, init, opt, out, err);
     if (opt->loss == NS_LOSS_L2) return fit_lm_separable(src, dst, n, init, opt, out, err);
     int m = (int)(2 * n);
     /* One block, owned here: u (2n), U (2n), fvec (m), wa4 (m), fjac (m x 6). */

@@ -1,6 +1,7 @@
 /* test_affine.c — affine algebra, the closed-form fit, and the two iterative
  * optimizers (L-BFGS-B, Levenberg–Marquardt): agreement with the closed-form
- * optimum, Huber robustness, bounds, bad input. */
+ * optimum, the moment (sufficient-statistics) path against the per-pair path,
+ * Huber robustness, bounds, bad input. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "nucseg/rng.h"
 #include "check.h"
+#include "mapping/affine_internal.h"
 #include "nucseg/affine.h"
 
 #define DEG (M_PI / 180.0)
@@ -165,10 +167,136 @@ static void test_optimizers_reach_closed_form(void)
             CHECK(r.nfev >= 1 && r.njev >= 1);
             CHECK(r.converged);
             CHECK(r.us > 0);
-            CHECK(r.scratch_bytes >= 4 * N * sizeof(double));
+            /* Plain least squares runs on the moments: no O(n) scratch any more. */
+            CHECK(r.scratch_bytes > 0 && r.scratch_bytes < 4 * N * sizeof(double));
             if (seed == 1)
                 fprintf(stderr, "   %-20s rel %.2e iters %d nfev %d njev %d\n",
                         ns_optimizer_name((ns_optimizer)m), rel, r.iterations, r.nfev, r.njev);
+        }
+    }
+}
+
+/* Largest distance between f and g over the corners of the box [x0, x0 + w] x [y0, y0 + h],
+ * relative to the length of that box's diagonal once mapped by f. */
+static double rel_transform_diff(const ns_affine *f, const ns_affine *g, double x0, double y0,
+                                 double w, double h)
+{
+    const double cs[4][2] = {{x0, y0}, {x0 + w, y0}, {x0, y0 + h}, {x0 + w, y0 + h}};
+    double worst = 0;
+    for (int k = 0; k < 4; k++) {
+        double X1, Y1, X2, Y2;
+        ns_affine_apply(f, cs[k][0], cs[k][1], &X1, &Y1);
+        ns_affine_apply(g, cs[k][0], cs[k][1], &X2, &Y2);
+        double d = hypot(X1 - X2, Y1 - Y2);
+        if (d > worst) worst = d;
+    }
+    double x1, y1, x2, y2;
+    ns_affine_apply(f, x0, y0, &x1, &y1);
+    ns_affine_apply(f, x0 + w, y0 + h, &x2, &y2);
+    return worst / hypot(x2 - x1, y2 - y1);
+}
+
+/* The L2 objective from sufficient statistics (the default) and residual by residual
+ * (the reference) must reach the same transform, within 1e-9 relative, for both methods:
+ * on the benchmark's geometry, far from the origin (points around (50000, 50000), 0.1 px
+ * noise: where moments about the origin would cancel catastrophically), on a thin strip
+ * (an ill-conditioned normal matrix), without noise, and with L-BFGS-B's bounds active. */
+static void test_moments_match_per_pair(void)
+{
+    enum { N = 500 };
+    static double src[2 * N], dst[2 * N];
+    static const struct {
+        const char *name;
+        double x0, y0, w, h, noise;
+        int bounded;
+    } cases[] = {
+        {"2048 tile", 0, 0, 2048, 2048, 0.3, 0},
+        {"around (50000, 50000)", 49000, 49000, 2000, 2000, 0.1, 0},
+        {"strip 2000 x 20 at 50000", 49000, 50000, 2000, 20, 0.1, 0},
+        {"noise-free", 0, 0, 2048, 2048, 0.0, 0},
+        {"2048 tile, bounded", 0, 0, 2048, 2048, 0.3, 1},
+        {"around (50000, 50000), bounded", 49000, 49000, 2000, 2000, 0.1, 1},
+    };
+    ns_affine truth;
+    true_transform(&truth);
+    double worst[2] = {0, 0};
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            rng_state = seed;
+            for (size_t i = 0; i < N; i++) {
+                src[2 * i] = cases[ci].x0 + cases[ci].w * uniform01();
+                src[2 * i + 1] = cases[ci].y0 + cases[ci].h * uniform01();
+                ns_affine_apply(&truth, src[2 * i], src[2 * i + 1], &dst[2 * i], &dst[2 * i + 1]);
+                dst[2 * i] += cases[ci].noise * gaussian();
+                dst[2 * i + 1] += cases[ci].noise * gaussian();
+            }
+            ns_affine start;
+            default_start(src, dst, N, &start);
+            ns_fit_options opt;
+            ns_fit_options_default(&opt);
+            if (cases[ci].bounded) { /* a, d <= 0.24 < 0.2498 and |b|, |c| <= 0.005 < 0.0087: active */
+                opt.scale_min = 0.2;
+                opt.scale_max = 0.24;
+                opt.shear_max = 0.005;
+            }
+            for (int m = 0; m < 2; m++) {
+                if (cases[ci].bounded && m == NS_OPT_LM) continue; /* bounds are L-BFGS-B's */
+                ns_fit_result mo, pp;
+                ns_error err = {0};
+                CHECK_OK(ns_affine_fit_eval((ns_optimizer)m, NS_EVAL_MOMENTS, src, dst, N, &start, &opt,
+                                            &mo, &err), err);
+                CHECK_OK(ns_affine_fit_eval((ns_optimizer)m, NS_EVAL_PER_PAIR, src, dst, N, &start, &opt,
+                                            &pp, &err), err);
+                double d = rel_transform_diff(&mo.t, &pp.t, cases[ci].x0, cases[ci].y0, cases[ci].w,
+                                              cases[ci].h);
+                if (d > worst[m]) worst[m] = d;
+                CHECK_MSG(d <= 1e-9, "%s, seed %d, %s: moments vs per pair %.3g relative",
+                          cases[ci].name, (int)seed, ns_optimizer_name((ns_optimizer)m), d);
+                CHECK(mo.converged && pp.converged);
+                if (cases[ci].noise > 0)
+                    CHECK_MSG(fabs(mo.rmsd - pp.rmsd) <= 1e-9 * pp.rmsd, "%s: rmsd %.15g vs %.15g",
+                              cases[ci].name, mo.rmsd, pp.rmsd);
+                /* The moment path keeps no copy of the points; the per-pair path does. */
+                CHECK(mo.scratch_bytes < 4 * N * sizeof(double));
+                CHECK(pp.scratch_bytes >= 4 * N * sizeof(double));
+                if (cases[ci].bounded) {
+                    CHECK(mo.t.a <= 0.24 + 1e-12 && mo.t.d <= 0.24 + 1e-12);
+                    CHECK(fabs(mo.t.b) <= 0.005 + 1e-12 && fabs(mo.t.c) <= 0.005 + 1e-12);
+                }
+            }
+        }
+    }
+    fprintf(stderr, "   largest relative difference, moments vs per pair: L-BFGS-B %.2e, LM %.2e\n",
+            worst[0], worst[1]);
+}
+
+/* Where the moment path does not apply, ns_affine_fit is the per-pair path exactly:
+ * Huber loss, and collinear source points (no Cholesky factor: lmder regularises). */
+static void test_moments_fallbacks(void)
+{
+    enum { N = 200 };
+    static double src[2 * N], dst[2 * N];
+    ns_affine truth, start;
+    true_transform(&truth);
+    make_pairs(&truth, N, 0.3, 41, src, dst);
+    default_start(src, dst, N, &start);
+    ns_fit_options opt;
+    ns_fit_options_default(&opt);
+    opt.loss = NS_LOSS_HUBER;
+    ns_error err = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) { /* plain least squares on points along a line */
+            opt.loss = NS_LOSS_L2;
+            for (size_t i = 0; i < N; i++) src[2 * i + 1] = 0.5 * src[2 * i] + 100;
+        }
+        for (int m = 0; m < 2; m++) {
+            ns_fit_result a, b;
+            CHECK_OK(ns_affine_fit_eval((ns_optimizer)m, NS_EVAL_MOMENTS, src, dst, N, &start, &opt, &a,
+                                        &err), err);
+            CHECK_OK(ns_affine_fit_eval((ns_optimizer)m, NS_EVAL_PER_PAIR, src, dst, N, &start, &opt, &b,
+                                        &err), err);
+            CHECK_MSG(memcmp(&a.t, &b.t, sizeof a.t) == 0 && a.nfev == b.nfev,
+                      "%s, pass %d: the two paths differ", ns_optimizer_name((ns_optimizer)m), pass);
         }
     }
 }
@@ -312,6 +440,17 @@ static void test_bad_input(void)
     CHECK(ns_affine_closed_form(src, dst, w, 3, &t, &err) == NS_ERR_INVALID);
     dst[3] = NAN;
     CHECK(ns_affine_fit(NS_OPT_LM, src, dst, 3, &start, NULL, &r, &err) == NS_ERR_INVALID);
+    CHECK(strstr(err.message, "point 1 is not finite") != NULL);
+    dst[3] = 0;
+    src[4] = -INFINITY;
+    CHECK(ns_affine_fit(NS_OPT_LBFGSB, src, dst, 3, &start, NULL, &r, &err) == NS_ERR_INVALID);
+    CHECK(strstr(err.message, "point 2 is not finite") != NULL);
+    src[4] = 2;
+    /* Finite but huge: the coordinate sums overflow, which is not a non-finite point. */
+    double big_src[6] = {1e308, 0, 1.5e308, 1e308, 0, 1.7e308}, big_dst[6];
+    memcpy(big_dst, big_src, sizeof big_dst);
+    ns_status st = ns_affine_fit(NS_OPT_LM, big_src, big_dst, 3, &start, NULL, &r, &err);
+    CHECK(st == NS_OK || strstr(err.message, "not finite") == NULL);
     ns_fit_options opt;
     ns_fit_options_default(&opt);
     opt.loss = NS_LOSS_HUBER;
@@ -325,6 +464,8 @@ int main(void)
     RUN(test_closed_form_exact);
     RUN(test_algebra);
     RUN(test_optimizers_reach_closed_form);
+    RUN(test_moments_match_per_pair);
+    RUN(test_moments_fallbacks);
     RUN(test_huber_outliers);
     RUN(test_bounds);
     RUN(test_iteration_limit);
