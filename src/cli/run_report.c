@@ -2,6 +2,7 @@
  * linking every table each stage wrote, and a few lines of summary. It reads only
  * what the stages left on disk, so it reports exactly what a user will find. */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,22 @@ static void stage_files(FILE *f, const char *out, const char *dir)
     fprintf(f, "</ul>\n");
 }
 
-/* A small CSV (a row per tile or per optimizer) as an HTML table. */
+/* A cell for display: numbers to 6 significant digits (the CSV linked next to the
+ * table keeps full precision); anything else as it is. */
+static const char *display_cell(const char *cell, char *buf, size_t size)
+{
+    char *end = NULL;
+    double v = strtod(cell, &end);
+    if (end == cell || *end || strlen(cell) <= 8 || !isfinite(v)) return cell;
+    snprintf(buf, size, "%.6g", v);
+    return buf;
+}
+
+#define TABLE_MAX_ROWS 50
+#define TABLE_MAX_COLS 64
+
+/* A small CSV (a row per tile or per optimizer) as an HTML table. Fields are split
+ * on every comma, so an empty field keeps its column (our CSVs quote nothing). */
 static void csv_table(FILE *html, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -116,18 +132,27 @@ static void csv_table(FILE *html, const char *path)
         return;
     }
     char line[4096];
-    int row = 0;
-    while (fgets(line, sizeof line, f) && row < 50) {
+    char shown[TABLE_MAX_COLS][32];
+    int row = 0, more = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (row > TABLE_MAX_ROWS) { more = 1; break; }
         line[strcspn(line, "\r\n")] = 0;
-        const char *cells[64];
+        const char *cells[TABLE_MAX_COLS];
         size_t n = 0;
-        char *save = NULL;
-        for (char *t = strtok_r(line, ",", &save); t && n < 64; t = strtok_r(NULL, ",", &save)) cells[n++] = t;
+        for (char *t = line; n < TABLE_MAX_COLS;) {
+            char *comma = strchr(t, ',');
+            if (comma) *comma = 0;
+            cells[n] = row == 0 ? t : display_cell(t, shown[n], sizeof shown[n]);
+            n++;
+            if (!comma) break;
+            t = comma + 1;
+        }
         if (row == 0) ns_html_table_begin(html, cells, n);
         else ns_html_table_row(html, cells, n);
         row++;
     }
     if (row > 0) ns_html_table_end(html);
+    if (more) ns_html_paragraph(html, "(first 50 rows; the CSV below has them all)");
     fclose(f);
 }
 

@@ -27,7 +27,8 @@ void ns_html_begin(FILE *f, const char *title)
           "h1{font-size:1.6em;border-bottom:2px solid #1f77b4;padding-bottom:.2em}\n"
           "h2{font-size:1.25em;margin-top:1.8em}\n"
           "table{border-collapse:collapse;margin:.8em 0;font-size:.9em}\n"
-          "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}\n"
+          ".tbl{overflow-x:auto}\n" /* a wide table scrolls by itself, not the page */
+          "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}\n"
           "th{background:#f0f4f8}\n"
           "td:first-child,th:first-child{text-align:left}\n"
           "figure{display:inline-block;margin:.5em;vertical-align:top}\n"
@@ -101,7 +102,7 @@ void ns_html_link(FILE *f, const char *href, const char *text)
 
 void ns_html_table_begin(FILE *f, const char *const *headers, size_t n)
 {
-    fputs("<table>\n<thead><tr>", f);
+    fputs("<div class=\"tbl\"><table>\n<thead><tr>", f);
     for (size_t i = 0; i < n; i++) {
         fputs("<th>", f);
         ns_html_escape(f, headers[i]);
@@ -123,5 +124,5 @@ void ns_html_table_row(FILE *f, const char *const *cells, size_t n)
 
 void ns_html_table_end(FILE *f)
 {
-    fputs("</tbody>\n</table>\n", f);
+    fputs("</tbody>\n</table></div>\n", f);
 }
