@@ -26,7 +26,8 @@ double ns_otsu_threshold(const float *v, size_t n, float lo, float hi);
 ns_status ns_local_threshold(const float *v, int w, int h, int r, double scale, double floor,
                              uint8_t *mask, ns_error *err);
 
-/* Fill holes: background pixels not 4-connected to the image border become foreground. */
+/* Fill holes: background pixels (0) not 4-connected to the image border become
+ * foreground (1); foreground is any nonzero value and is left as it is. */
 ns_status ns_fill_holes(uint8_t *mask, int w, int h, ns_error *err);
 
 /* Connected components of mask != 0 (8-connectivity), labels 1..N in raster order of

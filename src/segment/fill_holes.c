@@ -1,50 +1,99 @@
 /* fill_holes.c — background enclosed by foreground becomes foreground
  * (nuclei with dim nucleoli or chromatin gaps stay whole).
  *
- * Span flood fill from the border over 4-connected background: each stack entry
- * is a pixel from which a whole run of the row is claimed at once, and only one
- * seed per run of the rows above and below is pushed, so the work is per run,
- * not per pixel. */
+ * Background is cut into runs per row; runs of consecutive rows that overlap are
+ * joined (union-find: 4-connected background). A group with a run on the image
+ * border is the outside; every other group is a hole and is painted foreground.
+ * The work is per run, and only hole pixels are written: no pass that touches
+ * every background pixel, as a flood fill from the border would. */
 #include <stdlib.h>
+#include <string.h>
 #include "nucseg/imgproc.h"
 
-typedef struct { int x, y; } seed;
+typedef struct { int x0, x1; } span; /* [x0, x1] inclusive */
+
+static uint32_t find_root(uint32_t *parent, uint32_t a)
+{
+    while (parent[a] != a) {
+        parent[a] = parent[parent[a]]; /* path halving */
+        a = parent[a];
+    }
+    return a;
+}
+
+/* First x >= from in row m (length w) whose byte is (want ? nonzero : zero), or w.
+ * Whole 8-byte words of the other kind are skipped at once. */
+static int next_edge(const uint8_t *m, int from, int w, int want)
+{
+    const uint64_t other = want ? 0 : 0x0101010101010101ULL; /* the mask holds 0 and 1 */
+    int x = from;
+    while (x + 8 <= w) {
+        uint64_t word;
+        memcpy(&word, m + x, 8);
+        if (word != other) break;
+        x += 8;
+    }
+    while (x < w && (m[x] != 0) != want) x++;
+    return x;
+}
 
 ns_status ns_fill_holes(uint8_t *mask, int w, int h, ns_error *err)
 {
-    size_t n = (size_t)w * (size_t)h, cap = 1024, top = 0;
-    seed *st = malloc(cap * sizeof *st);
-    if (!st) return ns_error_set(err, NS_ERR_NOMEM, "fill holes: out of memory (%dx%d)", w, h);
-#define PUSH(X, Y) do { \
-        if (top == cap) { \
-            seed *ns_ = realloc(st, 2 * cap * sizeof *st); \
-            if (!ns_) { free(st); return ns_error_set(err, NS_ERR_NOMEM, "fill holes: out of memory"); } \
-            st = ns_; cap *= 2; \
-        } \
-        st[top].x = (X); st[top].y = (Y); top++; } while (0)
-    for (int x = 0; x < w; x++) { PUSH(x, 0); PUSH(x, h - 1); }
-    for (int y = 0; y < h; y++) { PUSH(0, y); PUSH(w - 1, y); }
-    while (top > 0) {
-        seed s = st[--top];
-        uint8_t *row = mask + (size_t)s.y * w;
-        if (row[s.x] != 0) continue; /* foreground, or already reached */
-        int x0 = s.x, x1 = s.x;
-        while (x0 > 0 && row[x0 - 1] == 0) x0--;
-        while (x1 < w - 1 && row[x1 + 1] == 0) x1++;
-        for (int x = x0; x <= x1; x++) row[x] = 2; /* 2: background reachable from the border */
-        for (int dy = -1; dy <= 1; dy += 2) {
-            int y = s.y + dy;
-            if (y < 0 || y >= h) continue;
-            const uint8_t *r = mask + (size_t)y * w;
-            for (int x = x0; x <= x1; x++) {
-                if (r[x] != 0) continue;
-                PUSH(x, y); /* one seed per run: skip the rest of it */
-                while (x + 1 <= x1 && r[x + 1] == 0) x++;
+    size_t cap = 1024, nruns = 0;
+    span *runs = malloc(cap * sizeof *runs);
+    size_t *row_start = malloc(((size_t)h + 1) * sizeof *row_start);
+    uint32_t *parent = NULL;
+    uint8_t *outside = NULL;
+    if (!runs || !row_start) goto nomem;
+    for (int y = 0; y < h; y++) {
+        row_start[y] = nruns;
+        const uint8_t *m = mask + (size_t)y * w;
+        int x = 0;
+        while (x < w) {
+            int s = next_edge(m, x, w, 0); /* start of background */
+            if (s >= w) break;
+            x = next_edge(m, s, w, 1);     /* its end */
+            if (nruns == cap) {
+                span *r = realloc(runs, 2 * cap * sizeof *runs);
+                if (!r) goto nomem;
+                runs = r;
+                cap *= 2;
+            }
+            runs[nruns].x0 = s;
+            runs[nruns].x1 = x - 1;
+            nruns++;
+        }
+    }
+    row_start[h] = nruns;
+    parent = malloc((nruns ? nruns : 1) * sizeof *parent);
+    outside = calloc(nruns ? nruns : 1, 1);
+    if (!parent || !outside) goto nomem;
+    for (size_t i = 0; i < nruns; i++) parent[i] = (uint32_t)i;
+    /* Join overlapping runs of consecutive rows (4-connectivity: no diagonals).
+     * Both rows' runs are sorted by x: one merge-like sweep per row pair. */
+    for (int y = 1; y < h; y++) {
+        size_t a = row_start[y - 1], ae = row_start[y];
+        for (size_t b = row_start[y]; b < row_start[y + 1]; b++) {
+            while (a < ae && runs[a].x1 < runs[b].x0) a++;
+            for (size_t k = a; k < ae && runs[k].x0 <= runs[b].x1; k++) {
+                uint32_t ra = find_root(parent, (uint32_t)k), rb = find_root(parent, (uint32_t)b);
+                if (ra < rb) parent[rb] = ra;
+                else if (rb < ra) parent[ra] = rb;
             }
         }
     }
-#undef PUSH
-    for (size_t i = 0; i < n; i++) mask[i] = mask[i] != 2;
-    free(st);
+    /* Groups that touch the border are the outside. */
+    for (int y = 0; y < h; y++)
+        for (size_t i = row_start[y]; i < row_start[y + 1]; i++)
+            if (y == 0 || y == h - 1 || runs[i].x0 == 0 || runs[i].x1 == w - 1)
+                outside[find_root(parent, (uint32_t)i)] = 1;
+    for (int y = 0; y < h; y++)
+        for (size_t i = row_start[y]; i < row_start[y + 1]; i++)
+            if (!outside[find_root(parent, (uint32_t)i)])
+                memset(mask + (size_t)y * w + runs[i].x0, 1, (size_t)(runs[i].x1 - runs[i].x0 + 1));
+    free(runs); free(row_start); free(parent); free(outside);
     return NS_OK;
+nomem:
+    free(runs); free(row_start); free(parent); free(outside);
+    return ns_error_set(err, NS_ERR_NOMEM, "fill holes: out of memory (%dx%d)", w, h);
 }

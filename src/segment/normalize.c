@@ -34,8 +34,16 @@ ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float 
         uint32_t *hist = calloc(bins, sizeof *hist);
         if (!hist) return ns_error_set(err, NS_ERR_NOMEM, "normalize: out of memory");
         if (img->type == NS_PIXEL_U8) {
+            /* Four interleaved histograms: flat background repeats one value, and a
+             * single histogram would chain every increment on the one before. */
+            uint32_t h4[4][256] = {{0}};
             const uint8_t *p = img->data;
-            for (size_t i = 0; i < n; i++) hist[p[i]]++;
+            size_t i = 0;
+            for (; i + 4 <= n; i += 4) {
+                h4[0][p[i]]++; h4[1][p[i + 1]]++; h4[2][p[i + 2]]++; h4[3][p[i + 3]]++;
+            }
+            for (; i < n; i++) h4[0][p[i]]++;
+            for (int b = 0; b < 256; b++) hist[b] = h4[0][b] + h4[1][b] + h4[2][b] + h4[3][b];
         } else {
             const uint16_t *p = img->data;
             for (size_t i = 0; i < n; i++) hist[p[i]]++;

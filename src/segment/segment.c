@@ -48,13 +48,29 @@ static int cmp_double(const void *a, const void *b)
 /* Diameter from the mask alone: twice the median over objects of their largest
  * inscribed radius (the EDT maximum). Robust to clumps, which keep the radius of
  * their nuclei where their area would not. 0 when there is no object. */
-static double estimate_diameter(const float *edt, const uint32_t *comp, size_t n, size_t ncomp)
+static double estimate_diameter(const float *edt, const uint32_t *comp, const uint8_t *mask, size_t n,
+                                size_t ncomp)
 {
     if (ncomp == 0) return 0.0;
     double *rmax = calloc(ncomp + 1, sizeof *rmax);
-    if (!rmax) return 0.0;
-    for (size_t i = 0; i < n; i++)
-        if (comp[i] && edt[i] > rmax[comp[i]]) rmax[comp[i]] = edt[i];
+    float *rmaxf = calloc(ncomp + 1, sizeof *rmaxf);
+    if (!rmax || !rmaxf) {
+        free(rmax); free(rmaxf);
+        return 0.0;
+    }
+    /* Background is most of the image: skip it 8 mask bytes at a time. */
+    for (size_t i = 0; i < n;) {
+        uint64_t word;
+        if (i + 8 <= n && (memcpy(&word, mask + i, 8), word == 0)) {
+            i += 8;
+            continue;
+        }
+        uint32_t c = comp[i];
+        if (c && edt[i] > rmaxf[c]) rmaxf[c] = edt[i];
+        i++;
+    }
+    for (size_t c = 1; c <= ncomp; c++) rmax[c] = rmaxf[c];
+    free(rmaxf);
     size_t k = 0;
     for (size_t c = 1; c <= ncomp; c++)
         if (rmax[c] >= 1.5) rmax[k++] = rmax[c]; /* specks of 1-2 px say nothing */
@@ -67,30 +83,6 @@ static double estimate_diameter(const float *edt, const uint32_t *comp, size_t n
     return d;
 }
 
-/* Smooth, threshold, fill holes, label, distance transform. */
-static ns_status foreground(const float *norm, int w, int h, double sigma, const ns_segment_params *p,
-                            double diameter, float *smooth, uint8_t *mask, uint32_t *comp,
-                            size_t *ncomp, float *edt, double *thr, ns_error *err)
-{
-    size_t n = (size_t)w * (size_t)h;
-    ns_status st = ns_gaussian_blur(norm, smooth, w, h, sigma, err);
-    if (st != NS_OK) return st;
-    double t = ns_otsu_threshold(smooth, n, 0.0f, 1.0f) * OTSU_FACTOR * p->threshold_scale;
-    *thr = t;
-    if (p->threshold == NS_THRESHOLD_LOCAL) {
-        /* Local mean over ~2 diameters; Otsu's half as a floor keeps flat background out. */
-        int r = (int)ceil(diameter > 0 ? diameter : DEFAULT_DIAMETER);
-        st = ns_local_threshold(smooth, w, h, r, p->threshold_scale, 0.5 * t, mask, err);
-        if (st != NS_OK) return st;
-    } else {
-        const float tf = (float)t;
-        for (size_t i = 0; i < n; i++) mask[i] = smooth[i] > tf;
-    }
-    if ((st = ns_fill_holes(mask, w, h, err)) != NS_OK) return st;
-    if ((st = ns_label_components(mask, w, h, comp, ncomp, err)) != NS_OK) return st;
-    return ns_distance_transform(mask, w, h, edt, err);
-}
-
 /* Buffers of one working grid (full resolution, or reduced for large nuclei). */
 typedef struct {
     int w, h;
@@ -99,7 +91,51 @@ typedef struct {
     uint32_t *comp, *labels;
     size_t ncomp;
     double thr;
+    float bmax;     /* brightest smoothed foreground pixel (at least 1e-6) */
 } grid;
+
+/* Smooth, threshold, fill holes, label, distance transform, into the grid's buffers. */
+static ns_status foreground(const float *norm, double sigma, const ns_segment_params *p, double diameter,
+                            grid *g, ns_error *err)
+{
+    int w = g->w, h = g->h;
+    size_t n = (size_t)w * (size_t)h;
+    float *smooth = g->smooth;
+    uint8_t *mask = g->mask;
+    ns_status st = ns_gaussian_blur(norm, smooth, w, h, sigma, err);
+    if (st != NS_OK) return st;
+    double t = ns_otsu_threshold(smooth, n, 0.0f, 1.0f) * OTSU_FACTOR * p->threshold_scale;
+    g->thr = t;
+    if (p->threshold == NS_THRESHOLD_LOCAL) {
+        /* Local mean over ~2 diameters; Otsu's half as a floor keeps flat background out. */
+        int r = (int)ceil(diameter > 0 ? diameter : DEFAULT_DIAMETER);
+        st = ns_local_threshold(smooth, w, h, r, p->threshold_scale, 0.5 * t, mask, err);
+        if (st != NS_OK) return st;
+        float bmax = 1e-6f;
+        for (size_t i = 0; i < n; i++)
+            if (mask[i] && smooth[i] > bmax) bmax = smooth[i];
+        g->bmax = bmax;
+    } else {
+        const float tf = (float)t;
+        for (size_t i = 0; i < n; i++) mask[i] = smooth[i] > tf;
+        /* The brightest foreground pixel is the brightest pixel when there is any
+         * foreground (everything else is below the threshold), and without foreground
+         * it is never used. Smoothed values are >= 0, where float order is the order of
+         * the bit patterns: an integer max, which vectorises (a float one may not). */
+        uint32_t top = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bits;
+            memcpy(&bits, &smooth[i], sizeof bits);
+            top = bits > top ? bits : top;
+        }
+        float bmax;
+        memcpy(&bmax, &top, sizeof bmax);
+        g->bmax = bmax > 1e-6f ? bmax : 1e-6f;
+    }
+    if ((st = ns_fill_holes(mask, w, h, err)) != NS_OK) return st;
+    if ((st = ns_label_components(mask, w, h, g->comp, &g->ncomp, err)) != NS_OK) return st;
+    return ns_distance_transform(mask, w, h, g->edt, err);
+}
 
 static ns_status grid_alloc(grid *g, int w, int h, ns_error *err)
 {
@@ -144,10 +180,7 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
     }
     /* Landscape: distance map weighted by the square root of the smoothed
      * brightness (normalised to the brightest object pixel). */
-    float bmax = 1e-6f;
-    for (size_t i = 0; i < n; i++)
-        if (g->mask[i] && g->smooth[i] > bmax) bmax = g->smooth[i];
-    const float inv = 1.0f / bmax;
+    const float inv = 1.0f / g->bmax;
     for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
     free(g->smooth); /* its memory becomes the labels */
     g->smooth = NULL;
@@ -311,10 +344,9 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
     if (d <= 0) {
         /* Estimate the diameter from a first foreground at full resolution. */
         if ((st = grid_alloc(&full, w, h, err)) != NS_OK) goto fail;
-        st = foreground(norm, w, h, sigma, p, d, full.smooth, full.mask, full.comp, &full.ncomp, full.edt,
-                        &full.thr, err);
+        st = foreground(norm, sigma, p, d, &full, err);
         if (st != NS_OK) goto fail;
-        d = estimate_diameter(full.edt, full.comp, n, full.ncomp);
+        d = estimate_diameter(full.edt, full.comp, full.mask, n, full.ncomp);
         if (d <= 0) d = DEFAULT_DIAMETER;
         full_done = p->smooth_sigma >= 0 || fabs(sigma_for(d) - sigma) <= 0.25 * sigma;
         if (p->smooth_sigma < 0) sigma = sigma_for(d);
@@ -326,8 +358,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
     if (f == 1) {
         if (!full.smooth && (st = grid_alloc(&full, w, h, err)) != NS_OK) goto fail;
         if (!full_done) {
-            st = foreground(norm, w, h, sigma, p, d, full.smooth, full.mask, full.comp, &full.ncomp, full.edt,
-                            &full.thr, err);
+            st = foreground(norm, sigma, p, d, &full, err);
             if (st != NS_OK) goto fail;
         }
         free(norm); /* done with: its memory serves the watershed */
@@ -352,8 +383,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         }
         if ((st = grid_alloc(&small, ws, hs, err)) != NS_OK) goto fail;
         box_downsample(norm, w, h, f, norm_s, ws, hs);
-        st = foreground(norm_s, ws, hs, sigma_s, &ps, ds, small.smooth, small.mask, small.comp, &small.ncomp,
-                        small.edt, &small.thr, err);
+        st = foreground(norm_s, sigma_s, &ps, ds, &small, err);
         if (st != NS_OK) goto fail;
         size_t nsmall = 0;
         if ((st = split_objects(&small, &ps, ds, min_dist / f, &nsmall, err)) != NS_OK) goto fail;
