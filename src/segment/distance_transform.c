@@ -67,8 +67,12 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
                 /* Short run (most nuclei): all sites against all pixels, branch-free
                  * and vectorisable, beats building the envelope. */
                 for (int p = s; p < e; p++) {
+                    /* A site farther than p's own column distance g cannot beat
+                     * p itself ((p - q)^2 > g^2 = sq[p]): search [p - g, p + g] only. */
+                    int g = (int)sqrtf(sq[p]);
+                    int a = p - g > q0 ? p - g : q0, b = p + g < q1 ? p + g : q1;
                     float best = INFINITY;
-                    for (int q = q0; q <= q1; q++) {
+                    for (int q = a; q <= b; q++) {
                         float dq = (float)(p - q), v = dq * dq + sq[q];
                         best = v < best ? v : best;
                     }
