@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nucseg/imgproc.h"
+#include "segment/mask_runs.h"
 
 #define SHORT_RUN 24 /* sites; measured crossover on nuclei of 8-40 px */
 
@@ -49,18 +50,11 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
         int x = 0;
         while (x < w) {
             if (!m[x]) {
-                /* Skip background 8 bytes at a time where possible. */
-                while (x + 8 <= w) {
-                    uint64_t word;
-                    memcpy(&word, m + x, 8);
-                    if (word) break;
-                    x += 8;
-                }
-                while (x < w && !m[x]) x++;
+                x = ns_mask_next(m, x, w, 1);
                 continue;
             }
             int s = x;
-            while (x < w && m[x]) x++;
+            x = ns_mask_next(m, x, w, 0);
             int e = x; /* run [s, e) */
             int q0 = s > 0 ? s - 1 : s, q1 = e < w ? e : e - 1; /* sites q0..q1 */
             if (q1 - q0 < SHORT_RUN) {

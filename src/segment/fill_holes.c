@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nucseg/imgproc.h"
+#include "segment/mask_runs.h"
 
 typedef struct { int x0, x1; } span; /* [x0, x1] inclusive */
 
@@ -19,22 +20,6 @@ static uint32_t find_root(uint32_t *parent, uint32_t a)
         a = parent[a];
     }
     return a;
-}
-
-/* First x >= from in row m (length w) whose byte is (want ? nonzero : zero), or w.
- * Whole 8-byte words of the other kind are skipped at once. */
-static int next_edge(const uint8_t *m, int from, int w, int want)
-{
-    const uint64_t other = want ? 0 : 0x0101010101010101ULL; /* the mask holds 0 and 1 */
-    int x = from;
-    while (x + 8 <= w) {
-        uint64_t word;
-        memcpy(&word, m + x, 8);
-        if (word != other) break;
-        x += 8;
-    }
-    while (x < w && (m[x] != 0) != want) x++;
-    return x;
 }
 
 ns_status ns_fill_holes(uint8_t *mask, int w, int h, ns_error *err)
@@ -50,9 +35,9 @@ ns_status ns_fill_holes(uint8_t *mask, int w, int h, ns_error *err)
         const uint8_t *m = mask + (size_t)y * w;
         int x = 0;
         while (x < w) {
-            int s = next_edge(m, x, w, 0); /* start of background */
+            int s = ns_mask_next(m, x, w, 0); /* start of background */
             if (s >= w) break;
-            x = next_edge(m, s, w, 1);     /* its end */
+            x = ns_mask_next(m, s, w, 1);     /* its end */
             if (nruns == cap) {
                 span *r = realloc(runs, 2 * cap * sizeof *runs);
                 if (!r) goto nomem;

@@ -6,6 +6,7 @@
  * final labels, numbered in raster order of each component's first pixel. */
 #include <stdlib.h>
 #include "nucseg/imgproc.h"
+#include "segment/mask_runs.h"
 
 typedef struct { int x0, x1; uint32_t id; } run; /* [x0, x1] inclusive */
 
@@ -31,10 +32,10 @@ ns_status ns_label_components(const uint8_t *mask, int w, int h, uint32_t *label
         const uint8_t *m = mask + (size_t)y * w;
         int x = 0;
         while (x < w) {
-            while (x < w && !m[x]) x++;
+            x = ns_mask_next(m, x, w, 1);
             if (x >= w) break;
             int s = x;
-            while (x < w && m[x]) x++;
+            x = ns_mask_next(m, x, w, 0);
             if (nruns == cap) {
                 run *r = realloc(runs, 2 * cap * sizeof *runs);
                 if (!r) goto nomem;
