@@ -61,11 +61,17 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
     if (!parent || !area || !peak || !e || !map.keys || !map.vals) goto nomem;
     memset(map.vals, 0xff, map.cap * sizeof *map.vals); /* -1: empty */
     for (size_t l = 0; l < L; l++) parent[l] = (uint32_t)l;
-    for (size_t i = 0; i < n; i++) {
+    /* Area and peak per run of one label: one update per run, not a chain of
+     * read-modify-writes of the same entry pixel after pixel. */
+    for (size_t i = 0; i < n;) {
         uint32_t l = labels[i];
-        if (!l) continue;
-        area[l] += 1.0;
-        if (height[i] > peak[l]) peak[l] = height[i];
+        if (!l) { i++; continue; }
+        size_t j = i;
+        float top = peak[l];
+        for (; j < n && labels[j] == l; j++) top = height[j] > top ? height[j] : top;
+        area[l] += (double)(j - i);
+        peak[l] = top;
+        i = j;
     }
     /* Region adjacency with the saddle of each pair (4-connected boundary). */
     for (int y = 0; y < h; y++) {
