@@ -33,6 +33,10 @@ void ns_html_link(FILE *f, const char *href, const char *text);
 void ns_html_table_begin(FILE *f, const char *const *headers, size_t n);
 void ns_html_table_row(FILE *f, const char *const *cells, size_t n);
 void ns_html_table_end(FILE *f);
+/* A small unquoted CSV file as a table (header row first; an empty field keeps its
+ * column; long numbers shown to 6 significant digits), at most max_rows data rows
+ * and a note when there are more. A missing file writes a one-line note instead. */
+void ns_html_csv_table(FILE *f, const char *csv_path, size_t max_rows);
 
 /* One CSV field (RFC 4180): quoted, with doubled quotes, when it holds , " or a newline. */
 void ns_csv_field(FILE *f, const char *s);

@@ -2,7 +2,6 @@
  * linking every table each stage wrote, and a few lines of summary. It reads only
  * what the stages left on disk, so it reports exactly what a user will find. */
 #include <dirent.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,54 +107,6 @@ static void stage_files(FILE *f, const char *out, const char *dir)
     fprintf(f, "</ul>\n");
 }
 
-/* A cell for display: numbers to 6 significant digits (the CSV linked next to the
- * table keeps full precision); anything else as it is. */
-static const char *display_cell(const char *cell, char *buf, size_t size)
-{
-    char *end = NULL;
-    double v = strtod(cell, &end);
-    if (end == cell || *end || strlen(cell) <= 8 || !isfinite(v)) return cell;
-    snprintf(buf, size, "%.6g", v);
-    return buf;
-}
-
-#define TABLE_MAX_ROWS 50
-#define TABLE_MAX_COLS 64
-
-/* A small CSV (a row per tile or per optimizer) as an HTML table. Fields are split
- * on every comma, so an empty field keeps its column (our CSVs quote nothing). */
-static void csv_table(FILE *html, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        ns_html_paragraph(html, "(no table: the stage did not finish)");
-        return;
-    }
-    char line[4096];
-    char shown[TABLE_MAX_COLS][32];
-    int row = 0, more = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (row > TABLE_MAX_ROWS) { more = 1; break; }
-        line[strcspn(line, "\r\n")] = 0;
-        const char *cells[TABLE_MAX_COLS];
-        size_t n = 0;
-        for (char *t = line; n < TABLE_MAX_COLS;) {
-            char *comma = strchr(t, ',');
-            if (comma) *comma = 0;
-            cells[n] = row == 0 ? t : display_cell(t, shown[n], sizeof shown[n]);
-            n++;
-            if (!comma) break;
-            t = comma + 1;
-        }
-        if (row == 0) ns_html_table_begin(html, cells, n);
-        else ns_html_table_row(html, cells, n);
-        row++;
-    }
-    if (row > 0) ns_html_table_end(html);
-    if (more) ns_html_paragraph(html, "(first 50 rows; the CSV below has them all)");
-    fclose(f);
-}
-
 /* One line per optimizer from optimizer_benchmark_overall.csv, by column name. */
 static void print_optimizers(FILE *out, const char *path)
 {
@@ -234,7 +185,7 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
                  num(map, "seconds", NULL));
         ns_html_paragraph(f, text);
         char *mcsv = ns_path_join(p->map, "mapping.csv");
-        if (mcsv) csv_table(f, mcsv);
+        if (mcsv) ns_html_csv_table(f, mcsv, 50);
         free(mcsv);
     } else {
         ns_html_paragraph(f, "The mapping stage did not write its summary.");
@@ -243,7 +194,7 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
 
     ns_html_heading(f, 2, "3. L-BFGS-B vs Levenberg-Marquardt");
     char *overall = ns_path_join(p->opt, "optimizer_benchmark_overall.csv");
-    csv_table(f, overall ? overall : "");
+    ns_html_csv_table(f, overall ? overall : "", 50);
     stage_files(f, p->out, p->opt);
 
     if (p->plate) {
