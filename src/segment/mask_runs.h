@@ -1,15 +1,19 @@
-/* mask_runs.h — finding runs in a row of a 0/1 mask quickly: whole 8-byte words
- * of background (all 0) or of foreground (all 1) are skipped at once. Used by the
- * run-based passes (labelling, hole filling, the distance transform). */
+/* mask_runs.h — a 0/1 mask as runs per row, and the union-find that joins the runs
+ * of consecutive rows into connected regions. Labelling (foreground runs,
+ * 8-connected) and hole filling (background runs, 4-connected) are both this; the
+ * distance transform and merging use the fast run finder. */
 #ifndef NUCSEG_SEGMENT_MASK_RUNS_H
 #define NUCSEG_SEGMENT_MASK_RUNS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "nucseg/error.h"
 
 /* First x >= from in row m (length w) whose byte is nonzero (want = 1) or zero
- * (want = 0); w when there is none. A foreground byte other than 1 is still found,
- * only without the word skip. */
+ * (want = 0); w when there is none. Whole 8-byte words of the other kind (all 0,
+ * or all 1) are skipped at once; a foreground byte other than 1 is still found,
+ * only without the skip. */
 static inline int ns_mask_next(const uint8_t *m, int from, int w, int want)
 {
     const uint64_t other = want ? 0 : 0x0101010101010101ULL;
@@ -22,6 +26,36 @@ static inline int ns_mask_next(const uint8_t *m, int from, int w, int want)
     }
     while (x < w && (m[x] != 0) != want) x++;
     return x;
+}
+
+typedef struct { int x0, x1; } ns_span; /* [x0, x1] inclusive */
+
+/* The runs of one kind (foreground: nonzero, or background: zero) of a w x h mask,
+ * row by row and left to right: row y's runs are span[row_start[y] .. row_start[y+1]). */
+typedef struct {
+    ns_span *span;
+    size_t *row_start; /* h + 1 entries */
+    size_t count;
+    uint32_t *parent;  /* union-find over the runs, after ns_mask_runs_join */
+} ns_mask_runs;
+
+/* Find the runs; `what` names the caller in the out-of-memory message. */
+ns_status ns_mask_runs_find(const uint8_t *mask, int w, int h, int foreground, ns_mask_runs *out,
+                            const char *what, ns_error *err);
+/* Join runs of consecutive rows that touch: overlapping (4-connectivity), or also
+ * diagonally adjacent when `diagonal` (8-connectivity). The root of each region is
+ * its first run in raster order. */
+ns_status ns_mask_runs_join(ns_mask_runs *r, int h, int diagonal, const char *what, ns_error *err);
+void ns_mask_runs_free(ns_mask_runs *r);
+
+/* Root of run (or any union-find element) a, with path halving. */
+static inline uint32_t ns_union_root(uint32_t *parent, uint32_t a)
+{
+    while (parent[a] != a) {
+        parent[a] = parent[parent[a]];
+        a = parent[a];
+    }
+    return a;
 }
 
 #endif

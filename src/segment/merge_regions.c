@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nucseg/imgproc.h"
+#include "segment/mask_runs.h"
 
 typedef struct { uint32_t a, b; float s; } edge;
 
@@ -27,12 +28,6 @@ static int32_t *pair_slot(pair_map *m, uint64_t key)
     while (m->keys[i] && m->keys[i] != key) i = (i + 1) & (m->cap - 1);
     m->keys[i] = key;
     return &m->vals[i];
-}
-
-static uint32_t root_of(uint32_t *parent, uint32_t a)
-{
-    while (parent[a] != a) { parent[a] = parent[parent[a]]; a = parent[a]; }
-    return a;
 }
 
 static int by_saddle_desc(const void *x, const void *y)
@@ -120,7 +115,7 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
     qsort(e, ne, sizeof *e, by_saddle_desc);
     /* 1. Shallow saddles: the smaller peak's dynamics is below the threshold. */
     for (size_t k = 0; k < ne; k++) {
-        uint32_t ra = root_of(parent, e[k].a), rb = root_of(parent, e[k].b);
+        uint32_t ra = ns_union_root(parent, e[k].a), rb = ns_union_root(parent, e[k].b);
         if (ra == rb) continue;
         double pmin = fmin(peak[ra], peak[rb]);
         double lim = fmax(h_abs, h_rel * pmin);
@@ -133,7 +128,7 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
     }
     /* 2. Fragments below min_area join the neighbour across their highest saddle. */
     for (size_t k = 0; k < ne; k++) {
-        uint32_t ra = root_of(parent, e[k].a), rb = root_of(parent, e[k].b);
+        uint32_t ra = ns_union_root(parent, e[k].a), rb = ns_union_root(parent, e[k].b);
         if (ra == rb || (area[ra] >= min_area && area[rb] >= min_area)) continue;
         uint32_t keep = ra < rb ? ra : rb, gone = ra < rb ? rb : ra;
         parent[gone] = keep;
@@ -149,7 +144,7 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
         for (size_t i = 0; i < n; i++) {
             uint32_t l = labels[i];
             if (!l) continue;
-            uint32_t r = root_of(parent, l);
+            uint32_t r = ns_union_root(parent, l);
             if (!final[r]) {
                 int keep = area[r] >= min_area && !(max_area > 0 && area[r] > max_area);
                 final[r] = keep ? ++next_label : DROP;
