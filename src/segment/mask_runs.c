@@ -7,33 +7,40 @@ ns_status ns_mask_runs_find(const uint8_t *mask, int w, int h, int foreground, n
                             const char *what, ns_error *err)
 {
     memset(out, 0, sizeof *out);
-    size_t cap = 1024;
-    out->span = malloc(cap * sizeof *out->span);
-    out->row_start = malloc(((size_t)h + 1) * sizeof *out->row_start);
-    if (!out->span || !out->row_start) goto nomem;
+    /* Locals in the loop, stored back at the end: the compiler need not reload them
+     * after every store through a pointer. */
+    size_t cap = 1024, count = 0;
+    ns_span *span = malloc(cap * sizeof *span);
+    size_t *row_start = malloc(((size_t)h + 1) * sizeof *row_start);
+    if (!span || !row_start) goto nomem;
     for (int y = 0; y < h; y++) {
-        out->row_start[y] = out->count;
+        row_start[y] = count;
         const uint8_t *m = mask + (size_t)y * w;
         int x = 0;
         while (x < w) {
-            int s = ns_mask_next(m, x, w, foreground); /* start of a run */
+            /* Constant `want` arguments: each call inlines to its own word test. */
+            int s = foreground ? ns_mask_next(m, x, w, 1) : ns_mask_next(m, x, w, 0); /* run start */
             if (s >= w) break;
-            x = ns_mask_next(m, s, w, !foreground);    /* one past its end */
-            if (out->count == cap) {
-                ns_span *more = realloc(out->span, 2 * cap * sizeof *more);
+            x = foreground ? ns_mask_next(m, s, w, 0) : ns_mask_next(m, s, w, 1);     /* past its end */
+            if (count == cap) {
+                ns_span *more = realloc(span, 2 * cap * sizeof *more);
                 if (!more) goto nomem;
-                out->span = more;
+                span = more;
                 cap *= 2;
             }
-            out->span[out->count].x0 = s;
-            out->span[out->count].x1 = x - 1;
-            out->count++;
+            span[count].x0 = s;
+            span[count].x1 = x - 1;
+            count++;
         }
     }
-    out->row_start[h] = out->count;
+    row_start[h] = count;
+    out->span = span;
+    out->row_start = row_start;
+    out->count = count;
     return NS_OK;
 nomem:
-    ns_mask_runs_free(out);
+    free(span);
+    free(row_start);
     return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory (%dx%d)", what, w, h);
 }
 
