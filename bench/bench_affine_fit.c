@@ -43,9 +43,7 @@ static double uniform01(void)
 }
 static double gaussian(void)
 {
-    double u1 = uniform01(), u2 = uniform01();
-    if (u1 < 1e-300) u1 = 1e-300;
-    return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+    return ns_splitmix64_gaussian(&rng_state);
 }
 
 typedef struct {

@@ -18,8 +18,7 @@ static double uniform(void)
 }
 static double gauss(void)
 {
-    double u = uniform(), v = uniform();
-    return sqrt(-2 * log(u > 1e-300 ? u : 1e-300)) * cos(2 * M_PI * v);
+    return ns_splitmix64_gaussian(&rng_state);
 }
 
 /* Dart throwing with a minimum spacing: nuclei-like point sets. */
