@@ -96,6 +96,42 @@ static void test_fields(void)
     }
 }
 
+/* Unknown diameter: the estimate lands near the diameter the field was drawn with,
+ * and the segmentation is as good as with the preset. The sizes cover each way the
+ * estimate is reached: full resolution (10 px), the half-resolution look reused as
+ * the working grid (30 px) and the half-resolution look for a coarser grid (48 px). */
+static void test_fields_unknown_diameter(void)
+{
+    const double diameters[] = {10.0, 30.0, 48.0};
+    for (size_t k = 0; k < sizeof diameters / sizeof diameters[0]; k++) {
+        ns_synth_field_options o;
+        ns_synth_field_options_default(&o);
+        o.width = o.height = 1024;
+        o.diameter = diameters[k];
+        o.seed = 21 + k;
+        ns_image img, lab;
+        size_t n = 0;
+        ns_error err = {0};
+        CHECK_OK(ns_synth_field(&o, &img, &lab, &n, &err), err);
+        ns_segment_params p;
+        ns_segment_params_preset(&p, NS_MAG_UNKNOWN);
+        ns_segmentation seg;
+        ns_status st = ns_segment(&img, &p, &seg, &err);
+        CHECK_OK(st, err);
+        if (st == NS_OK) {
+            ns_eval_result r = {0};
+            CHECK_OK(ns_eval_labels(lab.data, seg.labels, img.width, img.height, &r, &err), err);
+            printf("field d=%-4g unknown: estimated d %.1f, F1@0.5 %.4f\n", o.diameter, seg.diameter_used, r.f1_50);
+            CHECK_MSG(seg.diameter_used > 0.8 * o.diameter && seg.diameter_used < 1.25 * o.diameter,
+                      "d=%g: estimated %.1f", o.diameter, seg.diameter_used);
+            CHECK_MSG(r.f1_50 >= 0.95, "d=%g, unknown diameter: F1@0.5 %.4f < 0.95", o.diameter, r.f1_50);
+            ns_segmentation_free(&seg);
+        }
+        ns_image_free(&img);
+        ns_image_free(&lab);
+    }
+}
+
 int main(void)
 {
     snprintf(tmp_root, sizeof tmp_root, "/tmp/nucseg_test_synth_segment.XXXXXX");
@@ -105,6 +141,7 @@ int main(void)
     }
     RUN(test_plate_views);
     RUN(test_fields);
+    RUN(test_fields_unknown_diameter);
     nftw(tmp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return check_report();
 }
