@@ -331,22 +331,42 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
  * below 0.8 x 22.5 it says "small" surely enough to skip the half-resolution look. */
 #define QUARTER_GATE_DIAMETER 18.0
 
+/* The image reduced by f (block means) into a new *reduced (the caller owns it, also
+ * on failure), and its foreground into the new grid g. The one way every reduced grid
+ * is made: the diameter glances and the working grid of large nuclei. */
+static ns_status reduced_foreground(const float *norm, int w, int h, int f, double sigma,
+                                    const ns_segment_params *p, double diameter, grid *g, float **reduced,
+                                    ns_error *err)
+{
+    int wr = (w + f - 1) / f, hr = (h + f - 1) / f;
+    *reduced = malloc((size_t)wr * hr * sizeof **reduced);
+    if (!*reduced) {
+        memset(g, 0, sizeof *g);
+        return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
+    }
+    ns_status st = grid_alloc(g, wr, hr, err);
+    if (st != NS_OK) return st;
+    box_downsample(norm, w, h, f, *reduced, wr, hr);
+    return foreground(*reduced, sigma, p, diameter, g, err);
+}
+
+/* The diameter a grid reduced by f suggests, in full-resolution pixels (0: no object). */
+static double grid_diameter(const grid *g, int f)
+{
+    return f * estimate_diameter(g->edt, g->comp, g->mask, (size_t)g->w * g->h, g->ncomp);
+}
+
 /* A glance at quarter resolution (1/16 of the pixels, no smoothing beyond the
  * block means): the diameter it suggests, or 0. Cheap enough to run on every image
  * of unknown diameter; only large answers lead to the half-resolution look. */
 static double quarter_look(const float *norm, int w, int h, const ns_segment_params *p)
 {
-    int wq = (w + 3) / 4, hq = (h + 3) / 4;
-    if (wq < 8 || hq < 8) return 0.0;
+    if ((w + 3) / 4 < 8 || (h + 3) / 4 < 8) return 0.0;
     grid q;
+    float *nq = NULL;
     ns_error ignored;
-    float *nq = malloc((size_t)wq * hq * sizeof *nq);
-    double d = 0.0;
-    if (nq && grid_alloc(&q, wq, hq, &ignored) == NS_OK) {
-        box_downsample(norm, w, h, 4, nq, wq, hq);
-        if (foreground(nq, 0.0, p, 0.0, &q, &ignored) == NS_OK)
-            d = 4.0 * estimate_diameter(q.edt, q.comp, q.mask, (size_t)wq * hq, q.ncomp);
-    }
+    double d = reduced_foreground(norm, w, h, 4, 0.0, p, 0.0, &q, &nq, &ignored) == NS_OK ? grid_diameter(&q, 4)
+                                                                                           : 0.0;
     grid_free(&q);
     free(nq);
     return d; /* out of memory: 0, and the full-resolution path measures instead */
@@ -384,16 +404,8 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
          * foreground below (only needed to measure them) is skipped, and for f = 2 the
          * half-resolution foreground is reused as it is. Smaller estimates are not
          * trusted; they are measured again at full resolution. */
-        int wh = (w + 1) / 2, hh = (h + 1) / 2;
-        norm_s = malloc((size_t)wh * hh * sizeof *norm_s);
-        if (!norm_s) {
-            st = ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
-            goto fail;
-        }
-        if ((st = grid_alloc(&small, wh, hh, err)) != NS_OK) goto fail;
-        box_downsample(norm, w, h, 2, norm_s, wh, hh);
-        if ((st = foreground(norm_s, HALF_SIGMA, p, 0.0, &small, err)) != NS_OK) goto fail;
-        double dh = 2.0 * estimate_diameter(small.edt, small.comp, small.mask, (size_t)wh * hh, small.ncomp);
+        if ((st = reduced_foreground(norm, w, h, 2, HALF_SIGMA, p, 0.0, &small, &norm_s, err)) != NS_OK) goto fail;
+        double dh = grid_diameter(&small, 2);
         if (dh >= HALF_TRUST_DIAMETER) {
             d = dh;
             sigma = sigma_for(d);
@@ -410,7 +422,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         if ((st = grid_alloc(&full, w, h, err)) != NS_OK) goto fail;
         st = foreground(norm, sigma, p, d, &full, err);
         if (st != NS_OK) goto fail;
-        d = estimate_diameter(full.edt, full.comp, full.mask, n, full.ncomp);
+        d = grid_diameter(&full, 1);
         if (d <= 0) d = DEFAULT_DIAMETER;
         full_done = p->smooth_sigma >= 0 || fabs(sigma_for(d) - sigma) <= 0.25 * sigma;
         if (p->smooth_sigma < 0) sigma = sigma_for(d);
@@ -435,7 +447,6 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         full.labels = NULL; /* handed to the result */
     } else {
         grid_free(&full);
-        int ws = (w + f - 1) / f, hs = (h + f - 1) / f;
         double ds = d / f;
         ns_segment_params ps = *p;
         if (ps.min_area >= 0) ps.min_area /= (double)f * f;
@@ -443,22 +454,16 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         double sigma_s = p->smooth_sigma >= 0 ? p->smooth_sigma / f : sigma_for(ds);
         sigma = sigma_s * f;
         /* The half-resolution look is this grid's foreground when f = 2 at the same σ. */
-        int reuse = half_done && f == 2 && sigma_s == HALF_SIGMA;
-        if (!reuse) {
+        if (!(half_done && f == 2 && sigma_s == HALF_SIGMA)) {
             grid_free(&small);
             free(norm_s);
-            norm_s = malloc((size_t)ws * hs * sizeof *norm_s);
+            if ((st = reduced_foreground(norm, w, h, f, sigma_s, &ps, ds, &small, &norm_s, err)) != NS_OK)
+                goto fail;
         }
         labels = malloc(n * sizeof *labels);
-        if (!norm_s || !labels) {
+        if (!labels) {
             st = ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
             goto fail;
-        }
-        if (!reuse) {
-            if ((st = grid_alloc(&small, ws, hs, err)) != NS_OK) goto fail;
-            box_downsample(norm, w, h, f, norm_s, ws, hs);
-            st = foreground(norm_s, sigma_s, &ps, ds, &small, err);
-            if (st != NS_OK) goto fail;
         }
         size_t nsmall = 0;
         if ((st = split_objects(&small, &ps, ds, min_dist / f, &nsmall, err)) != NS_OK) goto fail;
