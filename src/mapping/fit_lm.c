@@ -58,6 +58,38 @@ static int lm_residuals(void *p, int m, int npar, const double *x, double *fvec,
     return 0;
 }
 
+/* Solving one row, (a, b, tx) or (c, d, ty), with lmder, and the totals over rows
+ * (both plain least-squares paths below fit the two rows separately). */
+typedef struct { int nfev, njev, iters, converged; } lm_rows;
+
+/* lmder on a 3-parameter problem of m residuals from x (fvec, wa4: m; fjac: m x 3).
+ * *jac_calls is the problem's Jacobian counter, capped at max_jac (the iteration
+ * limit). Returns lmder's info; 0 is improper input. */
+static int lm_solve_row(cminpack_funcder_mn fcn, void *pr, const int *jac_calls, int max_jac, int m,
+                        double *x, double *fvec, double *fjac, double *wa4, const ns_fit_options *opt,
+                        lm_rows *t)
+{
+    double diag[3], qtf[3], wa1[3], wa2[3], wa3[3];
+    int ipvt[3], fe = 0, je = 0;
+    int info = lmder(fcn, pr, m, 3, x, fvec, fjac, m, opt->tol, opt->tol, 0.0, 100 * (opt->max_iter + 1), diag,
+                     1, 100.0, 0, &fe, &je, ipvt, qtf, wa1, wa2, wa3, wa4);
+    if (info == 0) return 0;
+    t->nfev += fe;
+    t->njev += je;
+    int it = *jac_calls < max_jac ? *jac_calls : max_jac;
+    if (it > t->iters) t->iters = it;
+    t->converged = t->converged && info >= 1 && info <= 4;
+    return info;
+}
+
+static void lm_rows_result(const lm_rows *t, ns_fit_result *out)
+{
+    out->iterations = t->iters;
+    out->nfev = t->nfev;
+    out->njev = t->njev;
+    out->converged = t->converged;
+}
+
 /* Plain least squares separates: X depends on (a, b, tx) only and Y on (c, d, ty),
  * so the 2n x 6 Jacobian is block diagonal. lmder does not know that and would
  * factor the whole matrix; two n x 3 problems reach the same optimum with a
@@ -104,29 +136,18 @@ static ns_status fit_lm_separable(const double *src, const double *dst, size_t n
     ns_affine_frame_points(&fr, src, dst, n, uu, UU);
     double x6[NPAR];
     ns_affine_frame_to_params(&fr, init, x6);
-    int nfev = 0, njev = 0, iters = 0, converged = 1;
+    lm_rows t = {.converged = 1};
     for (int c = 0; c < 2; c++) {
-        double *x = x6 + 3 * c, diag[3], qtf[3], wa1[3], wa2[3], wa3[3];
-        int ipvt[3], fe = 0, je = 0;
         lm_row_problem pr = {.u = uu, .U = UU, .n = n, .coord = c, .max_jac = opt->max_iter};
-        int info = lmder(lm_row_residuals, &pr, m, 3, x, fvec, fjac, m, opt->tol, opt->tol, 0.0,
-                         100 * (opt->max_iter + 1), diag, 1, 100.0, 0, &fe, &je, ipvt, qtf, wa1, wa2, wa3, wa4);
-        if (info == 0) {
+        if (!lm_solve_row(lm_row_residuals, &pr, &pr.jac_calls, pr.max_jac, m, x6 + 3 * c, fvec, fjac, wa4, opt,
+                          &t)) {
             free(blk);
             return ns_error_set(err, NS_ERR_INVALID, "affine fit (Levenberg-Marquardt): improper input");
         }
-        nfev += fe;
-        njev += je;
-        int it = pr.jac_calls < pr.max_jac ? pr.jac_calls : pr.max_jac;
-        if (it > iters) iters = it;
-        converged = converged && info >= 1 && info <= 4;
     }
     free(blk);
     ns_affine_frame_from_params(&fr, x6, &out->t);
-    out->iterations = iters;
-    out->nfev = nfev;
-    out->njev = njev;
-    out->converged = converged;
+    lm_rows_result(&t, out);
     out->scratch_bytes = heap + 5 * 3 * sizeof(double) + 3 * sizeof(int);
     return NS_OK;
 }
@@ -169,28 +190,16 @@ static ns_status fit_lm_reduced(const ns_affine_moments *mom, const ns_affine *i
 {
     double x6[NPAR];
     ns_affine_frame_to_params(&mom->fr, init, x6);
-    int nfev = 0, njev = 0, iters = 0, converged = 1;
+    lm_rows t = {.converged = 1};
     for (int c = 0; c < 2; c++) {
-        double *x = x6 + 3 * c, fvec[4], fjac[4 * 3], diag[3], qtf[3], wa1[3], wa2[3], wa3[3], wa4[4];
-        int ipvt[3], fe = 0, je = 0;
+        double fvec[4], fjac[4 * 3], wa4[4];
         lm_qr_problem pr = {.R = (const double (*)[3])mom->R, .z = mom->z[c], .rho = mom->rho[c],
                             .max_jac = opt->max_iter};
-        int info = lmder(lm_qr_residuals, &pr, 4, 3, x, fvec, fjac, 4, opt->tol, opt->tol, 0.0,
-                         100 * (opt->max_iter + 1), diag, 1, 100.0, 0, &fe, &je, ipvt, qtf, wa1, wa2,
-                         wa3, wa4);
-        if (info == 0)
+        if (!lm_solve_row(lm_qr_residuals, &pr, &pr.jac_calls, pr.max_jac, 4, x6 + 3 * c, fvec, fjac, wa4, opt, &t))
             return ns_error_set(err, NS_ERR_INVALID, "affine fit (Levenberg-Marquardt): improper input");
-        nfev += fe;
-        njev += je;
-        int it = pr.jac_calls < pr.max_jac ? pr.jac_calls : pr.max_jac;
-        if (it > iters) iters = it;
-        converged = converged && info >= 1 && info <= 4;
     }
     ns_affine_frame_from_params(&mom->fr, x6, &out->t);
-    out->iterations = iters;
-    out->nfev = nfev;
-    out->njev = njev;
-    out->converged = converged;
+    lm_rows_result(&t, out);
     /* No heap: the moments and lmder's arrays for one 4 x 3 row problem. */
     out->scratch_bytes = sizeof *mom + (4 + 12 + 5 * 3 + 4) * sizeof(double) + 3 * sizeof(int);
     return NS_OK;
