@@ -28,6 +28,21 @@ static inline int ns_mask_next(const uint8_t *m, int from, int w, int want)
     return x;
 }
 
+/* First i >= from (i < n) with v[i] != 0; n when there is none. Background is most
+ * of a label image: whole groups of 8 zero labels are skipped at once. */
+static inline size_t ns_label_next(const uint32_t *v, size_t from, size_t n)
+{
+    size_t i = from;
+    while (i + 8 <= n) {
+        uint64_t a, b, c, d;
+        memcpy(&a, v + i, 8); memcpy(&b, v + i + 2, 8); memcpy(&c, v + i + 4, 8); memcpy(&d, v + i + 6, 8);
+        if (a | b | c | d) break;
+        i += 8;
+    }
+    while (i < n && !v[i]) i++;
+    return i;
+}
+
 typedef struct { int x0, x1; } ns_span; /* [x0, x1] inclusive */
 
 /* The runs of one kind (foreground: nonzero, or background: zero) of a w x h mask,

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "nucseg/segment.h"
+#include "segment/mask_runs.h"
 #include "segment/measure.h"
 
 /* Sum of i^2 for i = 0..n (n >= -1). */
@@ -51,10 +52,9 @@ ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t 
         for (int y = 0; y < h; y++) {                                                    \
             const uint32_t *lr = labels + (size_t)y * w;                                 \
             const T *pr = px + (size_t)y * w;                                            \
-            int x = 0;                                                                   \
-            while (x < w) {                                                              \
+            for (int x = (int)ns_label_next(lr, 0, (size_t)w); x < w;                    \
+                 x = (int)ns_label_next(lr, (size_t)x, (size_t)w)) {                     \
                 uint32_t l = lr[x];                                                      \
-                if (!l) { x++; continue; }                                               \
                 int x0 = x;                                                              \
                 double isum = 0.0;                                                       \
                 for (; x < w && lr[x] == l; x++) isum += (double)pr[x];                  \

@@ -38,6 +38,41 @@ static int by_saddle_desc(const void *x, const void *y)
     return (a->b > b->b) - (a->b < b->b);
 }
 
+/* Record that regions a and b touch where the lower side has height s: a new edge,
+ * or a higher saddle for a known one. -1: out of memory. */
+static int add_edge(edge **e, size_t *ne, size_t *ecap, pair_map *map, uint32_t a, uint32_t b, float s)
+{
+    uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+    int32_t *slot = pair_slot(map, ((uint64_t)lo << 32) | hi);
+    if (*slot >= 0) {
+        if (s > (*e)[*slot].s) (*e)[*slot].s = s;
+        return 0;
+    }
+    if (*ne == *ecap) {
+        /* Too many pairs for the table: grow both and rehash. */
+        size_t ncap = *ecap * 2;
+        edge *ee = realloc(*e, ncap * sizeof *ee);
+        if (!ee) return -1;
+        *e = ee;
+        *ecap = ncap;
+        pair_map nm = {0};
+        nm.cap = map->cap * 2;
+        nm.keys = calloc(nm.cap, sizeof *nm.keys);
+        nm.vals = malloc(nm.cap * sizeof *nm.vals);
+        if (!nm.keys || !nm.vals) { free(nm.keys); free(nm.vals); return -1; }
+        memset(nm.vals, 0xff, nm.cap * sizeof *nm.vals);
+        for (size_t k = 0; k < *ne; k++)
+            *pair_slot(&nm, ((uint64_t)(*e)[k].a << 32) | (*e)[k].b) = (int32_t)k;
+        free(map->keys); free(map->vals);
+        *map = nm;
+        slot = pair_slot(map, ((uint64_t)lo << 32) | hi);
+    }
+    *slot = (int32_t)*ne;
+    (*e)[*ne].a = lo; (*e)[*ne].b = hi; (*e)[*ne].s = s;
+    (*ne)++;
+    return 0;
+}
+
 ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, size_t nlabels,
                            double h_abs, double h_rel, double min_area, double max_area,
                            size_t *count, ns_error *err)
@@ -58,9 +93,8 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
     for (size_t l = 0; l < L; l++) parent[l] = (uint32_t)l;
     /* Area and peak per run of one label: one update per run, not a chain of
      * read-modify-writes of the same entry pixel after pixel. */
-    for (size_t i = 0; i < n;) {
+    for (size_t i = ns_label_next(labels, 0, n); i < n; i = ns_label_next(labels, i, n)) {
         uint32_t l = labels[i];
-        if (!l) { i++; continue; }
         size_t j = i;
         float top = peak[l];
         for (; j < n && labels[j] == l; j++) top = height[j] > top ? height[j] : top;
@@ -68,47 +102,29 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
         peak[l] = top;
         i = j;
     }
-    /* Region adjacency with the saddle of each pair (4-connected boundary). */
+    /* Region adjacency with the saddle of each pair (4-connected boundary). Rows are
+     * walked run by run of one label: inside a run only the pixels below can belong
+     * to another region, and the pixel right of the run's last one. */
     for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-            size_t i = (size_t)y * w + x;
-            uint32_t a = labels[i];
-            if (!a) continue;
-            for (int d = 0; d < 2; d++) {
-                size_t j;
-                if (d == 0) { if (x + 1 >= w) continue; j = i + 1; }
-                else { if (y + 1 >= h) continue; j = i + (size_t)w; }
+        const uint32_t *row = labels + (size_t)y * w;
+        for (int x = (int)ns_label_next(row, 0, (size_t)w); x < w;
+             x = (int)ns_label_next(row, (size_t)x, (size_t)w)) {
+            uint32_t a = row[x];
+            int x0 = x;
+            while (x < w && row[x] == a) x++;
+            for (int xx = x0; xx <= x; xx++) {
+                size_t i = (size_t)y * w + xx, j;
+                if (xx < x) { /* below */
+                    if (y + 1 >= h) continue;
+                    j = i + (size_t)w;
+                } else { /* right of the run's last pixel */
+                    if (x >= w) continue;
+                    i = (size_t)y * w + xx - 1;
+                    j = i + 1;
+                }
                 uint32_t b = labels[j];
                 if (!b || b == a) continue;
-                float s = fminf(height[i], height[j]);
-                uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-                int32_t *slot = pair_slot(&map, ((uint64_t)lo << 32) | hi);
-                if (*slot >= 0) {
-                    if (s > e[*slot].s) e[*slot].s = s;
-                    continue;
-                }
-                if (ne == ecap) {
-                    /* Too many pairs for the table: grow both and rehash. */
-                    size_t ncap = ecap * 2;
-                    edge *ee = realloc(e, ncap * sizeof *e);
-                    if (!ee) goto nomem;
-                    e = ee;
-                    ecap = ncap;
-                    pair_map nm = {0};
-                    nm.cap = map.cap * 2;
-                    nm.keys = calloc(nm.cap, sizeof *nm.keys);
-                    nm.vals = malloc(nm.cap * sizeof *nm.vals);
-                    if (!nm.keys || !nm.vals) { free(nm.keys); free(nm.vals); goto nomem; }
-                    memset(nm.vals, 0xff, nm.cap * sizeof *nm.vals);
-                    for (size_t k = 0; k < ne; k++)
-                        *pair_slot(&nm, ((uint64_t)e[k].a << 32) | e[k].b) = (int32_t)k;
-                    free(map.keys); free(map.vals);
-                    map = nm;
-                    slot = pair_slot(&map, ((uint64_t)lo << 32) | hi);
-                }
-                *slot = (int32_t)ne;
-                e[ne].a = lo; e[ne].b = hi; e[ne].s = s;
-                ne++;
+                if (add_edge(&e, &ne, &ecap, &map, a, b, fminf(height[i], height[j])) != 0) goto nomem;
             }
         }
     }
@@ -141,15 +157,15 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
         if (!final) goto nomem;
         uint32_t next_label = 0;
         const uint32_t DROP = UINT32_MAX;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = ns_label_next(labels, 0, n); i < n; i = ns_label_next(labels, i, n)) {
             uint32_t l = labels[i];
-            if (!l) continue;
             uint32_t r = ns_union_root(parent, l);
             if (!final[r]) {
                 int keep = area[r] >= min_area && !(max_area > 0 && area[r] > max_area);
                 final[r] = keep ? ++next_label : DROP;
             }
-            labels[i] = final[r] == DROP ? 0 : final[r];
+            uint32_t out = final[r] == DROP ? 0 : final[r];
+            for (; i < n && labels[i] == l; i++) labels[i] = out; /* the run of l */
         }
         free(final);
         *count = next_label;

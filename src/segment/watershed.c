@@ -1,14 +1,15 @@
 /* watershed.c — seeded watershed by priority flooding (Meyer), with a bucket
  * queue on quantised heights: O(pixels), no heap. Floods from the highest
  * level down (the watershed of -height), FIFO within a level so plateaus are
- * split evenly between competing seeds. */
+ * split evenly between competing seeds. Background is never visited: the
+ * markers are found along the mask's runs and the flood tests the mask. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nucseg/imgproc.h"
+#include "segment/mask_runs.h"
 
 #define LEVELS_PER_PX 4.0f /* quantisation: a quarter pixel of distance */
-#define TAKEN UINT32_MAX   /* background, during the flood */
 
 /* One FIFO per level, as a growable array: pushes append, pops advance a read
  * index. Appending keeps memory access sequential (a linked list through a
@@ -28,49 +29,71 @@ static int fifo_push(level_fifo *q, uint32_t i)
     return 0;
 }
 
+/* Quantised level of a height; negative (and NaN) heights are level 0. */
+static inline int level_of(float v)
+{
+    return v > 0.0f ? (int)(v * LEVELS_PER_PX) : 0;
+}
+
+/* p / w without a division instruction (Lemire's direct computation: exact for
+ * every 32-bit p and w): the flood needs each popped pixel's row and column. */
+static inline uint32_t div_by(uint32_t p, uint64_t magic)
+{
+    return (uint32_t)(((unsigned __int128)magic * p) >> 64);
+}
+
 ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t *components,
                        size_t ncomponents, const uint32_t *markers, int w, int h, uint32_t *labels,
                        ns_error *err)
 {
     size_t n = (size_t)w * (size_t)h;
-    float hmax = 0.0f;
-    for (size_t i = 0; i < n; i++)
-        if (mask[i] && height[i] > hmax) hmax = height[i];
-    int nlev = (int)(hmax * LEVELS_PER_PX) + 1;
+    /* Highest height inside the mask. Float order is the order of the bits read as
+     * signed integers for every height >= 0 (negative ones fall below 0): an
+     * integer max, which vectorises (a float one may not). */
+    int32_t top_bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t b;
+        memcpy(&b, &height[i], sizeof b);
+        b &= -(int32_t)(mask[i] != 0);
+        top_bits = b > top_bits ? b : top_bits;
+    }
+    if (top_bits >= 0x7f800000) /* inf or NaN */
+        return ns_error_set(err, NS_ERR_INVALID, "watershed: heights are not finite");
+    float hmax;
+    memcpy(&hmax, &top_bits, sizeof hmax);
+    if (hmax * LEVELS_PER_PX > 65000.0f)
+        return ns_error_set(err, NS_ERR_UNSUPPORTED, "watershed: height range too large (%g)", hmax);
+    int nlev = level_of(hmax) + 1;
     /* Markers grouped by component (counting sort), so each component is flooded
      * on its own: the flood then stays inside one object's bounding box and in
      * cache, where a whole-image flood would touch the full image at every level. */
-    if (hmax * LEVELS_PER_PX > 65000.0f)
-        return ns_error_set(err, NS_ERR_UNSUPPORTED, "watershed: height range too large (%g)", hmax);
-    uint16_t *lev = NULL;
     size_t *start = calloc(ncomponents + 2, sizeof *start);
     level_fifo *q = calloc((size_t)nlev, sizeof *q);
     uint32_t *seeds = NULL;
     size_t nseeds = 0;
     if (!start || !q) goto nomem;
     if (labels != markers) memcpy(labels, markers, n * sizeof *labels);
-    /* Quantised levels once (2 bytes per pixel to read later), and background
-     * marked as taken so the flood tests one array, not two. */
-    lev = malloc(n * sizeof *lev);
-    if (!lev) goto nomem;
     {
-        /* One pass: levels, background taken, and the marker pixels listed. */
+        /* The marker pixels inside the mask, found along its foreground runs. */
         size_t cap = 1024;
         uint32_t *found = malloc(cap * sizeof *found);
         if (!found) goto nomem;
-        for (size_t i = 0; i < n; i++) {
-            lev[i] = (uint16_t)(height[i] * LEVELS_PER_PX);
-            if (!mask[i]) {
-                labels[i] = TAKEN;
-            } else if (labels[i] && components[i] && components[i] <= ncomponents) {
-                if (nseeds == cap) {
-                    uint32_t *more = realloc(found, 2 * cap * sizeof *found);
-                    if (!more) { free(found); goto nomem; }
-                    found = more;
-                    cap *= 2;
+        for (int y = 0; y < h; y++) {
+            const uint8_t *m = mask + (size_t)y * w;
+            for (int x = ns_mask_next(m, 0, w, 1); x < w; x = ns_mask_next(m, x, w, 1)) {
+                int e = ns_mask_next(m, x, w, 0);
+                for (size_t i = (size_t)y * w + x, end = (size_t)y * w + e; i < end; i++) {
+                    if (!labels[i] || !components[i] || components[i] > ncomponents) continue;
+                    if (nseeds == cap) {
+                        uint32_t *more = realloc(found, 2 * cap * sizeof *found);
+                        if (!more) { free(found); goto nomem; }
+                        found = more;
+                        cap *= 2;
+                    }
+                    found[nseeds++] = (uint32_t)i;
+                    start[components[i] + 1]++;
                 }
-                found[nseeds++] = (uint32_t)i;
-                start[components[i] + 1]++;
+                x = e;
             }
         }
         /* Counting sort of the (few) markers by component. */
@@ -85,12 +108,12 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
         free(found);
         free(fill);
     }
-#define LEVEL(i) ((int)lev[i])
+    const uint64_t magic = UINT64_MAX / (uint64_t)w + 1;
     for (size_t c = 1; c <= ncomponents; c++) {
         if (start[c] == start[c + 1]) continue;
         int top = 0;
         for (size_t k = start[c]; k < start[c + 1]; k++) {
-            int l = LEVEL(seeds[k]);
+            int l = level_of(height[seeds[k]]);
             if (fifo_push(&q[l], seeds[k]) != 0) goto nomem;
             if (l > top) top = l;
         }
@@ -103,31 +126,29 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
             if (cur < 0) break;
             uint32_t p = q[cur].v[q[cur].head++];
             uint32_t lab = labels[p];
-            int x = (int)(p % (uint32_t)w), y = (int)(p / (uint32_t)w);
+            uint32_t y = div_by(p, magic), x = p - y * (uint32_t)w;
             uint32_t nb[4];
             int k = 0;
             if (x > 0) nb[k++] = p - 1;
-            if (x < w - 1) nb[k++] = p + 1;
+            if (x + 1 < (uint32_t)w) nb[k++] = p + 1;
             if (y > 0) nb[k++] = p - (uint32_t)w;
-            if (y < h - 1) nb[k++] = p + (uint32_t)w;
+            if (y + 1 < (uint32_t)h) nb[k++] = p + (uint32_t)w;
             for (int j = 0; j < k; j++) {
                 uint32_t r = nb[j];
-                if (labels[r]) continue;
+                if (labels[r] || !mask[r]) continue; /* taken, or background */
                 labels[r] = lab;
-                int lr = LEVEL(r);
+                int lr = level_of(height[r]);
                 if (fifo_push(&q[lr < cur ? lr : cur], r) != 0) goto nomem;
             }
         }
     }
-#undef LEVEL
     for (int l = 0; l < nlev; l++) free(q[l].v);
-    free(q); free(start); free(seeds); free(lev);
-    /* Background back to 0 (this also drops any marker placed outside the mask). */
-    for (size_t i = 0; i < n; i++)
-        if (!mask[i]) labels[i] = 0;
+    free(q); free(start); free(seeds);
+    /* Drop any marker placed outside the mask (branch-free: vectorises). */
+    for (size_t i = 0; i < n; i++) labels[i] = mask[i] ? labels[i] : 0;
     return NS_OK;
 nomem:
     if (q) for (int l = 0; l < nlev; l++) free(q[l].v);
-    free(q); free(start); free(seeds); free(lev);
+    free(q); free(start); free(seeds);
     return ns_error_set(err, NS_ERR_NOMEM, "watershed: out of memory (%dx%d)", w, h);
 }
