@@ -4,7 +4,9 @@
  * not pixels. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "nucseg/imgproc.h"
+#include "segment/mask_runs.h"
 
 typedef struct { float h; uint32_t i; } candidate;
 
@@ -21,32 +23,36 @@ ns_status ns_find_seeds(const float *height, const uint32_t *comp, int w, int h,
     size_t n = (size_t)w * (size_t)h, cap = 1024, nc = 0;
     candidate *c = malloc(cap * sizeof *c);
     if (!c) return ns_error_set(err, NS_ERR_NOMEM, "seeds: out of memory");
-    for (size_t i = 0; i < n; i++) markers[i] = 0;
+    memset(markers, 0, n * sizeof *markers);
+    /* Candidates: pixels of a component that no 8-neighbour exceeds. Only the
+     * components' runs are visited; at the image border the missing neighbours are
+     * replaced by the pixel itself, which never exceeds it (no bounds test). */
     for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-            size_t i = (size_t)y * w + x;
-            if (!comp[i]) continue;
-            float v = height[i];
-            int is_max = 1;
-            for (int dy = -1; dy <= 1 && is_max; dy++) {
-                int yy = y + dy;
-                if (yy < 0 || yy >= h) continue;
-                for (int dx = -1; dx <= 1; dx++) {
-                    int xx = x + dx;
-                    if (xx < 0 || xx >= w) continue;
-                    if (height[(size_t)yy * w + xx] > v) { is_max = 0; break; }
+        const uint32_t *cr = comp + (size_t)y * w;
+        const float *hr = height + (size_t)y * w;
+        const float *hu = y > 0 ? hr - w : hr, *hd = y + 1 < h ? hr + w : hr;
+        for (int x = (int)ns_label_next(cr, 0, (size_t)w); x < w; x = (int)ns_label_next(cr, (size_t)x, (size_t)w)) {
+            for (; x < w && cr[x]; x++) {
+                int xl = x > 0 ? x - 1 : x, xr = x + 1 < w ? x + 1 : x;
+                float v = hr[x];
+                float m = hu[xl] > hu[x] ? hu[xl] : hu[x];
+                m = hu[xr] > m ? hu[xr] : m;
+                m = hr[xl] > m ? hr[xl] : m;
+                m = hr[xr] > m ? hr[xr] : m;
+                m = hd[xl] > m ? hd[xl] : m;
+                m = hd[x] > m ? hd[x] : m;
+                m = hd[xr] > m ? hd[xr] : m;
+                if (m > v) continue;
+                if (nc == cap) {
+                    cap *= 2;
+                    candidate *p = realloc(c, cap * sizeof *c);
+                    if (!p) { free(c); return ns_error_set(err, NS_ERR_NOMEM, "seeds: out of memory"); }
+                    c = p;
                 }
+                c[nc].h = v;
+                c[nc].i = (uint32_t)((size_t)y * w + x);
+                nc++;
             }
-            if (!is_max) continue;
-            if (nc == cap) {
-                cap *= 2;
-                candidate *p = realloc(c, cap * sizeof *c);
-                if (!p) { free(c); return ns_error_set(err, NS_ERR_NOMEM, "seeds: out of memory"); }
-                c = p;
-            }
-            c[nc].h = v;
-            c[nc].i = (uint32_t)i;
-            nc++;
         }
     }
     qsort(c, nc, sizeof *c, by_height_desc);
