@@ -11,7 +11,7 @@
 #include "nucseg/imgproc.h"
 #include "segment/mask_runs.h"
 
-#define SHORT_RUN 24 /* sites; measured crossover on nuclei of 8-40 px */
+#define SHORT_RUN 48 /* sites; 24-64 measured equal on dsb2018-dev, vectorised brute force below */
 
 ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, ns_error *err)
 {
@@ -22,6 +22,7 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
     float *sq = malloc((size_t)w * sizeof *sq);    /* one row of squared column distances */
     int *v = malloc((size_t)(w + 2) * sizeof *v);  /* envelope sites */
     double *z = malloc((size_t)(w + 3) * sizeof *z); /* envelope boundaries */
+    float best[SHORT_RUN];                           /* a short run's squared distances */
     if (!sq || !v || !z) {
         free(sq); free(v); free(z);
         return ns_error_set(err, NS_ERR_NOMEM, "distance transform: out of memory (%dx%d)", w, h);
@@ -58,20 +59,20 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
             int e = x; /* run [s, e) */
             int q0 = s > 0 ? s - 1 : s, q1 = e < w ? e : e - 1; /* sites q0..q1 */
             if (q1 - q0 < SHORT_RUN) {
-                /* Short run (most nuclei): all sites against all pixels, branch-free
-                 * and vectorisable, beats building the envelope. */
-                for (int p = s; p < e; p++) {
-                    /* A site farther than p's own column distance g cannot beat
-                     * p itself ((p - q)^2 > g^2 = sq[p]): search [p - g, p + g] only. */
-                    int g = (int)sqrtf(sq[p]);
-                    int a = p - g > q0 ? p - g : q0, b = p + g < q1 ? p + g : q1;
-                    float best = INFINITY;
-                    for (int q = a; q <= b; q++) {
-                        float dq = (float)(p - q), v = dq * dq + sq[q];
-                        best = v < best ? v : best;
+                /* Short run (most nuclei): every site against every pixel, the pixels
+                 * of the run side by side (the inner loop vectorises). Sums of small
+                 * integers are exact, so this equals the envelope's answer. */
+                int len = e - s;
+                for (int k = 0; k < len; k++) best[k] = INFINITY;
+                for (int q = q0; q <= q1; q++) {
+                    const float fq = sq[q];
+                    const float d0 = (float)(s - q);
+                    for (int k = 0; k < len; k++) {
+                        float dq = d0 + (float)k, v = dq * dq + fq;
+                        best[k] = v < best[k] ? v : best[k];
                     }
-                    dr[p] = sqrtf(best);
                 }
+                for (int k = 0; k < len; k++) dr[s + k] = sqrtf(best[k]);
                 continue;
             }
             /* Lower envelope in doubles on run-local coordinates: exact comparisons. */
