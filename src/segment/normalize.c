@@ -71,11 +71,14 @@ ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float 
     const float flo = (float)lo, scale = (float)(1.0 / (hi - lo));
     switch (img->type) {
     case NS_PIXEL_U8: {
-        /* 256-entry lookup table: the conversion becomes one load per pixel. */
-        float lut[256];
-        for (int v = 0; v < 256; v++) lut[v] = fminf(1.0f, fmaxf(0.0f, ((float)v - flo) * scale));
+        /* Arithmetic, not a lookup table: it vectorises, and a table lookup per
+         * pixel does not. */
         const uint8_t *p = img->data;
-        for (size_t i = 0; i < n; i++) out[i] = lut[p[i]];
+        for (size_t i = 0; i < n; i++) {
+            float v = ((float)p[i] - flo) * scale;
+            v = v > 0.0f ? v : 0.0f;
+            out[i] = v < 1.0f ? v : 1.0f;
+        }
         break;
     }
     case NS_PIXEL_U16: {
