@@ -236,21 +236,27 @@ static void box_downsample(const float *in, int w, int h, int f, float *out, int
 
 /* Labels of a reduced grid back at full resolution. Boundaries come from the
  * reduced image (block means: already smooth) interpolated bilinearly and
- * thresholded at full resolution, so
- * outlines are smooth; which nucleus a pixel belongs to comes from its cell (or
- * the nearest labelled neighbour cell on a boundary). Returns labels compacted
- * to 1..count (a tiny object can vanish at full resolution). */
+ * thresholded at full resolution, so outlines are smooth; which nucleus a pixel
+ * belongs to comes from its cell (or the nearest labelled neighbour cell on a
+ * boundary). Returns labels compacted to 1..count (a tiny object can vanish at
+ * full resolution). */
+#define NEAR_UNKNOWN UINT32_MAX
 static ns_status upsample_labels(const grid *g, const float *intensity, int f, int w, int h, uint32_t *labels,
                                  size_t nlab, size_t *count, ns_error *err)
 {
     int ws = g->w, hs = g->h;
+    size_t ncell = (size_t)ws * hs;
     int *x0 = malloc((size_t)w * sizeof *x0), *x1 = malloc((size_t)w * sizeof *x1);
     int *cell_x = malloc((size_t)w * sizeof *cell_x); /* x / f, once per column: no division per pixel */
     float *wx = malloc((size_t)w * sizeof *wx);
-    uint8_t *interior = malloc((size_t)ws * hs);
+    float *row_a = malloc((size_t)w * sizeof *row_a), *row_b = malloc((size_t)w * sizeof *row_b);
+    uint8_t *above = malloc((size_t)w);
+    uint8_t *interior = malloc(ncell);
+    uint32_t *nearest = malloc(ncell * sizeof *nearest);
     uint32_t *remap = calloc(nlab + 1, sizeof *remap);
-    if (!x0 || !x1 || !wx || !interior || !remap || !cell_x) {
-        free(x0); free(x1); free(wx); free(interior); free(remap); free(cell_x);
+    if (!x0 || !x1 || !wx || !row_a || !row_b || !above || !interior || !nearest || !remap || !cell_x) {
+        free(x0); free(x1); free(wx); free(row_a); free(row_b); free(above); free(interior); free(nearest);
+        free(remap); free(cell_x);
         return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory upsampling %dx%d", w, h);
     }
     for (int x = 0; x < w; x++) {
@@ -266,16 +272,19 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
     }
     const uint32_t *L = g->labels;
     /* A cell is interior when its 4 neighbours carry its label: no threshold test
-     * there, so dim nucleoli stay inside their nucleus. */
+     * there, so dim nucleoli stay inside their nucleus. A labelled cell is its own
+     * nearest label; an unlabelled one's is looked up when first needed. */
     for (int y = 0; y < hs; y++)
         for (int x = 0; x < ws; x++) {
             size_t i = (size_t)y * ws + x;
             uint32_t l = L[i];
             interior[i] = l && x > 0 && x < ws - 1 && y > 0 && y < hs - 1 && L[i - 1] == l && L[i + 1] == l &&
                           L[i - ws] == l && L[i + ws] == l;
+            nearest[i] = l ? l : NEAR_UNKNOWN;
         }
     const float thr = (float)g->thr;
     uint32_t next = 0;
+    int have_a = -1, have_b = -1; /* reduced rows whose horizontal interpolation row_a/row_b hold */
     for (int y = 0; y < h; y++) {
         float fy = ((float)y + 0.5f) / (float)f - 0.5f;
         int ya = (int)floorf(fy);
@@ -283,35 +292,52 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
         if (ya < 0) { ya = 0; ty = 0.0f; }
         if (ya >= hs - 1) { ya = hs - 1; ty = 0.0f; }
         int yb = ya + 1 < hs ? ya + 1 : ya;
-        const float *ra = intensity + (size_t)ya * ws, *rb = intensity + (size_t)yb * ws;
+        /* Interpolate along x once per reduced row (rows repeat for f output rows). */
+        if (have_a != ya) {
+            if (have_b == ya) {
+                float *t = row_a; row_a = row_b; row_b = t;
+                have_b = -1;
+            } else {
+                const float *r = intensity + (size_t)ya * ws;
+                for (int x = 0; x < w; x++) row_a[x] = r[x0[x]] + wx[x] * (r[x1[x]] - r[x0[x]]);
+            }
+            have_a = ya;
+        }
+        if (have_b != yb) {
+            const float *r = intensity + (size_t)yb * ws;
+            for (int x = 0; x < w; x++) row_b[x] = r[x0[x]] + wx[x] * (r[x1[x]] - r[x0[x]]);
+            have_b = yb;
+        }
+        for (int x = 0; x < w; x++) above[x] = row_a[x] + ty * (row_b[x] - row_a[x]) > thr;
         int cy = y / f;
         if (cy >= hs) cy = hs - 1;
+        const size_t crow = (size_t)cy * ws;
         uint32_t *out = labels + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            int cx = cell_x[x];
-            size_t c = (size_t)cy * ws + cx;
+            size_t c = crow + (size_t)cell_x[x];
             uint32_t l = 0;
-            if (interior[c]) {
-                l = L[c];
-            } else {
-                float top = ra[x0[x]] + wx[x] * (ra[x1[x]] - ra[x0[x]]);
-                float bot = rb[x0[x]] + wx[x] * (rb[x1[x]] - rb[x0[x]]);
-                if (top + ty * (bot - top) > thr) {
-                    l = L[c];
+            if (interior[c] | above[x]) {
+                l = nearest[c];
+                if (l == NEAR_UNKNOWN) {
                     /* Boundary pixel whose cell fell outside: nearest labelled cell. */
                     static const int dx[8] = {-1, 1, 0, 0, -1, 1, -1, 1}, dy[8] = {0, 0, -1, 1, -1, -1, 1, 1};
+                    int cx = cell_x[x];
+                    l = 0;
                     for (int k = 0; k < 8 && !l; k++) {
                         int xx = cx + dx[k], yy = cy + dy[k];
                         if (xx >= 0 && yy >= 0 && xx < ws && yy < hs) l = L[(size_t)yy * ws + xx];
                     }
+                    nearest[c] = l;
                 }
+                if (l && !remap[l]) remap[l] = ++next;
+                l = l ? remap[l] : 0;
             }
-            if (l && !remap[l]) remap[l] = ++next;
-            out[x] = l ? remap[l] : 0;
+            out[x] = l;
         }
     }
     *count = next;
-    free(x0); free(x1); free(wx); free(interior); free(remap); free(cell_x);
+    free(x0); free(x1); free(wx); free(row_a); free(row_b); free(above); free(interior); free(nearest);
+    free(remap); free(cell_x);
     return NS_OK;
 }
 
