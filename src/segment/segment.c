@@ -25,6 +25,7 @@
 #include <time.h>
 #include "nucseg/imgproc.h"
 #include "nucseg/segment.h"
+#include "segment/mask_runs.h"
 #include "segment/measure.h"
 
 #define DEFAULT_DIAMETER 10.0
@@ -250,12 +251,13 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
     int *cell_x = malloc((size_t)w * sizeof *cell_x); /* x / f, once per column: no division per pixel */
     float *wx = malloc((size_t)w * sizeof *wx);
     float *row_a = malloc((size_t)w * sizeof *row_a), *row_b = malloc((size_t)w * sizeof *row_b);
-    uint8_t *above = malloc((size_t)w);
+    uint8_t *hit = malloc((size_t)w), *inside = malloc((size_t)w);
     uint8_t *interior = malloc(ncell);
     uint32_t *nearest = malloc(ncell * sizeof *nearest);
     uint32_t *remap = calloc(nlab + 1, sizeof *remap);
-    if (!x0 || !x1 || !wx || !row_a || !row_b || !above || !interior || !nearest || !remap || !cell_x) {
-        free(x0); free(x1); free(wx); free(row_a); free(row_b); free(above); free(interior); free(nearest);
+    if (!x0 || !x1 || !wx || !row_a || !row_b || !hit || !inside || !interior || !nearest || !remap || !cell_x) {
+        free(x0); free(x1); free(wx); free(row_a); free(row_b); free(hit); free(inside); free(interior);
+        free(nearest);
         free(remap); free(cell_x);
         return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory upsampling %dx%d", w, h);
     }
@@ -284,6 +286,7 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
         }
     const float thr = (float)g->thr;
     uint32_t next = 0;
+    int have_cy = -1;             /* the cell row `inside` holds */
     int have_a = -1, have_b = -1; /* reduced rows whose horizontal interpolation row_a/row_b hold */
     for (int y = 0; y < h; y++) {
         float fy = ((float)y + 0.5f) / (float)f - 0.5f;
@@ -308,16 +311,22 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
             for (int x = 0; x < w; x++) row_b[x] = r[x0[x]] + wx[x] * (r[x1[x]] - r[x0[x]]);
             have_b = yb;
         }
-        for (int x = 0; x < w; x++) above[x] = row_a[x] + ty * (row_b[x] - row_a[x]) > thr;
         int cy = y / f;
         if (cy >= hs) cy = hs - 1;
         const size_t crow = (size_t)cy * ws;
+        if (have_cy != cy) { /* interior cells of this row, spread to full width */
+            for (int x = 0; x < w; x++) inside[x] = interior[crow + (size_t)cell_x[x]];
+            have_cy = cy;
+        }
+        /* A pixel is labelled when its cell is interior or the interpolated image is
+         * above the threshold there (a row at a time: vectorises). */
+        for (int x = 0; x < w; x++) hit[x] = (uint8_t)((row_a[x] + ty * (row_b[x] - row_a[x]) > thr) | inside[x]);
         uint32_t *out = labels + (size_t)y * w;
-        for (int x = 0; x < w; x++) {
-            size_t c = crow + (size_t)cell_x[x];
-            uint32_t l = 0;
-            if (interior[c] | above[x]) {
-                l = nearest[c];
+        memset(out, 0, (size_t)w * sizeof *out);
+        for (int x = ns_mask_next(hit, 0, w, 1); x < w; x = ns_mask_next(hit, x, w, 1)) {
+            for (; x < w && hit[x]; x++) {
+                size_t c = crow + (size_t)cell_x[x];
+                uint32_t l = nearest[c];
                 if (l == NEAR_UNKNOWN) {
                     /* Boundary pixel whose cell fell outside: nearest labelled cell. */
                     static const int dx[8] = {-1, 1, 0, 0, -1, 1, -1, 1}, dy[8] = {0, 0, -1, 1, -1, -1, 1, 1};
@@ -330,14 +339,13 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
                     nearest[c] = l;
                 }
                 if (l && !remap[l]) remap[l] = ++next;
-                l = l ? remap[l] : 0;
+                out[x] = l ? remap[l] : 0;
             }
-            out[x] = l;
         }
     }
     *count = next;
-    free(x0); free(x1); free(wx); free(row_a); free(row_b); free(above); free(interior); free(nearest);
-    free(remap); free(cell_x);
+    free(x0); free(x1); free(wx); free(row_a); free(row_b); free(hit); free(inside); free(interior);
+    free(nearest); free(remap); free(cell_x);
     return NS_OK;
 }
 
