@@ -21,7 +21,14 @@ static inline int ns_mask_next(const uint8_t *m, int from, int w, int want)
     while (x + 8 <= w) {
         uint64_t word;
         memcpy(&word, m + x, 8);
-        if (word != other) break;
+        if (word != other) {
+            /* The bytes before the first one that differs are of the other kind
+             * (bytes are read little-endian: the lowest set bit is the first byte). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            x += __builtin_ctzll(word ^ other) >> 3;
+#endif
+            break;
+        }
         x += 8;
     }
     while (x < w && (m[x] != 0) != want) x++;
