@@ -15,6 +15,35 @@ static int mirror(int i, int n)
     return i;
 }
 
+/* dst[x] += k[0] src[0][x], then += k[1] src[1][x], ... for nt (1-3) taps, in that
+ * order (the sums round exactly as one tap at a time would), with one load and
+ * store of dst per group of taps instead of per tap. */
+static void add_taps(float *restrict dst, const float *const *src, const float *k, int nt, int w)
+{
+    const float *restrict s0 = src[0];
+    const float k0 = k[0];
+    if (nt == 1) {
+        for (int x = 0; x < w; x++) dst[x] += k0 * s0[x];
+        return;
+    }
+    const float *restrict s1 = src[1];
+    const float k1 = k[1];
+    if (nt == 2) {
+        for (int x = 0; x < w; x++) {
+            float d = dst[x] + k0 * s0[x];
+            dst[x] = d + k1 * s1[x];
+        }
+        return;
+    }
+    const float *restrict s2 = src[2];
+    const float k2 = k[2];
+    for (int x = 0; x < w; x++) {
+        float d = dst[x] + k0 * s0[x];
+        d = d + k1 * s1[x];
+        dst[x] = d + k2 * s2[x];
+    }
+}
+
 ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sigma, ns_error *err)
 {
     size_t n = (size_t)w * (size_t)h;
@@ -38,10 +67,11 @@ ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sig
         float *restrict dst = out + (size_t)y * w;
         const float *restrict src0 = in + (size_t)mirror(y - r, h) * w;
         for (int x = 0; x < w; x++) dst[x] = k[0] * src0[x];
-        for (int j = 1; j <= 2 * r; j++) {
-            const float *restrict src = in + (size_t)mirror(y + j - r, h) * w;
-            const float kj = k[j];
-            for (int x = 0; x < w; x++) dst[x] += kj * src[x];
+        for (int j = 1; j <= 2 * r; j += 3) {
+            const float *src[3];
+            int nt = 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3;
+            for (int t = 0; t < nt; t++) src[t] = in + (size_t)mirror(y + j + t - r, h) * w;
+            add_taps(dst, src, k + j, nt, w);
         }
     }
     /* Horizontal pass in place: each row is first copied into a mirror-padded buffer,
@@ -52,10 +82,9 @@ ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sig
         memcpy(pad + r, row, (size_t)w * sizeof *pad);
         for (int i = w + r; i < w + 2 * r; i++) pad[i] = pad[r + mirror(i - r, w)];
         for (int x = 0; x < w; x++) row[x] = k[0] * pad[x];
-        for (int j = 1; j <= 2 * r; j++) {
-            const float kj = k[j];
-            const float *restrict src = pad + j;
-            for (int x = 0; x < w; x++) row[x] += kj * src[x];
+        for (int j = 1; j <= 2 * r; j += 3) {
+            const float *src[3] = {pad + j, pad + j + 1, pad + j + 2};
+            add_taps(row, src, k + j, 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3, w);
         }
     }
     free(k); free(pad);
