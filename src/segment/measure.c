@@ -46,7 +46,7 @@ ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t 
     /* Per run of equal labels along a row: the coordinate moments of a run have
      * closed forms, so the pixel loop only compares labels and sums intensity.
      * One loop per pixel type keeps the type switch out of it. */
-#define ACCUMULATE(T)                                                                    \
+#define ACCUMULATE(T, SUM_T)                                                             \
     do {                                                                                 \
         const T *px = img->data;                                                         \
         for (int y = 0; y < h; y++) {                                                    \
@@ -56,17 +56,20 @@ ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t 
                  x = (int)ns_label_next(lr, (size_t)x, (size_t)w)) {                     \
                 uint32_t l = lr[x];                                                      \
                 int x0 = x;                                                              \
-                double isum = 0.0;                                                       \
-                for (; x < w && lr[x] == l; x++) isum += (double)pr[x];                  \
-                add_run(&nu[l - 1], &m[(size_t)(l - 1) * 6], x0, x - 1, y, isum);        \
+                SUM_T isum = 0;                                                          \
+                for (; x < w && lr[x] == l; x++) isum += (SUM_T)pr[x];                   \
+                add_run(&nu[l - 1], &m[(size_t)(l - 1) * 6], x0, x - 1, y, (double)isum); \
             }                                                                            \
         }                                                                                \
     } while (0)
     switch (img->type) {
-    case NS_PIXEL_U8: ACCUMULATE(uint8_t); break;
-    case NS_PIXEL_U16: ACCUMULATE(uint16_t); break;
-    case NS_PIXEL_U32: ACCUMULATE(uint32_t); break;
-    default: ACCUMULATE(float); break;
+    /* Integer pixels are summed as integers: exact (a run of 32-bit values cannot
+     * overflow 64 bits), the same as the double sum, and without its chain of
+     * dependent floating-point additions. */
+    case NS_PIXEL_U8: ACCUMULATE(uint8_t, uint64_t); break;
+    case NS_PIXEL_U16: ACCUMULATE(uint16_t, uint64_t); break;
+    case NS_PIXEL_U32: ACCUMULATE(uint32_t, uint64_t); break;
+    default: ACCUMULATE(float, double); break;
     }
 #undef ACCUMULATE
     for (size_t k = 0; k < count; k++) {
