@@ -42,6 +42,18 @@ static inline uint32_t div_by(uint32_t p, uint64_t magic)
     return (uint32_t)(((unsigned __int128)magic * p) >> 64);
 }
 
+/* The 4-neighbours of pixel p inside the w x h image, into nb; their number. */
+static inline int neighbours4(uint32_t p, int w, int h, uint64_t magic, uint32_t nb[4])
+{
+    uint32_t y = div_by(p, magic), x = p - y * (uint32_t)w;
+    int k = 0;
+    if (x > 0) nb[k++] = p - 1;
+    if (x + 1 < (uint32_t)w) nb[k++] = p + 1;
+    if (y > 0) nb[k++] = p - (uint32_t)w;
+    if (y + 1 < (uint32_t)h) nb[k++] = p + (uint32_t)w;
+    return k;
+}
+
 ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t *components,
                        size_t ncomponents, const uint32_t *markers, int w, int h, uint32_t *labels,
                        ns_error *err)
@@ -111,6 +123,25 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
     const uint64_t magic = UINT64_MAX / (uint64_t)w + 1;
     for (size_t c = 1; c <= ncomponents; c++) {
         if (start[c] == start[c + 1]) continue;
+        if (start[c + 1] - start[c] == 1) {
+            /* One marker: every pixel it reaches is its own, in whatever order, so
+             * a plain breadth-first fill does, without levels. */
+            level_fifo *f = &q[0]; /* empty between components */
+            uint32_t s0 = seeds[start[c]], lab = labels[s0];
+            if (fifo_push(f, s0) != 0) goto nomem;
+            while (f->head < f->len) {
+                uint32_t p = f->v[f->head++], nb[4];
+                int k = neighbours4(p, w, h, magic, nb);
+                for (int j = 0; j < k; j++) {
+                    uint32_t r = nb[j];
+                    if (labels[r] || !mask[r]) continue; /* taken, or background */
+                    labels[r] = lab;
+                    if (fifo_push(f, r) != 0) goto nomem;
+                }
+            }
+            f->head = f->len = 0;
+            continue;
+        }
         int top = 0;
         for (size_t k = start[c]; k < start[c + 1]; k++) {
             int l = level_of(height[seeds[k]]);
@@ -126,13 +157,8 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
             if (cur < 0) break;
             uint32_t p = q[cur].v[q[cur].head++];
             uint32_t lab = labels[p];
-            uint32_t y = div_by(p, magic), x = p - y * (uint32_t)w;
             uint32_t nb[4];
-            int k = 0;
-            if (x > 0) nb[k++] = p - 1;
-            if (x + 1 < (uint32_t)w) nb[k++] = p + 1;
-            if (y > 0) nb[k++] = p - (uint32_t)w;
-            if (y + 1 < (uint32_t)h) nb[k++] = p + (uint32_t)w;
+            int k = neighbours4(p, w, h, magic, nb);
             for (int j = 0; j < k; j++) {
                 uint32_t r = nb[j];
                 if (labels[r] || !mask[r]) continue; /* taken, or background */
