@@ -45,9 +45,9 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
     /* Row pass over each foreground run. */
     for (int y = 0; y < h; y++) {
         const uint8_t *m = mask + (size_t)y * w;
-        float *dr = dist + (size_t)y * w; /* holds this row's column distances until now */
-        for (int x = 0; x < w; x++) sq[x] = dr[x] * dr[x];
-        memset(dr, 0, (size_t)w * sizeof *dr);
+        /* dr holds this row's column distances until a run's answers replace them.
+         * Background already holds its answer, 0 (its column distance). */
+        float *dr = dist + (size_t)y * w;
         int x = 0;
         while (x < w) {
             if (!m[x]) {
@@ -58,6 +58,7 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
             x = ns_mask_next(m, x, w, 0);
             int e = x; /* run [s, e) */
             int q0 = s > 0 ? s - 1 : s, q1 = e < w ? e : e - 1; /* sites q0..q1 */
+            for (int q = q0; q <= q1; q++) sq[q] = dr[q] * dr[q];
             if (q1 - q0 < SHORT_RUN) {
                 /* Short run (most nuclei): every site against every pixel, the pixels
                  * of the run side by side (the inner loop vectorises). Sums of small
