@@ -91,27 +91,21 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
     if (!parent || !area || !peak || !e || !map.keys || !map.vals) goto nomem;
     memset(map.vals, 0xff, map.cap * sizeof *map.vals); /* -1: empty */
     for (size_t l = 0; l < L; l++) parent[l] = (uint32_t)l;
-    /* Area and peak per run of one label: one update per run, not a chain of
-     * read-modify-writes of the same entry pixel after pixel. */
-    for (size_t i = ns_label_next(labels, 0, n); i < n; i = ns_label_next(labels, i, n)) {
-        uint32_t l = labels[i];
-        size_t j = i;
-        float top = peak[l];
-        for (; j < n && labels[j] == l; j++) top = height[j] > top ? height[j] : top;
-        area[l] += (double)(j - i);
-        peak[l] = top;
-        i = j;
-    }
-    /* Region adjacency with the saddle of each pair (4-connected boundary). Rows are
-     * walked run by run of one label: inside a run only the pixels below can belong
-     * to another region, and the pixel right of the run's last one. */
+    /* Region adjacency with the saddle of each pair (4-connected boundary), and each
+     * region's area and peak. Rows are walked run by run of one label: one area and
+     * peak update per run, and inside a run only the pixels below can belong to
+     * another region, and the pixel right of the run's last one. */
     for (int y = 0; y < h; y++) {
         const uint32_t *row = labels + (size_t)y * w;
         for (int x = (int)ns_label_next(row, 0, (size_t)w); x < w;
              x = (int)ns_label_next(row, (size_t)x, (size_t)w)) {
             uint32_t a = row[x];
             int x0 = x;
-            while (x < w && row[x] == a) x++;
+            const float *hr = height + (size_t)y * w;
+            float top = peak[a];
+            for (; x < w && row[x] == a; x++) top = hr[x] > top ? hr[x] : top;
+            area[a] += (double)(x - x0);
+            peak[a] = top;
             for (int xx = x0; xx <= x; xx++) {
                 size_t i = (size_t)y * w + xx, j;
                 if (xx < x) { /* below */
