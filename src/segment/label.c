@@ -4,6 +4,7 @@
  * are a few runs per row, so the work is per run, not per pixel. A last pass
  * paints the labels, numbered in raster order of each component's first pixel. */
 #include <stdlib.h>
+#include <string.h>
 #include "nucseg/imgproc.h"
 #include "segment/mask_runs.h"
 
@@ -29,10 +30,13 @@ ns_status ns_label_components(const uint8_t *mask, int w, int h, uint32_t *label
         uint32_t *l = labels + (size_t)y * w;
         int x = 0;
         for (size_t i = r.row_start[y]; i < r.row_start[y + 1]; i++) {
-            for (; x < r.span[i].x0; x++) l[x] = 0;
-            for (; x <= r.span[i].x1; x++) l[x] = id[i];
+            int x0 = r.span[i].x0, x1 = r.span[i].x1;
+            memset(l + x, 0, (size_t)(x0 - x) * sizeof *l); /* the gap before the run */
+            const uint32_t v = id[i];
+            for (int k = x0; k <= x1; k++) l[k] = v;
+            x = x1 + 1;
         }
-        for (; x < w; x++) l[x] = 0;
+        memset(l + x, 0, (size_t)(w - x) * sizeof *l);
     }
     free(id);
     ns_mask_runs_free(&r);
