@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nucseg/imgproc.h"
+#include "segment/gaussian.h"
 
 static int mirror(int i, int n)
 {
@@ -46,9 +47,16 @@ static void add_taps(float *restrict dst, const float *const *src, const float *
 
 ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sigma, ns_error *err)
 {
+    return ns_gaussian_blur_counted(in, out, w, h, sigma, NULL, err);
+}
+
+ns_status ns_gaussian_blur_counted(const float *in, float *out, int w, int h, double sigma, ns_hist256 *hist,
+                                   ns_error *err)
+{
     size_t n = (size_t)w * (size_t)h;
     if (sigma <= 0.0) {
         memcpy(out, in, n * sizeof *out);
+        if (hist) ns_hist256_add(hist, out, n);
         return NS_OK;
     }
     int r = (int)ceil(3.0 * sigma);
@@ -86,6 +94,7 @@ ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sig
             const float *src[3] = {pad + j, pad + j + 1, pad + j + 2};
             add_taps(row, src, k + j, 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3, w);
         }
+        if (hist) ns_hist256_add(hist, row, (size_t)w);
     }
     free(k); free(pad);
     return NS_OK;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include "nucseg/imgproc.h"
 #include "nucseg/segment.h"
+#include "segment/gaussian.h"
 #include "segment/mask_runs.h"
 #include "segment/measure.h"
 
@@ -111,9 +112,11 @@ static ns_status foreground(const float *norm, double sigma, const ns_segment_pa
     size_t n = (size_t)w * (size_t)h;
     float *smooth = g->smooth;
     uint8_t *mask = g->mask;
-    ns_status st = ns_gaussian_blur(norm, smooth, w, h, sigma, err);
+    ns_hist256 hist;
+    ns_hist256_init(&hist, 0.0f, 1.0f);
+    ns_status st = ns_gaussian_blur_counted(norm, smooth, w, h, sigma, &hist, err);
     if (st != NS_OK) return st;
-    double t = ns_otsu_threshold(smooth, n, 0.0f, 1.0f) * OTSU_FACTOR * p->threshold_scale;
+    double t = ns_hist256_otsu(&hist) * OTSU_FACTOR * p->threshold_scale;
     g->thr = t;
     if (p->threshold == NS_THRESHOLD_LOCAL) {
         /* Local mean over ~2 diameters; Otsu's half as a floor keeps flat background out. */
@@ -126,13 +129,14 @@ static ns_status foreground(const float *norm, double sigma, const ns_segment_pa
         g->bmax = bmax;
     } else {
         const float tf = (float)t;
-        for (size_t i = 0; i < n; i++) mask[i] = smooth[i] > tf;
-        /* The brightest foreground pixel is the brightest pixel when there is any
-         * foreground (everything else is below the threshold), and without foreground
-         * it is never used. Smoothed values are >= 0, where float order is the order of
-         * the bit patterns: an integer max, which vectorises (a float one may not). */
+        /* With the mask, in the same pass: the brightest foreground pixel, which is the
+         * brightest pixel when there is any foreground (everything else is below the
+         * threshold); without foreground it is never used. Smoothed values are >= 0,
+         * where float order is the order of the bit patterns: an integer max, which
+         * vectorises (a float one may not). */
         uint32_t top = 0;
         for (size_t i = 0; i < n; i++) {
+            mask[i] = smooth[i] > tf;
             uint32_t bits;
             memcpy(&bits, &smooth[i], sizeof bits);
             top = bits > top ? bits : top;

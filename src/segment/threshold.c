@@ -1,17 +1,21 @@
 /* threshold.c — global (Otsu) and local (box mean) foreground thresholds. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "nucseg/imgproc.h"
+#include "segment/histogram.h"
 
-double ns_otsu_threshold(const float *v, size_t n, float lo, float hi)
+void ns_hist256_init(ns_hist256 *h, float lo, float hi)
 {
-    enum { BINS = 256 };
-    /* Four interleaved integer histograms: no dependency chain between consecutive
-     * increments of the same bin. */
-    uint32_t h4[4][BINS] = {{0}};
-    double hist[BINS];
-    if (!(hi > lo) || n == 0) return lo;
-    const float scale = (float)BINS / (hi - lo);
+    memset(h->count, 0, sizeof h->count);
+    h->lo = lo;
+    h->hi = hi;
+    h->scale = (float)NS_HIST_BINS / (hi - lo);
+}
+
+void ns_hist256_add(ns_hist256 *h, const float *v, size_t n)
+{
+    const float lo = h->lo, scale = h->scale;
     /* Bins are computed a block at a time (a loop that vectorises), then counted. */
     enum { BLOCK = 512 };
     uint8_t bin[BLOCK];
@@ -20,18 +24,27 @@ double ns_otsu_threshold(const float *v, size_t n, float lo, float hi)
         const float *vb = v + i0;
         for (size_t k = 0; k < m; k++) {
             int b = (int)((vb[k] - lo) * scale);
-            bin[k] = (uint8_t)(b < 0 ? 0 : b >= BINS ? BINS - 1 : b);
+            bin[k] = (uint8_t)(b < 0 ? 0 : b >= NS_HIST_BINS ? NS_HIST_BINS - 1 : b);
         }
         size_t k = 0;
         for (; k + 4 <= m; k += 4) {
-            h4[0][bin[k]]++; h4[1][bin[k + 1]]++; h4[2][bin[k + 2]]++; h4[3][bin[k + 3]]++;
+            h->count[0][bin[k]]++; h->count[1][bin[k + 1]]++;
+            h->count[2][bin[k + 2]]++; h->count[3][bin[k + 3]]++;
         }
-        for (; k < m; k++) h4[0][bin[k]]++;
+        for (; k < m; k++) h->count[0][bin[k]]++;
     }
-    for (int b = 0; b < BINS; b++) hist[b] = (double)h4[0][b] + h4[1][b] + h4[2][b] + h4[3][b];
+}
+
+double ns_hist256_otsu(const ns_hist256 *h)
+{
+    enum { BINS = NS_HIST_BINS };
+    double hist[BINS];
+    for (int b = 0; b < BINS; b++)
+        hist[b] = (double)h->count[0][b] + h->count[1][b] + h->count[2][b] + h->count[3][b];
     /* Maximise the between-class variance w0 w1 (m0 - m1)^2. */
     double total = 0.0, sum_all = 0.0;
     for (int b = 0; b < BINS; b++) { total += hist[b]; sum_all += b * hist[b]; }
+    if (total == 0.0) return h->lo;
     double w0 = 0.0, sum0 = 0.0, best = -1.0;
     int best_b = 0;
     for (int b = 0; b < BINS - 1; b++) {
@@ -44,7 +57,16 @@ double ns_otsu_threshold(const float *v, size_t n, float lo, float hi)
         if (between > best) { best = between; best_b = b; }
     }
     /* Pixels in bins <= best_b are background: the threshold is that bin's upper edge. */
-    return lo + (double)(best_b + 1) / scale;
+    return h->lo + (double)(best_b + 1) / h->scale;
+}
+
+double ns_otsu_threshold(const float *v, size_t n, float lo, float hi)
+{
+    if (!(hi > lo) || n == 0) return lo;
+    ns_hist256 h;
+    ns_hist256_init(&h, lo, hi);
+    ns_hist256_add(&h, v, n);
+    return ns_hist256_otsu(&h);
 }
 
 ns_status ns_local_threshold(const float *v, int w, int h, int r, double scale, double floor,
