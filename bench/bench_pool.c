@@ -158,6 +158,7 @@ static int parse_options(int argc, char **argv, options *o)
 
 int main(int argc, char **argv)
 {
+    ns_tune_allocator(); /* as the nucseg CLI does: its workers inherit this setup */
     options o = {.images = 16, .size = 1024, .repeats = 3};
     int rc = parse_options(argc, argv, &o);
     if (rc >= 0) return rc;
