@@ -29,10 +29,12 @@ static int fifo_push(level_fifo *q, uint32_t i)
     return 0;
 }
 
-/* Quantised level of a height; negative (and NaN) heights are level 0. */
+/* Quantised level of a height; negative (and NaN) heights are level 0, and heights
+ * beyond the markers' range are clamped (the flood takes min(level, current)). */
+#define MAX_HEIGHT 16000.0f
 static inline int level_of(float v)
 {
-    return v > 0.0f ? (int)(v * LEVELS_PER_PX) : 0;
+    return v > 0.0f ? (int)((v < MAX_HEIGHT ? v : MAX_HEIGHT) * LEVELS_PER_PX) : 0;
 }
 
 /* p / w without a division instruction (Lemire's direct computation: exact for
@@ -59,31 +61,18 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
                        ns_error *err)
 {
     size_t n = (size_t)w * (size_t)h;
-    /* Highest height inside the mask. Float order is the order of the bits read as
-     * signed integers for every height >= 0 (negative ones fall below 0): an
-     * integer max, which vectorises (a float one may not). */
-    int32_t top_bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int32_t b;
-        memcpy(&b, &height[i], sizeof b);
-        b &= -(int32_t)(mask[i] != 0);
-        top_bits = b > top_bits ? b : top_bits;
-    }
-    if (top_bits >= 0x7f800000) /* inf or NaN */
-        return ns_error_set(err, NS_ERR_INVALID, "watershed: heights are not finite");
-    float hmax;
-    memcpy(&hmax, &top_bits, sizeof hmax);
-    if (hmax * LEVELS_PER_PX > 65000.0f)
-        return ns_error_set(err, NS_ERR_UNSUPPORTED, "watershed: height range too large (%g)", hmax);
-    int nlev = level_of(hmax) + 1;
+    /* The levels in use run from 0 to the highest marker's: the flood never pushes a
+     * pixel above the level being flooded. So the queues are sized from the markers
+     * (no pass over the image for the highest height). */
+    int nlev = 0;
     /* Markers grouped by component (counting sort), so each component is flooded
      * on its own: the flood then stays inside one object's bounding box and in
      * cache, where a whole-image flood would touch the full image at every level. */
     size_t *start = calloc(ncomponents + 2, sizeof *start);
-    level_fifo *q = calloc((size_t)nlev, sizeof *q);
+    level_fifo *q = NULL;
     uint32_t *seeds = NULL;
     size_t nseeds = 0;
-    if (!start || !q) goto nomem;
+    if (!start) goto nomem;
     if (labels != markers) memcpy(labels, markers, n * sizeof *labels);
     {
         /* The marker pixels inside the mask, found along its foreground runs. */
@@ -119,6 +108,20 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
         }
         free(found);
         free(fill);
+    }
+    {
+        float top = 0.0f;
+        for (size_t k = 0; k < nseeds; k++) {
+            float v = height[seeds[k]];
+            if (!(v <= MAX_HEIGHT)) { /* also NaN and inf */
+                free(start); free(seeds);
+                return ns_error_set(err, NS_ERR_UNSUPPORTED, "watershed: marker height %g out of range", v);
+            }
+            top = v > top ? v : top;
+        }
+        nlev = level_of(top) + 1;
+        q = calloc((size_t)nlev, sizeof *q);
+        if (!q) goto nomem;
     }
     const uint64_t magic = UINT64_MAX / (uint64_t)w + 1;
     for (size_t c = 1; c <= ncomponents; c++) {
