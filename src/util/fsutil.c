@@ -24,9 +24,17 @@ ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error 
 {
     int fd = open(tmp_path, O_RDONLY);
     if (fd >= 0) {
-        /* fsync so the rename never exposes a file whose data is not on disk yet. */
-        (void)fsync(fd);
+        /* fsync so the rename never exposes a file whose data is not on disk yet. A
+         * full disk may only show here (delayed allocation): then the file is not
+         * complete and must not take the final name. EINVAL: this file system cannot
+         * sync, which is no reason to fail. */
+        int bad = fsync(fd) != 0 && errno != EINVAL;
+        int e = errno;
         close(fd);
+        if (bad) {
+            unlink(tmp_path);
+            return ns_error_set(err, NS_ERR_IO, "%s: cannot write to disk: %s", final_path, strerror(e));
+        }
     }
     if (rename(tmp_path, final_path) != 0) {
         int e = errno;
