@@ -29,15 +29,16 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
      * No image-sized temporary: a smaller working set per image. */
     float *g = dist;
     float *sq = malloc((size_t)w * sizeof *sq);    /* one row of squared column distances */
+    float *below = malloc((size_t)w * sizeof *below); /* column distances of the row below */
     int *v = malloc((size_t)(w + 2) * sizeof *v);  /* envelope sites */
     double *z = malloc((size_t)(w + 3) * sizeof *z); /* envelope boundaries */
-    if (!sq || !v || !z) {
-        free(sq); free(v); free(z);
+    if (!sq || !below || !v || !z) {
+        free(sq); free(below); free(v); free(z);
         return ns_error_set(err, NS_ERR_NOMEM, "distance transform: out of memory (%dx%d)", w, h);
     }
     const float INF = (float)(w + h) * 4.0f; /* beyond any real distance: outside is foreground */
-    /* Column pass, row by row (contiguous, branch-free): down then up. Values are
-     * small integers, exact in float. */
+    /* Column pass, row by row (contiguous, branch-free): the downward sweep here, the
+     * upward one with the row pass below. Values are small integers, exact in float. */
     for (int x = 0; x < w; x++) g[x] = mask[x] ? INF : 0.0f;
     for (int y = 1; y < h; y++) {
         const uint8_t *restrict m = mask + (size_t)y * w;
@@ -45,13 +46,15 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
         const float *restrict gu = gr - w; /* the previous row: no overlap */
         for (int x = 0; x < w; x++) gr[x] = (gu[x] + 1.0f) * (float)(m[x] != 0);
     }
-    for (int y = h - 2; y >= 0; y--) {
+    /* Upward sweep of the column pass and the row pass together, bottom row first:
+     * a row is done with its column distances as soon as the sweep has passed it, so
+     * it is finished while in cache. `below` keeps the row underneath's column
+     * distances, which the row pass replaces in dist. */
+    for (int y = h - 1; y >= 0; y--) {
         float *restrict gr = g + (size_t)y * w;
-        const float *restrict gd = gr + w;
-        for (int x = 0; x < w; x++) { float t = gd[x] + 1.0f; gr[x] = gr[x] < t ? gr[x] : t; }
-    }
-    /* Row pass over each foreground run. */
-    for (int y = 0; y < h; y++) {
+        if (y < h - 1)
+            for (int x = 0; x < w; x++) { float t = below[x] + 1.0f; gr[x] = gr[x] < t ? gr[x] : t; }
+        memcpy(below, gr, (size_t)w * sizeof *below);
         const uint8_t *m = mask + (size_t)y * w;
         /* dr holds this row's column distances until a run's answers replace them.
          * Background already holds its answer, 0 (its column distance). */
@@ -111,6 +114,6 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
             }
         }
     }
-    free(sq); free(v); free(z);
+    free(sq); free(below); free(v); free(z);
     return NS_OK;
 }
