@@ -76,9 +76,9 @@ ns_status ns_gaussian_blur_counted(const float *in, float *out, int w, int h, do
         const float *restrict src0 = in + (size_t)mirror(y - r, h) * w;
         for (int x = 0; x < w; x++) dst[x] = k[0] * src0[x];
         for (int j = 1; j <= 2 * r; j += 3) {
-            const float *src[3];
             int nt = 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3;
-            for (int t = 0; t < nt; t++) src[t] = in + (size_t)mirror(y + j + t - r, h) * w;
+            const float *src[3] = {in + (size_t)mirror(y + j - r, h) * w, NULL, NULL};
+            for (int t = 1; t < nt; t++) src[t] = in + (size_t)mirror(y + j + t - r, h) * w;
             add_taps(dst, src, k + j, nt, w);
         }
     }
