@@ -37,17 +37,23 @@ static inline int level_of(float v)
     return v > 0.0f ? (int)((v < MAX_HEIGHT ? v : MAX_HEIGHT) * LEVELS_PER_PX) : 0;
 }
 
-/* p / w without a division instruction (Lemire's direct computation: exact for
- * every 32-bit p and w): the flood needs each popped pixel's row and column. */
-static inline uint32_t div_by(uint32_t p, uint64_t magic)
+/* p / w without a division instruction (Lemire's direct computation, exact for
+ * every 32-bit p and w >= 2; magic = 2^64 / w rounded up, which does not fit for
+ * w = 1): the flood needs each popped pixel's row and column. */
+static inline uint64_t div_magic(int w)
 {
-    return (uint32_t)(((unsigned __int128)magic * p) >> 64);
+    return w > 1 ? UINT64_MAX / (uint64_t)w + 1 : 0;
+}
+
+static inline uint32_t div_by(uint32_t p, int w, uint64_t magic)
+{
+    return w > 1 ? (uint32_t)(((unsigned __int128)magic * p) >> 64) : p;
 }
 
 /* The 4-neighbours of pixel p inside the w x h image, into nb; their number. */
 static inline int neighbours4(uint32_t p, int w, int h, uint64_t magic, uint32_t nb[4])
 {
-    uint32_t y = div_by(p, magic), x = p - y * (uint32_t)w;
+    uint32_t y = div_by(p, w, magic), x = p - y * (uint32_t)w;
     int k = 0;
     if (x > 0) nb[k++] = p - 1;
     if (x + 1 < (uint32_t)w) nb[k++] = p + 1;
@@ -61,9 +67,6 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
                        ns_error *err)
 {
     size_t n = (size_t)w * (size_t)h;
-    /* The levels in use run from 0 to the highest marker's: the flood never pushes a
-     * pixel above the level being flooded. So the queues are sized from the markers
-     * (no pass over the image for the highest height). */
     int nlev = 0;
     /* Markers grouped by component (counting sort), so each component is flooded
      * on its own: the flood then stays inside one object's bounding box and in
@@ -110,6 +113,9 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
         free(fill);
     }
     {
+        /* The levels in use run from 0 to the highest marker's: the flood never
+         * pushes a pixel above the level being flooded. So the queues are sized from
+         * the markers (no pass over the image for the highest height). */
         float top = 0.0f;
         for (size_t k = 0; k < nseeds; k++) {
             float v = height[seeds[k]];
@@ -123,7 +129,7 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
         q = calloc((size_t)nlev, sizeof *q);
         if (!q) goto nomem;
     }
-    const uint64_t magic = UINT64_MAX / (uint64_t)w + 1;
+    const uint64_t magic = div_magic(w);
     for (size_t c = 1; c <= ncomponents; c++) {
         if (start[c] == start[c + 1]) continue;
         if (start[c + 1] - start[c] == 1) {

@@ -206,6 +206,104 @@ static void test_watershed_splits_two_touching_disks(void)
     free(px);
 }
 
+/* Pixels 4-connected to `from` inside the mask whose labels equal `want` (want =
+ * UINT32_MAX: any label), marked in seen; their number. A plain queue. */
+static size_t reach4(const uint8_t *m, const uint32_t *lab, int w, int h, size_t from, uint32_t want,
+                     uint8_t *seen, size_t *queue)
+{
+    size_t head = 0, tail = 0, count = 0;
+    queue[tail++] = from;
+    seen[from] = 1;
+    while (head < tail) {
+        size_t p = queue[head++];
+        count++;
+        int x = (int)(p % (size_t)w), y = (int)(p / (size_t)w);
+        const int dx[4] = {-1, 1, 0, 0}, dy[4] = {0, 0, -1, 1};
+        for (int k = 0; k < 4; k++) {
+            int xx = x + dx[k], yy = y + dy[k];
+            if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+            size_t r = (size_t)yy * w + xx;
+            if (seen[r] || !m[r] || (want != UINT32_MAX && lab[r] != want)) continue;
+            seen[r] = 1;
+            queue[tail++] = r;
+        }
+    }
+    return count;
+}
+
+/* The watershed on random masks, heights and markers (none, one or several per
+ * object, one outside the mask), thin images included: background stays 0; a
+ * pixel is labelled exactly when a marker of its object reaches it through the
+ * mask; every region is 4-connected and holds its own marker. */
+static void test_watershed_properties(void)
+{
+    for (int trial = 0; trial < 40; trial++) {
+        int w, h;
+        if (trial < 4) { w = trial % 2 ? 1 : 60; h = trial % 2 ? 60 : 1; } /* one pixel wide or high */
+        else if (trial < 8) { w = trial % 2 ? 2 : 45; h = trial % 2 ? 45 : 2; }
+        else { w = 8 + (int)(rnd() * 70); h = 8 + (int)(rnd() * 70); }
+        size_t n = (size_t)w * h;
+        uint8_t *m = malloc(n), *seen = malloc(n);
+        uint32_t *comp = malloc(n * sizeof *comp), *mark = calloc(n, sizeof *mark), *lab = malloc(n * sizeof *lab);
+        float *height = malloc(n * sizeof *height);
+        size_t *queue = malloc(n * sizeof *queue);
+        if (w < 3 || h < 3) for (size_t i = 0; i < n; i++) m[i] = rnd() < 0.8;
+        else random_mask(m, w, h, 4 + trial);
+        for (size_t i = 0; i < n; i++) height[i] = m[i] ? (float)(rnd() * 6.0) : 0.0f;
+        size_t ncomp = 0;
+        ns_error err;
+        CHECK_OK(ns_label_components(m, w, h, comp, &ncomp, &err), err);
+        uint32_t nmark = 0;
+        for (size_t i = 0; i < n; i++)
+            if (m[i] && rnd() < 0.03) mark[i] = ++nmark;
+        for (size_t i = 0; i < n; i++)
+            if (!m[i]) { mark[i] = ++nmark; break; } /* outside the mask: dropped */
+        CHECK_OK(ns_watershed(height, m, comp, ncomp, mark, w, h, lab, &err), err);
+        size_t bad_bg = 0, bad_comp = 0, bad_reach = 0, bad_region = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!m[i]) { bad_bg += lab[i] != 0; continue; }
+            if (lab[i]) {
+                /* its marker lies in the same object */
+                size_t j = 0;
+                while (j < n && !(m[j] && mark[j] == lab[i])) j++;
+                bad_comp += j == n || comp[j] != comp[i];
+            }
+        }
+        /* labelled exactly where some marker reaches through the mask */
+        memset(seen, 0, n);
+        for (size_t i = 0; i < n; i++)
+            if (m[i] && mark[i] && !seen[i]) reach4(m, lab, w, h, i, UINT32_MAX, seen, queue);
+        for (size_t i = 0; i < n; i++) bad_reach += m[i] && ((lab[i] != 0) != (seen[i] != 0));
+        /* each region: 4-connected, from its marker */
+        for (size_t i = 0; i < n; i++) {
+            if (!m[i] || !mark[i]) continue;
+            size_t area = 0;
+            for (size_t k = 0; k < n; k++) area += lab[k] == mark[i];
+            memset(seen, 0, n);
+            bad_region += lab[i] != mark[i] || reach4(m, lab, w, h, i, mark[i], seen, queue) != area;
+        }
+        CHECK_MSG(bad_bg + bad_comp + bad_reach + bad_region == 0,
+                  "trial %d (%dx%d): %zu background, %zu wrong object, %zu reach, %zu regions", trial, w, h,
+                  bad_bg, bad_comp, bad_reach, bad_region);
+        /* In place (labels = markers) gives the same labels. */
+        uint32_t *inplace = malloc(n * sizeof *inplace);
+        memcpy(inplace, mark, n * sizeof *inplace);
+        CHECK_OK(ns_watershed(height, m, comp, ncomp, inplace, w, h, inplace, &err), err);
+        CHECK_MSG(memcmp(inplace, lab, n * sizeof *lab) == 0, "trial %d: in place differs", trial);
+        free(inplace);
+        /* A one-pixel-wide image floods as its transpose does (the neighbour order
+         * is the same): the row and column of each pixel are found right. */
+        if (w == 1 || h == 1) {
+            uint32_t *lab_t = malloc(n * sizeof *lab_t);
+            CHECK_OK(ns_watershed(height, m, comp, ncomp, mark, h, w, lab_t, &err), err);
+            CHECK_MSG(memcmp(lab_t, lab, n * sizeof *lab) == 0, "trial %d: %dx%d and %dx%d differ", trial, w, h,
+                      h, w);
+            free(lab_t);
+        }
+        free(m); free(seen); free(comp); free(mark); free(lab); free(height); free(queue);
+    }
+}
+
 static void test_measurements_of_an_ellipse(void)
 {
     int w = 100, h = 100;
@@ -257,6 +355,34 @@ static void test_empty_and_flat_images(void)
     ns_segmentation_free(&s);
 }
 
+/* Images one or two pixels wide or high go through every stage (with a known and
+ * an unknown diameter) without reading outside their buffers (the ASan build
+ * checks), and the labels cover only bright pixels' neighbourhoods. */
+static void test_thin_images(void)
+{
+    const int sizes[][2] = {{1, 64}, {64, 1}, {2, 64}, {64, 2}, {1, 1}};
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        int w = sizes[t][0], h = sizes[t][1];
+        size_t n = (size_t)w * h;
+        uint8_t *px = malloc(n);
+        for (size_t i = 0; i < n; i++) px[i] = (i / 8) % 2 ? 220 : 10; /* bright stretches of 8 */
+        ns_image img = {w, h, NS_PIXEL_U8, px};
+        for (int known = 0; known < 2; known++) {
+            ns_segment_params p;
+            ns_segment_params_default(&p);
+            p.diameter = known ? 4.0 : 0.0;
+            ns_segmentation s;
+            ns_error err;
+            CHECK_OK(ns_segment(&img, &p, &s, &err), err);
+            size_t labelled_dark = 0;
+            for (size_t i = 0; i < n && s.labels; i++) labelled_dark += s.labels[i] && px[i] == 10 && n > 1;
+            CHECK_MSG(labelled_dark <= n / 4, "%dx%d: %zu dark pixels labelled", w, h, labelled_dark);
+            ns_segmentation_free(&s);
+        }
+        free(px);
+    }
+}
+
 int main(void)
 {
     RUN(test_distance_transform_vs_brute_force);
@@ -265,7 +391,9 @@ int main(void)
     RUN(test_fill_holes);
     RUN(test_fill_holes_vs_reference);
     RUN(test_watershed_splits_two_touching_disks);
+    RUN(test_watershed_properties);
     RUN(test_measurements_of_an_ellipse);
     RUN(test_empty_and_flat_images);
+    RUN(test_thin_images);
     return check_report();
 }
