@@ -59,15 +59,7 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
         /* dr holds this row's column distances until a run's answers replace them.
          * Background already holds its answer, 0 (its column distance). */
         float *dr = dist + (size_t)y * w;
-        int x = 0;
-        while (x < w) {
-            if (!m[x]) {
-                x = ns_mask_next(m, x, w, 1);
-                continue;
-            }
-            int s = x;
-            x = ns_mask_next(m, x, w, 0);
-            int e = x; /* run [s, e) */
+        for (int s = 0, e = 0; ns_mask_run(m, w, &s, &e); s = e) { /* run [s, e) */
             int q0 = s > 0 ? s - 1 : s, q1 = e < w ? e : e - 1; /* sites q0..q1 */
             for (int q = q0; q <= q1; q++) sq[q] = dr[q] * dr[q];
             if (q1 - q0 < SHORT_RUN) {

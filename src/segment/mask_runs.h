@@ -50,6 +50,17 @@ static inline size_t ns_label_next(const uint32_t *v, size_t from, size_t n)
     return i;
 }
 
+/* The next foreground run of row m (length w) at or after *x: its bounds [*x, *end)
+ * and 1, or 0 when the row has no more. Walks a row run by run:
+ *     for (int x = 0, e = 0; ns_mask_run(m, w, &x, &e); x = e) ... */
+static inline int ns_mask_run(const uint8_t *m, int w, int *x, int *end)
+{
+    *x = ns_mask_next(m, *x, w, 1);
+    if (*x >= w) return 0;
+    *end = ns_mask_next(m, *x, w, 0);
+    return 1;
+}
+
 typedef struct { int x0, x1; } ns_span; /* [x0, x1] inclusive */
 
 /* The runs of one kind (foreground: nonzero, or background: zero) of a w x h mask,

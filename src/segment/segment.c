@@ -70,13 +70,11 @@ static double estimate_diameter(const float *edt, const uint32_t *comp, const ui
      * (vectorises), then one update. */
     for (size_t row = 0; row < n; row += (size_t)w) {
         const uint8_t *m = mask + row;
-        for (int x = ns_mask_next(m, 0, w, 1); x < w; x = ns_mask_next(m, x, w, 1)) {
-            int e = ns_mask_next(m, x, w, 0);
+        for (int x = 0, e = 0; ns_mask_run(m, w, &x, &e); x = e) {
             uint32_t c = comp[row + (size_t)x];
             float top = 0.0f;
             for (int k = x; k < e; k++) top = edt[row + (size_t)k] > top ? edt[row + (size_t)k] : top;
             if (c && top > rmaxf[c]) rmaxf[c] = top;
-            x = e;
         }
     }
     for (size_t c = 1; c <= ncomp; c++) rmax[c] = rmaxf[c];
@@ -247,6 +245,13 @@ static void box_downsample(const float *in, int w, int h, int f, float *out, int
  * belongs to comes from its cell (or the nearest labelled neighbour cell on a
  * boundary). Returns labels compacted to 1..count (a tiny object can vanish at
  * full resolution). */
+/* One reduced row r interpolated along x to full width: out[x] between r[x0[x]] and
+ * r[x1[x]] at weight wx[x]. */
+static void interpolate_row(const float *r, const int *x0, const int *x1, const float *wx, int w, float *out)
+{
+    for (int x = 0; x < w; x++) out[x] = r[x0[x]] + wx[x] * (r[x1[x]] - r[x0[x]]);
+}
+
 #define NEAR_UNKNOWN UINT32_MAX
 static ns_status upsample_labels(const grid *g, const float *intensity, int f, int w, int h, uint32_t *labels,
                                  size_t nlab, size_t *count, ns_error *err)
@@ -307,14 +312,12 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
                 float *t = row_a; row_a = row_b; row_b = t;
                 have_b = -1;
             } else {
-                const float *r = intensity + (size_t)ya * ws;
-                for (int x = 0; x < w; x++) row_a[x] = r[x0[x]] + wx[x] * (r[x1[x]] - r[x0[x]]);
+                interpolate_row(intensity + (size_t)ya * ws, x0, x1, wx, w, row_a);
             }
             have_a = ya;
         }
         if (have_b != yb) {
-            const float *r = intensity + (size_t)yb * ws;
-            for (int x = 0; x < w; x++) row_b[x] = r[x0[x]] + wx[x] * (r[x1[x]] - r[x0[x]]);
+            interpolate_row(intensity + (size_t)yb * ws, x0, x1, wx, w, row_b);
             have_b = yb;
         }
         int cy = y / f;
@@ -329,8 +332,8 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
         for (int x = 0; x < w; x++) hit[x] = (uint8_t)((row_a[x] + ty * (row_b[x] - row_a[x]) > thr) | inside[x]);
         uint32_t *out = labels + (size_t)y * w;
         memset(out, 0, (size_t)w * sizeof *out);
-        for (int x = ns_mask_next(hit, 0, w, 1); x < w; x = ns_mask_next(hit, x, w, 1)) {
-            for (; x < w && hit[x]; x++) {
+        for (int s = 0, e = 0; ns_mask_run(hit, w, &s, &e); s = e) {
+            for (int x = s; x < e; x++) {
                 size_t c = crow + (size_t)cell_x[x];
                 uint32_t l = nearest[c];
                 if (l == NEAR_UNKNOWN) {

@@ -84,8 +84,7 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
         if (!found) goto nomem;
         for (int y = 0; y < h; y++) {
             const uint8_t *m = mask + (size_t)y * w;
-            for (int x = ns_mask_next(m, 0, w, 1); x < w; x = ns_mask_next(m, x, w, 1)) {
-                int e = ns_mask_next(m, x, w, 0);
+            for (int x = 0, e = 0; ns_mask_run(m, w, &x, &e); x = e) {
                 for (size_t i = (size_t)y * w + x, end = (size_t)y * w + e; i < end; i++) {
                     if (!labels[i] || !components[i] || components[i] > ncomponents) continue;
                     if (nseeds == cap) {
@@ -97,7 +96,6 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
                     found[nseeds++] = (uint32_t)i;
                     start[components[i] + 1]++;
                 }
-                x = e;
             }
         }
         /* Counting sort of the (few) markers by component. */
