@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_files.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/plot.h"
 
@@ -194,15 +195,7 @@ static void test_errors(void)
 
 static void cleanup(void)
 {
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char *p = ns_path_join(dir, e->d_name);
-        unlink(p);
-        free(p);
-    }
-    if (d) closedir(d);
-    rmdir(dir);
+    test_remove_dir(dir);
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_files.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/scaling.h"
@@ -23,23 +24,6 @@ static int rm_rf(const char *path)
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
     return system(cmd);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf) buf[n] = '\0';
-    fclose(f);
-    return buf;
 }
 
 /* ---- a minimal reader for the benchmark CSV (no quoted fields in it) ---- */
@@ -55,7 +39,7 @@ typedef struct {
 static int csv_load(const char *path, csv_table *t)
 {
     memset(t, 0, sizeof *t);
-    t->text = slurp(path);
+    t->text = test_read_file(path, NULL);
     if (!t->text) return -1;
     char *line = t->text;
     int row = 0;
@@ -178,7 +162,7 @@ static void check_files(const char *out, const ns_scaling_result *r)
     char *json_path = ns_path_join(out, "segmentation_benchmark_summary.json");
     csv_table t;
     CHECK(csv_load(csv_path, &t) == 0);
-    char *json_text = slurp(json_path);
+    char *json_text = test_read_file(json_path, NULL);
     cJSON *root_json = json_text ? cJSON_Parse(json_text) : NULL;
     CHECK(root_json != NULL);
     const cJSON *confs = cJSON_GetObjectItemCaseSensitive(root_json, "configurations");

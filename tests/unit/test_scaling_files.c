@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_files.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/scaling.h"
 
@@ -98,20 +99,6 @@ static void test_derive(void)
 
 /* ---- reading the files back ---- */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Column index of name in the CSV header line. */
 static int column(const char *header, const char *name)
 {
@@ -145,7 +132,7 @@ static void check_csv_and_json(void)
 {
     char *csv_path = ns_path_join(dir, "segmentation_benchmark.csv");
     char *json_path = ns_path_join(dir, "segmentation_benchmark_summary.json");
-    char *csv = slurp(csv_path), *json = slurp(json_path);
+    char *csv = test_read_file(csv_path, NULL), *json = test_read_file(json_path, NULL);
     CHECK(csv && json);
     if (!csv || !json) goto out;
     cJSON *root = cJSON_Parse(json);
@@ -219,7 +206,7 @@ out:
 static void check_text_and_html(void)
 {
     char *txt_path = ns_path_join(dir, "recommendation.txt");
-    char *txt = slurp(txt_path);
+    char *txt = test_read_file(txt_path, NULL);
     CHECK(txt && strstr(txt, "Recommendation: 2 workers (all CPUs of 2).") != NULL);
     CHECK(txt && strstr(txt, "Sequential loop (one process, no pool): median 10.000 s") != NULL);
     CHECK(txt && strstr(txt, "Maximum speedup: 1.89x") != NULL);
@@ -229,7 +216,7 @@ static void check_text_and_html(void)
     free(txt_path);
 
     char *html_path = ns_path_join(dir, "report.html");
-    char *html = slurp(html_path);
+    char *html = test_read_file(html_path, NULL);
     CHECK(html != NULL);
     if (html) {
         int refs = 0, imgs = 0;
@@ -258,7 +245,7 @@ static void check_text_and_html(void)
         char name[128];
         snprintf(name, sizeof name, "%s.png", ns_scaling_plot_names[i]);
         char *p = ns_path_join(dir, name);
-        char *s = slurp(p);
+        char *s = test_read_file(p, NULL);
         CHECK_MSG(s && !memcmp(s, "\x89PNG", 4), "%s", name);
         free(s);
         free(p);
@@ -302,15 +289,7 @@ static void test_errors(void)
 
 static void cleanup(void)
 {
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char *p = ns_path_join(dir, e->d_name);
-        unlink(p);
-        free(p);
-    }
-    if (d) closedir(d);
-    rmdir(dir);
+    test_remove_dir(dir);
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "check.h"
+#include "test_files.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/image.h"
 #include "nucseg/synth.h"
@@ -31,28 +32,10 @@ static char *join(const char *a, const char *b)
     return p;
 }
 
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) buf[n] = '\0';
-    if (len) *len = (size_t)n;
-    return buf;
-}
-
 static int files_identical(const char *a, const char *b)
 {
     size_t la, lb;
-    char *x = read_text(a, &la), *y = read_text(b, &lb);
+    char *x = test_read_file(a, &la), *y = test_read_file(b, &lb);
     int same = x && y && la == lb && memcmp(x, y, la) == 0;
     free(x);
     free(y);
@@ -73,7 +56,7 @@ static void small_plate(ns_synth_plate_options *o, uint64_t seed)
 static cJSON *load_json(const char *dir)
 {
     char *path = join(dir, "truth.json");
-    char *text = read_text(path, NULL);
+    char *text = test_read_file(path, NULL);
     free(path);
     cJSON *j = text ? cJSON_Parse(text) : NULL;
     free(text);
