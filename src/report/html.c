@@ -100,25 +100,27 @@ void ns_html_link(FILE *f, const char *href, const char *text)
     fputs("</a>", f);
 }
 
+/* <tag>cell</tag> for each of n cells, escaped. */
+static void write_cells(FILE *f, const char *tag, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "<%s>", tag);
+        ns_html_escape(f, cells[i]);
+        fprintf(f, "</%s>", tag);
+    }
+}
+
 void ns_html_table_begin(FILE *f, const char *const *headers, size_t n)
 {
     fputs("<div class=\"tbl\"><table>\n<thead><tr>", f);
-    for (size_t i = 0; i < n; i++) {
-        fputs("<th>", f);
-        ns_html_escape(f, headers[i]);
-        fputs("</th>", f);
-    }
+    write_cells(f, "th", headers, n);
     fputs("</tr></thead>\n<tbody>\n", f);
 }
 
 void ns_html_table_row(FILE *f, const char *const *cells, size_t n)
 {
     fputs("<tr>", f);
-    for (size_t i = 0; i < n; i++) {
-        fputs("<td>", f);
-        ns_html_escape(f, cells[i]);
-        fputs("</td>", f);
-    }
+    write_cells(f, "td", cells, n);
     fputs("</tr>\n", f);
 }
 
