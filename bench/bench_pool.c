@@ -100,8 +100,9 @@ static ns_status run_batch(const ns_job_list *jobs, const char *scratch, int wor
                           rep.total, workers, why);
     }
     if (st == NS_OK) {
-        printf("  %d worker%s: %.3f s (%zu images, %zu nuclei)\n", workers, workers == 1 ? " " : "s", *wall_s,
-               rep.ok, rep.total_nuclei);
+        printf("  %d worker%s: %.3f s (%zu images, %zu nuclei; workers' CPU %.3f s user + %.3f s system)\n",
+               workers, workers == 1 ? " " : "s", *wall_s, rep.ok, rep.total_nuclei, rep.cpu_user_s,
+               rep.cpu_sys_s);
         fflush(stdout);
     }
     ns_batch_report_free(&rep);

@@ -15,6 +15,27 @@ ns_status ns_tmp_path(const char *final_path, char *buf, size_t bufsize, ns_erro
 /* fsync + rename tmp over final; on failure removes tmp. */
 ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err);
 
+/* Deferred commits. While a list is installed on the calling thread, ns_commit_file()
+ * only records (tmp, final) in it; ns_commit_list_run() later syncs every recorded
+ * file and renames them in the order they were written (so the last one written,
+ * e.g. an image's metadata, still appears last). A pool worker uses this to leave
+ * the disk's sync latency to a second thread while it computes the next image. */
+#define NS_COMMIT_LIST_MAX 8
+typedef struct {
+    int count;
+    char tmp_path[NS_COMMIT_LIST_MAX][4096];
+    char final_path[NS_COMMIT_LIST_MAX][4096];
+} ns_commit_list;
+
+/* Install list (emptied first) on this thread; NULL: commit at once again. When the
+ * list is full, ns_commit_file() commits at once, which is always correct. */
+void ns_commit_defer(ns_commit_list *list);
+/* Sync all, then rename all, in order; on failure removes the temporary files not
+ * renamed yet, and the error names the file. Empties the list. */
+ns_status ns_commit_list_run(ns_commit_list *list, ns_error *err);
+/* Remove the recorded temporary files (their images failed). Empties the list. */
+void ns_commit_list_abort(ns_commit_list *list);
+
 /* A stdio stream whose file appears under final_path only at ns_atomic_close(). */
 typedef struct {
     FILE *fp;

@@ -2,13 +2,15 @@
  *
  * Processes rather than threads: a crash, a hang or a leak in one image cannot
  * touch the others or the parent. Each worker reads job indices from a pipe and
- * answers with a fixed-size ns_job_result (smaller than PIPE_BUF, so each answer
- * arrives whole). A worker that dies (EOF on its pipe) or passes --timeout is
- * reaped, its image recorded as failed with the reason, and a fresh worker takes
- * its place. */
+ * answers as worker.h describes: a worker may hold two jobs, one it computes and
+ * one whose outputs it is saving. A worker that dies (EOF on its pipe) or passes
+ * --timeout is reaped; the job that was running is recorded as failed with the
+ * reason, the other one it held goes back to the queue (it did nothing wrong),
+ * and a fresh worker takes its place. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +23,17 @@
 #include <unistd.h>
 #include "batch/progress.h"
 #include "batch/summary.h"
+#include "batch/worker.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
 
 typedef struct {
     pid_t pid;
     int to_fd, from_fd;
-    long job;          /* job index in flight, -1 when idle */
-    double started;
+    long job;          /* job being computed, -1 when ready for one */
+    long saving;       /* job whose outputs are being saved, -1 when none */
+    double started;    /* when job was handed out */
+    double save_started;
 } worker;
 
 static double now_s(void)
@@ -36,49 +41,6 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int write_full(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static ssize_t read_full(int fd, void *buf, size_t n)
-{
-    char *p = buf;
-    size_t got = 0;
-    while (got < n) {
-        ssize_t k = read(fd, p + got, n - got);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) break;
-        got += (size_t)k;
-    }
-    return (ssize_t)got;
-}
-
-static void worker_main(int in_fd, int out_fd, const ns_job_list *jobs, const ns_batch_options *opt)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the parent */
-    signal(SIGPIPE, SIG_DFL);
-    size_t idx;
-    while (read_full(in_fd, &idx, sizeof idx) == (ssize_t)sizeof idx) {
-        ns_job_result res;
-        memset(&res, 0, sizeof res);
-        res.job_index = idx;
-        ns_error err;
-        ns_error_clear(&err);
-        ns_process_image(&jobs->items[idx], opt, &res, &err);
-        if (write_full(out_fd, &res, sizeof res) != 0) break;
-    }
-    _exit(0);
 }
 
 static int spawn(worker *w, worker *all, int nworkers, const ns_job_list *jobs, const ns_batch_options *opt)
@@ -100,7 +62,7 @@ static int spawn(worker *w, worker *all, int nworkers, const ns_job_list *jobs, 
         }
         close(to[1]);
         close(from[0]);
-        worker_main(to[0], from[1], jobs, opt);
+        ns_worker_main(to[0], from[1], jobs, opt);
     }
     close(to[0]);
     close(from[1]);
@@ -108,6 +70,7 @@ static int spawn(worker *w, worker *all, int nworkers, const ns_job_list *jobs, 
     w->to_fd = to[1];
     w->from_fd = from[0];
     w->job = -1;
+    w->saving = -1;
     return 0;
 }
 
@@ -155,6 +118,114 @@ static void record(ns_batch_report *rep, ns_progress *pr, const ns_job_list *job
     ns_progress_step(pr, &jobs->items[r->job_index], r);
 }
 
+/* The parent's view of a running batch. */
+typedef struct {
+    const ns_job_list *jobs;
+    const ns_batch_options *opt;
+    ns_batch_report *rep;
+    ns_progress *pr;
+    size_t *ord;     /* jobs in hand-out order; ord[next] goes out next */
+    size_t next;
+    size_t finished; /* jobs with a final result */
+} pool;
+
+static void hand_out(pool *p, worker *w)
+{
+    if (w->pid <= 0 || w->job >= 0 || p->next >= p->jobs->count) return;
+    size_t idx = p->ord[p->next++];
+    w->job = (long)idx;
+    w->started = now_s();
+    (void)ns_write_full(w->to_fd, &idx, sizeof idx); /* a dead worker shows as EOF */
+}
+
+static void finish(pool *p, const ns_job_result *r)
+{
+    record(p->rep, p->pr, p->jobs, r);
+    p->finished++;
+}
+
+/* A job a lost worker held through no fault of its own goes out again, first. Every
+ * job held was handed out, so ord has a used slot before next for it. */
+static void requeue(pool *p, long job)
+{
+    if (job >= 0) p->ord[--p->next] = (size_t)job;
+}
+
+static void fail(pool *p, long job, double since, ns_status status, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void fail(pool *p, long job, double since, ns_status status, const char *fmt, ...)
+{
+    ns_job_result r;
+    memset(&r, 0, sizeof r);
+    r.job_index = (size_t)job;
+    r.status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r.message, sizeof r.message, fmt, ap);
+    va_end(ap);
+    r.ms = (now_s() - since) * 1e3;
+    finish(p, &r);
+}
+
+/* One answer from w; 0 when it makes no sense for what w holds (treated as lost). */
+static int take_message(pool *p, worker *w, const ns_worker_msg *m)
+{
+    long idx = (long)m->result.job_index;
+    if (m->kind == NS_WORKER_SAVING && idx == w->job && w->saving < 0) {
+        w->saving = idx;
+        w->save_started = now_s();
+        w->job = -1;
+        hand_out(p, w); /* the next image first: the worker must not wait on bookkeeping */
+        return 1;
+    }
+    if (m->kind != NS_WORKER_DONE) return 0;
+    if (idx >= 0 && idx == w->job) {
+        w->job = -1;
+        hand_out(p, w);
+    } else if (idx >= 0 && idx == w->saving) {
+        w->saving = -1;
+    } else {
+        return 0;
+    }
+    finish(p, &m->result);
+    return 1;
+}
+
+/* Why a worker is lost. */
+typedef enum { LOST_DIED, LOST_TIMEOUT, LOST_TIMEOUT_SAVING } lost_reason;
+
+/* w died or passed --timeout: the job at fault fails with why, the other one held
+ * is handed out again, and w is reaped (killed first when it timed out). */
+static void lose_worker(pool *p, worker *w, lost_reason why)
+{
+    int timed_out = why != LOST_DIED;
+    if (timed_out) kill(w->pid, SIGKILL);
+    int status = reap(w, p->rep);
+    int blame_saving = why == LOST_TIMEOUT_SAVING || w->job < 0;
+    long blamed = blame_saving ? w->saving : w->job;
+    long spared = blame_saving ? w->job : w->saving;
+    double since = blame_saving ? w->save_started : w->started;
+    const char *path = p->jobs->items[blamed].path;
+    const char *during = blame_saving ? " while saving its outputs" : "";
+    if (timed_out)
+        fail(p, blamed, since, NS_ERR_TIMEOUT, "%s: timed out after %g s%s (worker killed)", path,
+             p->opt->timeout_s, during);
+    else if (WIFSIGNALED(status))
+        fail(p, blamed, since, NS_ERR_CRASH, "%s: worker crashed%s (signal %d, %s)", path, during,
+             WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        fail(p, blamed, since, NS_ERR_CRASH, "%s: worker exited unexpectedly%s (status %d)", path, during,
+             WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    requeue(p, spared);
+    w->job = w->saving = -1;
+}
+
+static int sooner_ms(int timeout_ms, double left_s)
+{
+    int ms = left_s <= 0 ? 0 : (int)(left_s * 1000.0) + 1;
+    return timeout_ms < 0 || ms < timeout_ms ? ms : timeout_ms;
+}
+
 ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_batch_report *rep,
                        ns_error *err)
 {
@@ -185,7 +256,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     ns_progress pr;
     ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary);
     double t0 = now_s();
-    size_t next = 0, finished = 0;
+    pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord};
 
     for (int i = 0; i < nw; i++) {
         if (spawn(&ws[i], ws, nw, jobs, opt) != 0) {
@@ -193,31 +264,21 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
             goto shutdown;
         }
     }
-    while (finished < jobs->count) {
-        /* Hand out work to idle workers. */
-        for (int i = 0; i < nw && next < jobs->count; i++) {
-            if (ws[i].pid <= 0 || ws[i].job >= 0) continue;
-            size_t idx = ord[next++];
-            ws[i].job = (long)idx;
-            ws[i].started = now_s();
-            if (write_full(ws[i].to_fd, &idx, sizeof idx) != 0) {
-                /* Dead before it got the job: handled as a crash below via EOF. */
-            }
-        }
-        int timeout_ms = -1;
+    while (pl.finished < jobs->count) {
+        for (int i = 0; i < nw; i++) hand_out(&pl, &ws[i]);
+        int timeout_ms = -1, busy = 0;
         double now = now_s();
-        int busy = 0;
         for (int i = 0; i < nw; i++) {
-            pfd[i].fd = ws[i].job >= 0 ? ws[i].from_fd : -1;
+            worker *w = &ws[i];
+            int held = w->pid > 0 && (w->job >= 0 || w->saving >= 0);
+            pfd[i].fd = held ? w->from_fd : -1;
             pfd[i].events = POLLIN;
             pfd[i].revents = 0;
-            if (ws[i].job < 0) continue;
+            if (!held) continue;
             busy++;
-            if (opt->timeout_s > 0) {
-                double left = ws[i].started + opt->timeout_s - now;
-                int ms = left <= 0 ? 0 : (int)(left * 1000.0) + 1;
-                if (timeout_ms < 0 || ms < timeout_ms) timeout_ms = ms;
-            }
+            if (opt->timeout_s > 0 && w->job >= 0) timeout_ms = sooner_ms(timeout_ms, w->started + opt->timeout_s - now);
+            if (opt->timeout_s > 0 && w->saving >= 0)
+                timeout_ms = sooner_ms(timeout_ms, w->save_started + opt->timeout_s - now);
         }
         if (busy == 0) break; /* nothing in flight and nothing to hand out */
         int k = poll(pfd, (nfds_t)nw, timeout_ms);
@@ -227,53 +288,24 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
         }
         now = now_s();
         for (int i = 0; i < nw; i++) {
-            if (ws[i].job < 0) continue;
-            size_t idx = (size_t)ws[i].job;
-            ns_job_result r;
-            memset(&r, 0, sizeof r);
-            r.job_index = idx;
-            int died = 0;
+            worker *w = &ws[i];
+            if (pfd[i].fd < 0) continue;
             if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-                if (read_full(ws[i].from_fd, &r, sizeof r) == (ssize_t)sizeof r && r.job_index == idx) {
-                    ws[i].job = -1;
-                    /* Next image first, bookkeeping after: the worker must not wait on
-                     * the parent's progress output. */
-                    if (next < jobs->count) {
-                        size_t nidx = ord[next++];
-                        ws[i].job = (long)nidx;
-                        ws[i].started = now_s();
-                        (void)write_full(ws[i].to_fd, &nidx, sizeof nidx); /* failure shows as EOF */
-                    }
-                    record(rep, &pr, jobs, &r);
-                    finished++;
-                    continue;
-                }
-                died = 1;
-            } else if (opt->timeout_s > 0 && now - ws[i].started >= opt->timeout_s) {
-                kill(ws[i].pid, SIGKILL);
-                r.status = NS_ERR_TIMEOUT;
-                snprintf(r.message, sizeof r.message, "%s: timed out after %g s (worker killed)",
-                         jobs->items[idx].path, opt->timeout_s);
-                reap(&ws[i], rep);
+                ns_worker_msg m;
+                if (ns_read_full(w->from_fd, &m, sizeof m) == (ssize_t)sizeof m && take_message(&pl, w, &m)) continue;
+                lose_worker(&pl, w, LOST_DIED); /* EOF or nonsense */
+            } else if (opt->timeout_s > 0 && w->saving >= 0 && now - w->save_started >= opt->timeout_s) {
+                /* Checked first: a save that hangs also stalls the image computed after
+                 * it (the worker waits for the save before handing over the next), and
+                 * that image was handed out after the save began. */
+                lose_worker(&pl, w, LOST_TIMEOUT_SAVING);
+            } else if (opt->timeout_s > 0 && w->job >= 0 && now - w->started >= opt->timeout_s) {
+                lose_worker(&pl, w, LOST_TIMEOUT);
             } else {
                 continue;
             }
-            if (died) {
-                int status = reap(&ws[i], rep);
-                r.status = NS_ERR_CRASH;
-                if (WIFSIGNALED(status))
-                    snprintf(r.message, sizeof r.message, "%s: worker crashed (signal %d, %s)",
-                             jobs->items[idx].path, WTERMSIG(status), strsignal(WTERMSIG(status)));
-                else
-                    snprintf(r.message, sizeof r.message, "%s: worker exited unexpectedly (status %d)",
-                             jobs->items[idx].path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-            }
-            r.ms = (now - ws[i].started) * 1e3;
-            ws[i].job = -1;
-            record(rep, &pr, jobs, &r);
-            finished++;
             /* Replace the lost worker while work remains. */
-            if (next < jobs->count && spawn(&ws[i], ws, nw, jobs, opt) != 0) {
+            if (pl.next < jobs->count && spawn(w, ws, nw, jobs, opt) != 0) {
                 st = ns_error_set(err, NS_ERR_INTERNAL, "cannot restart worker process: %s", strerror(errno));
                 goto shutdown;
             }

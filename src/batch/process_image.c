@@ -9,7 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "batch/outputs.h"
+#include "batch/process_image.h"
 #include "nucseg/batch.h"
+#include "nucseg/fsutil.h"
 
 static double now_ms(void)
 {
@@ -33,20 +35,24 @@ void ns_batch_options_default(ns_batch_options *o)
     o->write_summary = 1;
 }
 
-/* Test hook for fault isolation: NUCSEG_FAULT_INJECT="crash:STEM" makes the
- * process handling STEM die on SIGSEGV, "hang:STEM" makes it sleep forever.
- * Only the tests set it; it costs one getenv per image. */
-static void maybe_inject_fault(const ns_job *job)
+/* Test hook for fault isolation: NUCSEG_FAULT_INJECT="KIND:STEM" where KIND is
+ * "crash" (the process handling STEM dies on SIGSEGV), "hang" (it sleeps forever
+ * while computing) or "hang-save" (its saver thread sleeps forever before STEM's
+ * outputs take their final names). Only the tests set it; one getenv per image. */
+int ns_fault_injected(const char *kind, const ns_job *job)
 {
     const char *f = getenv("NUCSEG_FAULT_INJECT");
-    if (!f) return;
-    const char *colon = strchr(f, ':');
-    if (!colon || strcmp(colon + 1, job->stem) != 0) return;
-    if (!strncmp(f, "crash:", 6)) {
+    size_t k = strlen(kind);
+    return f && !strncmp(f, kind, k) && f[k] == ':' && !strcmp(f + k + 1, job->stem);
+}
+
+static void maybe_inject_fault(const ns_job *job)
+{
+    if (ns_fault_injected("crash", job)) {
         signal(SIGSEGV, SIG_DFL); /* a real crash, even under a sanitizer's handler */
         raise(SIGSEGV);
     }
-    if (!strncmp(f, "hang:", 5))
+    if (ns_fault_injected("hang", job))
         for (;;) pause();
 }
 
@@ -57,6 +63,13 @@ static const ns_segment_params *params_for(const ns_batch_options *opt, ns_magni
 
 ns_status ns_process_image(const ns_job *job, const ns_batch_options *opt, ns_job_result *res, ns_error *err)
 {
+    return ns_process_image_pending(job, opt, res, NULL, err);
+}
+
+ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *opt, ns_job_result *res,
+                                   ns_commit_list *pending, ns_error *err)
+{
+    if (pending) pending->count = 0;
     double t0 = now_ms();
     ns_output_paths_t paths;
     ns_status st = ns_output_paths(job, opt->out_dir, &paths, err);
@@ -82,7 +95,12 @@ ns_status ns_process_image(const ns_job *job, const ns_batch_options *opt, ns_jo
         if (st != NS_OK) ns_error_prefix(err, "%s", job->path);
     }
     double write_ms = 0;
-    if (st == NS_OK) st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, read_ms, &write_ms, err);
+    if (st == NS_OK) {
+        ns_commit_defer(pending);
+        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, read_ms, &write_ms, err);
+        ns_commit_defer(NULL);
+        if (st != NS_OK && pending) ns_commit_list_abort(pending); /* no half set left behind */
+    }
     res->status = st;
     res->nuclei = st == NS_OK ? seg.count : 0;
     res->ms = now_ms() - t0;

@@ -20,7 +20,17 @@ ns_status ns_tmp_path(const char *final_path, char *buf, size_t bufsize, ns_erro
     return NS_OK;
 }
 
-ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err)
+/* The list ns_commit_file() records into on this thread, if any (ns_commit_defer). */
+static _Thread_local ns_commit_list *deferred;
+
+void ns_commit_defer(ns_commit_list *list)
+{
+    if (list) list->count = 0;
+    deferred = list;
+}
+
+/* fsync tmp_path; on failure removes it and says why, naming final_path. */
+static ns_status sync_file(const char *tmp_path, const char *final_path, ns_error *err)
 {
     int fd = open(tmp_path, O_RDONLY);
     if (fd >= 0) {
@@ -36,12 +46,53 @@ ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error 
             return ns_error_set(err, NS_ERR_IO, "%s: cannot write to disk: %s", final_path, strerror(e));
         }
     }
+    return NS_OK;
+}
+
+static ns_status rename_file(const char *tmp_path, const char *final_path, ns_error *err)
+{
     if (rename(tmp_path, final_path) != 0) {
         int e = errno;
         unlink(tmp_path);
         return ns_error_set(err, NS_ERR_IO, "%s: cannot rename into place: %s", final_path, strerror(e));
     }
     return NS_OK;
+}
+
+ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err)
+{
+    ns_commit_list *l = deferred;
+    if (l && l->count < NS_COMMIT_LIST_MAX && strlen(tmp_path) < sizeof l->tmp_path[0] &&
+        strlen(final_path) < sizeof l->final_path[0]) {
+        strcpy(l->tmp_path[l->count], tmp_path);
+        strcpy(l->final_path[l->count], final_path);
+        l->count++;
+        return NS_OK;
+    }
+    ns_status st = sync_file(tmp_path, final_path, err);
+    return st == NS_OK ? rename_file(tmp_path, final_path, err) : st;
+}
+
+ns_status ns_commit_list_run(ns_commit_list *list, ns_error *err)
+{
+    ns_status st = NS_OK;
+    int i = 0;
+    /* Every file on disk before any takes its final name: a crash in between leaves
+     * only temporary files, never a final name over data that is not there yet. */
+    for (; st == NS_OK && i < list->count; i++) st = sync_file(list->tmp_path[i], list->final_path[i], err);
+    for (int k = 0; st == NS_OK && k < list->count; k++) st = rename_file(list->tmp_path[k], list->final_path[k], err);
+    if (st != NS_OK) {
+        /* sync_file or rename_file removed the one that failed; the rest go too. */
+        for (int k = 0; k < list->count; k++) unlink(list->tmp_path[k]);
+    }
+    list->count = 0;
+    return st;
+}
+
+void ns_commit_list_abort(ns_commit_list *list)
+{
+    for (int k = 0; k < list->count; k++) unlink(list->tmp_path[k]);
+    list->count = 0;
 }
 
 ns_status ns_atomic_open(ns_atomic_file *f, const char *final_path, ns_error *err)

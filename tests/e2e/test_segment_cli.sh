@@ -61,6 +61,17 @@ set -e
 grep -q "WellB_Tile-1.png: timed out after 2 s" "$T/log4" || fail "timeout reason"
 [ "$(ls "$T"/hang/*/*/*_metadata.json | wc -l)" = 4 ] || fail "others lost after timeout"
 
+# A worker whose save hangs: that image times out "while saving its outputs"; the
+# image the worker was computing meanwhile goes to a fresh worker and succeeds.
+set +e
+NUCSEG_FAULT_INJECT=hang-save:WellA_Tile-1 "$BIN" segment "$T/plate" -o "$T/hangsave" -j 1 --timeout 2 --progress lines > "$T/log5" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/log5"; fail "save-timeout run exit $rc"; }
+grep -q "WellA_Tile-1.png: timed out after 2 s while saving its outputs" "$T/log5" || { cat "$T/log5"; fail "save-timeout reason"; }
+[ "$(ls "$T"/hangsave/*/*/*_metadata.json | wc -l)" = 4 ] || { cat "$T/log5"; fail "others lost after a save timeout"; }
+[ ! -e "$T/hangsave/10X/WellA/WellA_Tile-1_metadata.json" ] || fail "the unsaved image claims to be complete"
+
 # --- bad inputs, each its own failure, the good image unaffected ---
 B="$T/bad"; mkdir -p "$B"
 cp "${imgs[0]}" "$B/good.png"

@@ -3,6 +3,8 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <dirent.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "nucseg/fsutil.h"
@@ -34,6 +36,91 @@ static void test_atomic_write_and_abort(void)
     unlink(p);
     rmdir(dir);
     free(p);
+}
+
+/* Entries in dir other than . and .., temporary (dot) files included. */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d) closedir(d);
+    return n;
+}
+
+static int file_is(const char *path, const char *want)
+{
+    char *text = NULL;
+    ns_error err;
+    int ok = ns_read_text_file(path, &text, NULL, &err) == NS_OK && !strcmp(text, want);
+    free(text);
+    return ok;
+}
+
+/* Deferred commits: nothing takes its final name before ns_commit_list_run; then
+ * every file does, and no temporary is left; an abort or a failed rename leaves
+ * no temporary either; a full list falls back to committing at once. */
+static void test_deferred_commits(void)
+{
+    char dir[] = "/tmp/nucseg_defer_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char *a = ns_path_join(dir, "a.txt"), *b = ns_path_join(dir, "b.txt"), *c = ns_path_join(dir, "c.txt");
+    char *blocked = ns_path_join(dir, "blocked");
+    ns_error err;
+    static ns_commit_list list;
+
+    ns_commit_defer(&list);
+    CHECK_OK(ns_write_file_atomic(a, "A", 1, &err), err);
+    CHECK_OK(ns_write_file_atomic(b, "B", 1, &err), err);
+    ns_commit_defer(NULL);
+    CHECK(list.count == 2);
+    CHECK(!ns_file_exists(a) && !ns_file_exists(b));
+    CHECK(count_entries(dir) == 2); /* the two temporaries */
+    CHECK_OK(ns_commit_list_run(&list, &err), err);
+    CHECK(file_is(a, "A") && file_is(b, "B"));
+    CHECK(count_entries(dir) == 2 && list.count == 0);
+
+    ns_commit_defer(&list);
+    CHECK_OK(ns_write_file_atomic(c, "C", 1, &err), err);
+    ns_commit_defer(NULL);
+    ns_commit_list_abort(&list);
+    CHECK(!ns_file_exists(c) && count_entries(dir) == 2);
+
+    /* A rename that fails (a non-empty directory holds the final name): the error
+     * names the file, and neither temporary stays behind. */
+    char *inside = ns_path_join(blocked, "x");
+    CHECK(mkdir(blocked, 0777) == 0);
+    CHECK_OK(ns_write_file_atomic(inside, "x", 1, &err), err);
+    ns_commit_defer(&list);
+    CHECK_OK(ns_write_file_atomic(c, "C", 1, &err), err);
+    CHECK_OK(ns_write_file_atomic(blocked, "D", 1, &err), err);
+    ns_commit_defer(NULL);
+    CHECK(ns_commit_list_run(&list, &err) == NS_ERR_IO);
+    CHECK(strstr(err.message, "blocked") != NULL);
+    CHECK(count_entries(dir) == 4); /* a, b, blocked/, and c (renamed before the failure) */
+
+    /* More files than the list holds: the extra ones are committed at once. */
+    ns_commit_defer(&list);
+    char *more[NS_COMMIT_LIST_MAX + 1];
+    for (int i = 0; i <= NS_COMMIT_LIST_MAX; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "m%d.txt", i);
+        more[i] = ns_path_join(dir, name);
+        CHECK_OK(ns_write_file_atomic(more[i], "m", 1, &err), err);
+    }
+    ns_commit_defer(NULL);
+    CHECK(list.count == NS_COMMIT_LIST_MAX);
+    CHECK(!ns_file_exists(more[0]) && ns_file_exists(more[NS_COMMIT_LIST_MAX]));
+    CHECK_OK(ns_commit_list_run(&list, &err), err);
+    for (int i = 0; i <= NS_COMMIT_LIST_MAX; i++) {
+        CHECK(file_is(more[i], "m"));
+        unlink(more[i]);
+        free(more[i]);
+    }
+    unlink(inside); rmdir(blocked); unlink(a); unlink(b); unlink(c);
+    CHECK(count_entries(dir) == 0);
+    rmdir(dir);
+    free(a); free(b); free(c); free(blocked); free(inside);
 }
 
 static void test_read_text_file(void)
@@ -77,6 +164,7 @@ int main(void)
 {
     RUN(test_atomic_write_and_abort);
     RUN(test_paths);
+    RUN(test_deferred_commits);
     RUN(test_read_text_file);
     return check_report();
 }
