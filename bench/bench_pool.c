@@ -2,9 +2,12 @@
  * worker and with 2 workers, alternating, repeated; median wall time of each.
  *
  *   bench_pool OUT_DIR [--images 16] [--size 1024] [--repeats 3]
+ *   bench_pool OUT_DIR --plate [--repeats 3]
  *
  * Inputs: N synthetic size^2 fields (ns_synth_field, seeds 1..N) written once as TIFF to
- * OUT_DIR/pool_inputs (generation is not timed). Each timed run writes its outputs to a
+ * OUT_DIR/pool_inputs, or with --plate the default synthetic plate of `make run` (2 wells:
+ * 8 10X fields of 1024^2 and 8 40X fields of 2048^2, Deflate TIFFs, found the way
+ * `nucseg segment` finds a lab's layout, 10X and 40X presets); generation is not timed. Each timed run writes its outputs to a
  * fresh OUT_DIR/pool_scratch, removed afterwards, so no run finds another's files.
  * Writes OUT_DIR/pool_speedup.csv (workers,wall_s,speedup); acceptance: 2 workers at
  * least 1.8x faster than 1 on at least 16 images.
@@ -28,15 +31,19 @@
 typedef struct {
     const char *out_dir;
     int images, size, repeats;
+    int plate; /* inputs: the default synthetic plate instead of N fields */
 } options;
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: bench_pool OUT_DIR [--images N] [--size PX] [--repeats R]\n"
-            "Writes N synthetic PXxPX fields (default 16 of 1024) to OUT_DIR/pool_inputs, segments\n"
-            "them with ns_batch_run at 1 and 2 workers, R times each (default 3), alternating, and\n"
-            "writes the median wall times and the speedup to OUT_DIR/pool_speedup.csv.\n");
+            "       bench_pool OUT_DIR --plate [--repeats R]\n"
+            "Writes N synthetic PXxPX fields (default 16 of 1024) to OUT_DIR/pool_inputs, or with\n"
+            "--plate the default synthetic plate (8 10X 1024^2 + 8 40X 2048^2 fields) to\n"
+            "OUT_DIR/pool_plate, segments them with ns_batch_run at 1 and 2 workers, R times each\n"
+            "(default 3), alternating, and writes the median wall times and the speedup to\n"
+            "OUT_DIR/pool_speedup.csv.\n");
 }
 
 /* The inputs, and the diameter they were generated with (segmentation uses it too, so
@@ -71,6 +78,25 @@ static ns_status make_inputs(const options *o, const char *dir, ns_job_list *job
     return st;
 }
 
+/* The default synthetic plate of `make run`, and its images as a lab's layout. */
+static ns_status make_plate(const char *dir, ns_job_list *jobs, ns_error *err)
+{
+    ns_synth_plate_options po;
+    ns_synth_plate_options_default(&po);
+    ns_status st = ns_synth_plate(dir, &po, err);
+    if (st == NS_OK) st = ns_jobs_discover(dir, jobs, err);
+    if (st == NS_OK) {
+        size_t n10 = 0, n40 = 0;
+        for (size_t i = 0; i < jobs->count; i++) {
+            n10 += jobs->items[i].mag == NS_MAG_10X;
+            n40 += jobs->items[i].mag == NS_MAG_40X;
+        }
+        printf("inputs: the default synthetic plate, %zu 10X fields of %dx%d and %zu 40X fields of %dx%d, in %s\n",
+               n10, po.width_10x, po.height_10x, n40, po.width_40x, po.height_40x, dir);
+    }
+    return st;
+}
+
 /* One timed batch; the wall time is measured here around ns_batch_run. */
 static ns_status run_batch(const ns_job_list *jobs, const char *scratch, int workers, double diameter,
                            double *wall_s, ns_error *err)
@@ -83,6 +109,7 @@ static ns_status run_batch(const ns_job_list *jobs, const char *scratch, int wor
     bo.workers = workers;
     bo.resume = 0;
     bo.progress = NS_PROGRESS_QUIET;
+    /* Fields: the diameter they were made with. Plate: the 10X and 40X presets. */
     ns_segment_params_default(&bo.params_unknown);
     bo.params_unknown.diameter = diameter;
     ns_batch_report rep;
@@ -125,6 +152,7 @@ static int parse_options(int argc, char **argv, options *o)
     static const struct option longopts[] = {{"images", required_argument, 0, 'n'},
                                              {"size", required_argument, 0, 's'},
                                              {"repeats", required_argument, 0, 'r'},
+                                             {"plate", no_argument, 0, 'p'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     optind = 0;
@@ -144,6 +172,7 @@ static int parse_options(int argc, char **argv, options *o)
             if (!(v = bench_parse_positive(optarg)) || v > 100) { fprintf(stderr, "bench_pool: --repeats: want 1..100\n"); return 2; }
             o->repeats = (int)v;
             break;
+        case 'p': o->plate = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -168,13 +197,13 @@ int main(int argc, char **argv)
     ns_job_list jobs = {0};
     double diameter = 0;
     double *wall[2] = {calloc((size_t)o.repeats, sizeof(double)), calloc((size_t)o.repeats, sizeof(double))};
-    char *inputs = ns_path_join(o.out_dir, "pool_inputs");
+    char *inputs = ns_path_join(o.out_dir, o.plate ? "pool_plate" : "pool_inputs");
     char *scratch = ns_path_join(o.out_dir, "pool_scratch");
     char *csv = ns_path_join(o.out_dir, "pool_speedup.csv");
     ns_status st = NS_OK;
     if (!wall[0] || !wall[1] || !inputs || !scratch || !csv) st = ns_error_set(&err, NS_ERR_NOMEM, "bench_pool: setup");
     if (st == NS_OK) st = ns_mkdirs(o.out_dir, &err);
-    if (st == NS_OK) st = make_inputs(&o, inputs, &jobs, &diameter, &err);
+    if (st == NS_OK) st = o.plate ? make_plate(inputs, &jobs, &err) : make_inputs(&o, inputs, &jobs, &diameter, &err);
     int cpus = ns_usable_cpus();
     if (st == NS_OK) bench_print_load("before the timed runs");
     if (st == NS_OK) printf("usable CPUs: %d; %d repeats, 1 and 2 workers alternating\n", cpus, o.repeats);
@@ -192,8 +221,8 @@ int main(int argc, char **argv)
         for (int w = 0; w < 2; w++) printf("%7d  %21.3f  %6.2fx\n", w + 1, median[w], median[0] / median[w]);
         const char *verdict = speedup >= TARGET_SPEEDUP_2 ? "PASS" : "MISS";
         printf("target: 2 workers >= %.1fx faster than 1 on >= %d images: %.2fx on %d images: %s%s\n",
-               TARGET_SPEEDUP_2, TARGET_MIN_IMAGES, speedup, o.images,
-               o.images >= TARGET_MIN_IMAGES ? verdict : "MISS (too few images to judge)",
+               TARGET_SPEEDUP_2, TARGET_MIN_IMAGES, speedup, (int)jobs.count,
+               jobs.count >= TARGET_MIN_IMAGES ? verdict : "MISS (too few images to judge)",
                cpus < 2 ? " (only 1 usable CPU: 2 workers cannot run in parallel here)" : "");
         bench_print_load("after");
         printf("wrote %s\n", csv);

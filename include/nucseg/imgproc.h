@@ -15,6 +15,16 @@
  * with p_lo / p_hi the given percentiles (e.g. 0.5 and 99.9). out: w*h floats. */
 ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float *out, ns_error *err);
 
+/* The same rescaling in two steps, for callers that want rows rather than a whole
+ * float copy of the image: the percentiles once, then any row on demand (the values
+ * are exactly those ns_normalize writes). */
+typedef struct {
+    float lo, scale; /* out = clip((v - lo) * scale, 0, 1) */
+} ns_norm_map;
+ns_status ns_normalize_map(const ns_image *img, double pct_lo, double pct_hi, ns_norm_map *map, ns_error *err);
+/* Row y of img, rescaled, into out (img->width floats). */
+void ns_normalize_row(const ns_image *img, const ns_norm_map *map, int y, float *out);
+
 /* Separable Gaussian blur, σ in px, mirrored borders. in and out may not alias. */
 ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sigma, ns_error *err);
 

@@ -23,7 +23,7 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float *out, ns_error *err)
+ns_status ns_normalize_map(const ns_image *img, double pct_lo, double pct_hi, ns_norm_map *map, ns_error *err)
 {
     size_t n = (size_t)img->width * (size_t)img->height;
     if (n == 0) return ns_error_set(err, NS_ERR_EMPTY, "normalize: empty image");
@@ -68,12 +68,20 @@ ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float 
         free(s);
     }
     if (!(hi > lo)) hi = lo + 1.0; /* flat image: everything maps to 0 */
-    const float flo = (float)lo, scale = (float)(1.0 / (hi - lo));
+    map->lo = (float)lo;
+    map->scale = (float)(1.0 / (hi - lo));
+    return NS_OK;
+}
+
+void ns_normalize_row(const ns_image *img, const ns_norm_map *map, int y, float *restrict out)
+{
+    const float flo = map->lo, scale = map->scale;
+    size_t n = (size_t)img->width, base = (size_t)y * n;
     switch (img->type) {
     case NS_PIXEL_U8: {
         /* Arithmetic, not a lookup table: it vectorises, and a table lookup per
          * pixel does not. */
-        const uint8_t *p = img->data;
+        const uint8_t *p = (const uint8_t *)img->data + base;
         for (size_t i = 0; i < n; i++) {
             float v = ((float)p[i] - flo) * scale;
             v = v > 0.0f ? v : 0.0f;
@@ -82,7 +90,7 @@ ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float 
         break;
     }
     case NS_PIXEL_U16: {
-        const uint16_t *p = img->data;
+        const uint16_t *p = (const uint16_t *)img->data + base;
         for (size_t i = 0; i < n; i++) {
             float v = ((float)p[i] - flo) * scale;
             v = v > 0.0f ? v : 0.0f;
@@ -91,12 +99,12 @@ ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float 
         break;
     }
     case NS_PIXEL_U32: {
-        const uint32_t *p = img->data;
+        const uint32_t *p = (const uint32_t *)img->data + base;
         for (size_t i = 0; i < n; i++) out[i] = fminf(1.0f, fmaxf(0.0f, ((float)p[i] - flo) * scale));
         break;
     }
     case NS_PIXEL_F32: {
-        const float *p = img->data;
+        const float *p = (const float *)img->data + base;
         for (size_t i = 0; i < n; i++) {
             float v = isfinite(p[i]) ? p[i] : flo;
             out[i] = fminf(1.0f, fmaxf(0.0f, (v - flo) * scale));
@@ -104,5 +112,13 @@ ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float 
         break;
     }
     }
+}
+
+ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float *out, ns_error *err)
+{
+    ns_norm_map map;
+    ns_status st = ns_normalize_map(img, pct_lo, pct_hi, &map, err);
+    if (st != NS_OK) return st;
+    for (int y = 0; y < img->height; y++) ns_normalize_row(img, &map, y, out + (size_t)y * img->width);
     return NS_OK;
 }
