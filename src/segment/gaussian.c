@@ -50,22 +50,48 @@ ns_status ns_gaussian_blur(const float *in, float *out, int w, int h, double sig
     return ns_gaussian_blur_counted(in, out, w, h, sigma, NULL, err);
 }
 
-ns_status ns_gaussian_blur_counted(const float *in, float *out, int w, int h, double sigma, ns_hist256 *hist,
-                                   ns_error *err)
+/* Input rows for the vertical pass: an image in memory, or a maker's rows kept in a
+ * ring of 2r + 1 slots (row m in slot m mod (2r + 1)). Output row y needs rows
+ * mirror(y - r .. y + r), all within [y - r, y + r]; rows are made up to y + r, which
+ * evicts only rows below y - r, so every row of this output row stays in place. */
+typedef struct {
+    const float *image;      /* whole input, or NULL */
+    const ns_row_maker *maker;
+    float *ring;
+    int slots, made, w;
+} row_source;
+
+static const float *source_row(row_source *s, int m)
 {
-    size_t n = (size_t)w * (size_t)h;
+    if (s->image) return s->image + (size_t)m * s->w;
+    while (s->made <= m) {
+        s->maker->make(s->maker->ctx, s->made, s->ring + (size_t)(s->made % s->slots) * s->w);
+        s->made++;
+    }
+    return s->ring + (size_t)(m % s->slots) * s->w;
+}
+
+static ns_status blur(row_source *src, float *out, int w, int h, double sigma, ns_hist256 *hist, ns_error *err)
+{
     if (sigma <= 0.0) {
-        memcpy(out, in, n * sizeof *out);
-        if (hist) ns_hist256_add(hist, out, n);
+        for (int y = 0; y < h; y++) {
+            float *row = out + (size_t)y * w;
+            if (src->image) memcpy(row, src->image + (size_t)y * w, (size_t)w * sizeof *row);
+            else src->maker->make(src->maker->ctx, y, row);
+            if (hist) ns_hist256_add(hist, row, (size_t)w);
+        }
         return NS_OK;
     }
     int r = (int)ceil(3.0 * sigma);
     float *k = malloc((size_t)(2 * r + 1) * sizeof *k);
     float *pad = malloc((size_t)(w + 2 * r) * sizeof *pad);
-    if (!k || !pad) {
-        free(k); free(pad);
+    float *ring = src->image ? NULL : malloc((size_t)(2 * r + 1) * (size_t)w * sizeof *ring);
+    if (!k || !pad || (!src->image && !ring)) {
+        free(k); free(pad); free(ring);
         return ns_error_set(err, NS_ERR_NOMEM, "gaussian blur: out of memory (%dx%d)", w, h);
     }
+    src->ring = ring;
+    src->slots = 2 * r + 1;
     double sum = 0.0;
     for (int i = -r; i <= r; i++) sum += exp(-0.5 * i * i / (sigma * sigma));
     for (int i = -r; i <= r; i++) k[i + r] = (float)(exp(-0.5 * i * i / (sigma * sigma)) / sum);
@@ -73,13 +99,14 @@ ns_status ns_gaussian_blur_counted(const float *in, float *out, int w, int h, do
     /* Vertical pass into out: out row y = sum_j k[j] * in row mirror(y + j - r). */
     for (int y = 0; y < h; y++) {
         float *restrict dst = out + (size_t)y * w;
-        const float *restrict src0 = in + (size_t)mirror(y - r, h) * w;
+        source_row(src, y + r < h ? y + r : h - 1); /* the window's rows made before any is read */
+        const float *restrict src0 = source_row(src, mirror(y - r, h));
         for (int x = 0; x < w; x++) dst[x] = k[0] * src0[x];
         for (int j = 1; j <= 2 * r; j += 3) {
             int nt = 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3;
-            const float *src[3] = {in + (size_t)mirror(y + j - r, h) * w, NULL, NULL};
-            for (int t = 1; t < nt; t++) src[t] = in + (size_t)mirror(y + j + t - r, h) * w;
-            add_taps(dst, src, k + j, nt, w);
+            const float *taps[3] = {source_row(src, mirror(y + j - r, h)), NULL, NULL};
+            for (int t = 1; t < nt; t++) taps[t] = source_row(src, mirror(y + j + t - r, h));
+            add_taps(dst, taps, k + j, nt, w);
         }
     }
     /* Horizontal pass in place: each row is first copied into a mirror-padded buffer,
@@ -91,11 +118,26 @@ ns_status ns_gaussian_blur_counted(const float *in, float *out, int w, int h, do
         for (int i = w + r; i < w + 2 * r; i++) pad[i] = pad[r + mirror(i - r, w)];
         for (int x = 0; x < w; x++) row[x] = k[0] * pad[x];
         for (int j = 1; j <= 2 * r; j += 3) {
-            const float *src[3] = {pad + j, pad + j + 1, pad + j + 2};
-            add_taps(row, src, k + j, 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3, w);
+            const float *taps[3] = {pad + j, pad + j + 1, pad + j + 2};
+            add_taps(row, taps, k + j, 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3, w);
         }
         if (hist) ns_hist256_add(hist, row, (size_t)w);
     }
-    free(k); free(pad);
+    free(k); free(pad); free(ring);
+    src->ring = NULL;
     return NS_OK;
+}
+
+ns_status ns_gaussian_blur_counted(const float *in, float *out, int w, int h, double sigma, ns_hist256 *hist,
+                                   ns_error *err)
+{
+    row_source src = {.image = in, .w = w};
+    return blur(&src, out, w, h, sigma, hist, err);
+}
+
+ns_status ns_gaussian_blur_rows(const ns_row_maker *maker, float *out, int w, int h, double sigma,
+                                ns_hist256 *hist, ns_error *err)
+{
+    row_source src = {.maker = maker, .w = w};
+    return blur(&src, out, w, h, sigma, hist, err);
 }

@@ -102,8 +102,31 @@ typedef struct {
     float bmax;     /* brightest smoothed foreground pixel (at least 1e-6) */
 } grid;
 
+/* The image foreground() and the block means work on: floats in memory (a reduced
+ * grid, or a small image normalised once), or else the full-resolution image
+ * normalised row by row as each pass asks, with no float copy of it made. */
+typedef struct {
+    const float *floats;
+    const ns_image *img;
+    const ns_norm_map *map;
+} grid_input;
+
+static void normalised_row(const void *ctx, int y, float *row)
+{
+    const grid_input *in = ctx;
+    ns_normalize_row(in->img, in->map, y, row);
+}
+
+/* Row y of in (w wide): in place, or made into scratch. */
+static const float *input_row(const grid_input *in, int w, int y, float *scratch)
+{
+    if (in->floats) return in->floats + (size_t)y * w;
+    ns_normalize_row(in->img, in->map, y, scratch);
+    return scratch;
+}
+
 /* Smooth, threshold, fill holes, label, distance transform, into the grid's buffers. */
-static ns_status foreground(const float *norm, double sigma, const ns_segment_params *p, double diameter,
+static ns_status foreground(const grid_input *in, double sigma, const ns_segment_params *p, double diameter,
                             grid *g, ns_error *err)
 {
     int w = g->w, h = g->h;
@@ -112,7 +135,9 @@ static ns_status foreground(const float *norm, double sigma, const ns_segment_pa
     uint8_t *mask = g->mask;
     ns_hist256 hist;
     ns_hist256_init(&hist, 0.0f, 1.0f);
-    ns_status st = ns_gaussian_blur_counted(norm, smooth, w, h, sigma, &hist, err);
+    ns_row_maker maker = {normalised_row, in};
+    ns_status st = in->floats ? ns_gaussian_blur_counted(in->floats, smooth, w, h, sigma, &hist, err)
+                              : ns_gaussian_blur_rows(&maker, smooth, w, h, sigma, &hist, err);
     if (st != NS_OK) return st;
     double t = ns_hist256_otsu(&hist) * OTSU_FACTOR * p->threshold_scale;
     g->thr = t;
@@ -207,20 +232,17 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
                             max_area, count, err);
 }
 
-/* Mean of f x f blocks (partial blocks at the right and bottom edges) of the
- * normalised image, whose rows are made here one at a time (row: w floats of
- * scratch): a reduced grid never needs a full-resolution float copy. */
-static void box_downsample(const ns_image *img, const ns_norm_map *map, int f, float *restrict row, float *out,
-                           int ws, int hs)
+/* Mean of f x f blocks (partial blocks at the right and bottom edges) of in (w x h),
+ * reading each input row once (row: w floats of scratch). */
+static void box_downsample(const grid_input *in, int w, int h, int f, float *restrict row, float *out, int ws,
+                           int hs)
 {
-    int w = img->width, h = img->height;
     for (int ys = 0; ys < hs; ys++) {
         float *restrict o = out + (size_t)ys * ws;
         for (int xs = 0; xs < ws; xs++) o[xs] = 0.0f;
         int y0 = ys * f, y1 = y0 + f < h ? y0 + f : h;
         for (int y = y0; y < y1; y++) {
-            ns_normalize_row(img, map, y, row);
-            const float *restrict r = row;
+            const float *restrict r = input_row(in, w, y, row);
             int full = w / f; /* whole blocks; a partial one may follow */
             /* Fixed small factors get their own loops so they vectorise. */
             if (f == 2) {
@@ -382,11 +404,10 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
 /* The image reduced by f (block means) into a new *reduced (the caller owns it, also
  * on failure), and its foreground into the new grid g. The one way every reduced grid
  * is made: the diameter glances and the working grid of large nuclei. */
-static ns_status reduced_foreground(const ns_image *img, const ns_norm_map *map, int f, double sigma,
-                                    const ns_segment_params *p, double diameter, grid *g, float **reduced,
-                                    ns_error *err)
+static ns_status reduced_foreground(const grid_input *full_in, int f, double sigma, const ns_segment_params *p,
+                                    double diameter, grid *g, float **reduced, ns_error *err)
 {
-    int w = img->width, h = img->height;
+    int w = full_in->img->width, h = full_in->img->height;
     int wr = (w + f - 1) / f, hr = (h + f - 1) / f;
     *reduced = malloc((size_t)wr * hr * sizeof **reduced);
     float *row = malloc((size_t)w * sizeof *row);
@@ -396,9 +417,10 @@ static ns_status reduced_foreground(const ns_image *img, const ns_norm_map *map,
         return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
     }
     ns_status st = grid_alloc(g, wr, hr, err);
-    if (st == NS_OK) box_downsample(img, map, f, row, *reduced, wr, hr);
+    if (st == NS_OK) box_downsample(full_in, w, h, f, row, *reduced, wr, hr);
     free(row);
-    return st == NS_OK ? foreground(*reduced, sigma, p, diameter, g, err) : st;
+    grid_input in = {.floats = *reduced};
+    return st == NS_OK ? foreground(&in, sigma, p, diameter, g, err) : st;
 }
 
 /* The diameter a grid reduced by f suggests, in full-resolution pixels (0: no object). */
@@ -410,27 +432,16 @@ static double grid_diameter(const grid *g, int f)
 /* A glance at quarter resolution (1/16 of the pixels, no smoothing beyond the
  * block means): the diameter it suggests, or 0. Cheap enough to run on every image
  * of unknown diameter; only large answers lead to the half-resolution look. */
-static double quarter_look(const ns_image *img, const ns_norm_map *map, const ns_segment_params *p)
+static double quarter_look(const grid_input *full_in, const ns_segment_params *p)
 {
-    if ((img->width + 3) / 4 < 8 || (img->height + 3) / 4 < 8) return 0.0;
+    if ((full_in->img->width + 3) / 4 < 8 || (full_in->img->height + 3) / 4 < 8) return 0.0;
     grid q;
     float *nq = NULL;
     ns_error ignored;
-    double d = reduced_foreground(img, map, 4, 0.0, p, 0.0, &q, &nq, &ignored) == NS_OK ? grid_diameter(&q, 4)
-                                                                                        : 0.0;
+    double d = reduced_foreground(full_in, 4, 0.0, p, 0.0, &q, &nq, &ignored) == NS_OK ? grid_diameter(&q, 4) : 0.0;
     grid_free(&q);
     free(nq);
     return d; /* out of memory: 0, and the full-resolution path measures instead */
-}
-
-/* *norm: the whole normalised image, made on first use. */
-static ns_status full_norm(const ns_image *img, const ns_norm_map *map, float **norm, ns_error *err)
-{
-    if (*norm) return NS_OK;
-    *norm = malloc((size_t)img->width * (size_t)img->height * sizeof **norm);
-    if (!*norm) return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", img->width, img->height);
-    for (int y = 0; y < img->height; y++) ns_normalize_row(img, map, y, *norm + (size_t)y * img->width);
-    return NS_OK;
 }
 
 ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out,
@@ -446,26 +457,39 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
     int w = img->width, h = img->height;
     size_t n = (size_t)w * (size_t)h;
     grid full = {0}, small = {0};
-    /* The normalised image as floats (norm) only when a full-resolution foreground
-     * needs it; reduced grids take their rows from the map. Large nuclei (40X) never
-     * make the copy: 4 bytes per pixel less to touch and to fault in. */
+    /* With the diameter given, the normalised image is read once (by the blur at full
+     * resolution, or by the block means of a reduced grid): that pass makes its rows
+     * from the map as it goes, with no float copy, 4 bytes per pixel less to write,
+     * read back and fault in. Estimating the diameter reads it up to four times
+     * (glances at 1/4 and 1/2 resolution, one or two full-resolution foregrounds):
+     * then one float copy is cheaper than remaking every row each time. */
+    grid_input full_in = {.img = img};
     float *norm = NULL, *norm_s = NULL;
     uint32_t *labels = NULL;
     ns_norm_map map;
     ns_status st;
     if ((st = ns_normalize_map(img, 0.5, 99.9, &map, err)) != NS_OK) goto fail;
+    full_in.map = &map;
+    if (p->diameter <= 0) {
+        if (!(norm = malloc(n * sizeof *norm))) {
+            st = ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
+            goto fail;
+        }
+        for (int y = 0; y < h; y++) ns_normalize_row(img, &map, y, norm + (size_t)y * w);
+        full_in.floats = norm;
+    }
 
     double d = p->diameter;
     double sigma = p->smooth_sigma >= 0 ? p->smooth_sigma : sigma_for(d > 0 ? d : DEFAULT_DIAMETER);
     int full_done = 0, half_done = 0; /* half_done: `small` holds the half-resolution foreground */
     if (d <= 0 && p->smooth_sigma < 0 && p->threshold == NS_THRESHOLD_OTSU && w / 2 >= 16 && h / 2 >= 16 &&
-        quarter_look(img, &map, p) >= QUARTER_GATE_DIAMETER) {
+        quarter_look(&full_in, p) >= QUARTER_GATE_DIAMETER) {
         /* A first look at half resolution, which is also the working grid of nuclei of
          * 24-36 px: large nuclei are measured well there, and then the full-resolution
          * foreground below (only needed to measure them) is skipped, and for f = 2 the
          * half-resolution foreground is reused as it is. Smaller estimates are not
          * trusted; they are measured again at full resolution. */
-        if ((st = reduced_foreground(img, &map, 2, HALF_SIGMA, p, 0.0, &small, &norm_s, err)) != NS_OK) goto fail;
+        if ((st = reduced_foreground(&full_in, 2, HALF_SIGMA, p, 0.0, &small, &norm_s, err)) != NS_OK) goto fail;
         double dh = grid_diameter(&small, 2);
         if (dh >= HALF_TRUST_DIAMETER) {
             d = dh;
@@ -481,8 +505,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
     if (d <= 0) {
         /* Estimate the diameter from a first foreground at full resolution. */
         if ((st = grid_alloc(&full, w, h, err)) != NS_OK) goto fail;
-        if ((st = full_norm(img, &map, &norm, err)) != NS_OK) goto fail;
-        st = foreground(norm, sigma, p, d, &full, err);
+        st = foreground(&full_in, sigma, p, d, &full, err);
         if (st != NS_OK) goto fail;
         d = grid_diameter(&full, 1);
         if (d <= 0) d = DEFAULT_DIAMETER;
@@ -499,8 +522,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         norm_s = NULL;
         if (!full.smooth && (st = grid_alloc(&full, w, h, err)) != NS_OK) goto fail;
         if (!full_done) {
-            if ((st = full_norm(img, &map, &norm, err)) != NS_OK) goto fail;
-            st = foreground(norm, sigma, p, d, &full, err);
+            st = foreground(&full_in, sigma, p, d, &full, err);
             if (st != NS_OK) goto fail;
         }
         free(norm); /* done with: its memory serves the watershed */
@@ -520,7 +542,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         if (!(half_done && f == 2 && sigma_s == HALF_SIGMA)) {
             grid_free(&small);
             free(norm_s);
-            if ((st = reduced_foreground(img, &map, f, sigma_s, &ps, ds, &small, &norm_s, err)) != NS_OK)
+            if ((st = reduced_foreground(&full_in, f, sigma_s, &ps, ds, &small, &norm_s, err)) != NS_OK)
                 goto fail;
         }
         labels = malloc(n * sizeof *labels);

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "nucseg/imgproc.h"
 #include "nucseg/segment.h"
+#include "segment/gaussian.h"
 
 static uint64_t rng_state = 42;
 static double rnd(void)
@@ -358,6 +359,48 @@ static void test_empty_and_flat_images(void)
 /* Images one or two pixels wide or high go through every stage (with a known and
  * an unknown diameter) without reading outside their buffers (the ASan build
  * checks), and the labels cover only bright pixels' neighbourhoods. */
+static void make_normalised_row(const void *ctx, int y, float *row)
+{
+    const void *const *c = ctx; /* {image, map} */
+    ns_normalize_row(c[0], c[1], y, row);
+}
+
+/* The segmentation blurs the normalised image row by row from a maker, never
+ * holding the whole normalised image; that must give exactly (bit for bit) the
+ * blur of the whole normalised image, and the same histogram, for every size and
+ * σ, including images smaller than the kernel (rows reflected several times). */
+static void test_blur_of_made_rows_is_blur_of_image(void)
+{
+    const int sizes[][2] = {{1, 1}, {1, 9}, {9, 1}, {3, 5}, {17, 4}, {64, 48}, {40, 130}};
+    const double sigmas[] = {0.0, 0.8, 2.5, 6.0};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        int w = sizes[si][0], h = sizes[si][1];
+        size_t n = (size_t)w * h;
+        ns_image img;
+        ns_error err;
+        CHECK_OK(ns_image_alloc(&img, w, h, NS_PIXEL_U16, &err), err);
+        uint16_t *px = img.data;
+        for (size_t i = 0; i < n; i++) px[i] = (uint16_t)(rnd() * 4000);
+        float *norm = malloc(n * sizeof *norm), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+        ns_norm_map map;
+        CHECK_OK(ns_normalize(&img, 0.5, 99.9, norm, &err), err);
+        CHECK_OK(ns_normalize_map(&img, 0.5, 99.9, &map, &err), err);
+        const void *ctx[2] = {&img, &map};
+        ns_row_maker maker = {make_normalised_row, ctx};
+        for (size_t k = 0; k < sizeof sigmas / sizeof sigmas[0]; k++) {
+            ns_hist256 ha, hb;
+            ns_hist256_init(&ha, 0.0f, 1.0f);
+            ns_hist256_init(&hb, 0.0f, 1.0f);
+            CHECK_OK(ns_gaussian_blur_counted(norm, a, w, h, sigmas[k], &ha, &err), err);
+            CHECK_OK(ns_gaussian_blur_rows(&maker, b, w, h, sigmas[k], &hb, &err), err);
+            CHECK(memcmp(a, b, n * sizeof *a) == 0);
+            CHECK(memcmp(&ha, &hb, sizeof ha) == 0);
+        }
+        free(norm); free(a); free(b);
+        ns_image_free(&img);
+    }
+}
+
 static void test_thin_images(void)
 {
     const int sizes[][2] = {{1, 64}, {64, 1}, {2, 64}, {64, 2}, {1, 1}};
@@ -395,5 +438,6 @@ int main(void)
     RUN(test_measurements_of_an_ellipse);
     RUN(test_empty_and_flat_images);
     RUN(test_thin_images);
+    RUN(test_blur_of_made_rows_is_blur_of_image);
     return check_report();
 }
