@@ -61,7 +61,7 @@ typedef struct {
     int slots, made, w;
 } row_source;
 
-static const float *source_row(row_source *s, int m)
+static inline __attribute__((always_inline)) const float *source_row(row_source *s, int m)
 {
     if (s->image) return s->image + (size_t)m * s->w;
     while (s->made <= m) {
@@ -99,7 +99,7 @@ static ns_status blur(row_source *src, float *out, int w, int h, double sigma, n
     /* Vertical pass into out: out row y = sum_j k[j] * in row mirror(y + j - r). */
     for (int y = 0; y < h; y++) {
         float *restrict dst = out + (size_t)y * w;
-        source_row(src, y + r < h ? y + r : h - 1); /* the window's rows made before any is read */
+        if (!src->image) source_row(src, y + r < h ? y + r : h - 1); /* the window's rows made first */
         const float *restrict src0 = source_row(src, mirror(y - r, h));
         for (int x = 0; x < w; x++) dst[x] = k[0] * src0[x];
         for (int j = 1; j <= 2 * r; j += 3) {

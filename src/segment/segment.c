@@ -25,9 +25,11 @@
 #include <time.h>
 #include "nucseg/imgproc.h"
 #include "nucseg/segment.h"
+#include "segment/distance.h"
 #include "segment/gaussian.h"
 #include "segment/mask_runs.h"
 #include "segment/measure.h"
+#include "segment/watershed.h"
 
 #define DEFAULT_DIAMETER 10.0
 #define OTSU_FACTOR 0.85
@@ -100,7 +102,14 @@ typedef struct {
     size_t ncomp;
     double thr;
     float bmax;     /* brightest smoothed foreground pixel (at least 1e-6) */
+    int landscape;  /* edt already holds the watershed's landscape (see split_objects) */
 } grid;
+
+/* The landscape's brightness weight is sqrtf(smooth * landscape_scale(g)). */
+static float landscape_scale(const grid *g)
+{
+    return 1.0f / g->bmax;
+}
 
 /* The image foreground() and the block means work on: floats in memory (a reduced
  * grid, or a small image normalised once), or else the full-resolution image
@@ -125,7 +134,10 @@ static const float *input_row(const grid_input *in, int w, int y, float *scratch
     return scratch;
 }
 
-/* Smooth, threshold, fill holes, label, distance transform, into the grid's buffers. */
+/* Smooth, threshold, fill holes, label, distance transform, into the grid's buffers.
+ * With the diameter known (the grid that will be split, not a glance to estimate it)
+ * and objects to split, the distance transform weights each row as it finishes it,
+ * leaving the watershed's landscape in edt without another pass over the image. */
 static ns_status foreground(const grid_input *in, double sigma, const ns_segment_params *p, double diameter,
                             grid *g, ns_error *err)
 {
@@ -170,7 +182,9 @@ static ns_status foreground(const grid_input *in, double sigma, const ns_segment
     }
     if ((st = ns_fill_holes(mask, w, h, err)) != NS_OK) return st;
     if ((st = ns_label_components(mask, w, h, g->comp, &g->ncomp, err)) != NS_OK) return st;
-    return ns_distance_transform(mask, w, h, g->edt, err);
+    g->landscape = diameter > 0 && p->split_touching;
+    return ns_distance_transform_weighted(mask, w, h, g->landscape ? smooth : NULL, landscape_scale(g), g->edt,
+                                          err);
 }
 
 static ns_status grid_alloc(grid *g, int w, int h, ns_error *err)
@@ -215,9 +229,13 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
                                 count, err);
     }
     /* Landscape: distance map weighted by the square root of the smoothed
-     * brightness (normalised to the brightest object pixel). */
-    const float inv = 1.0f / g->bmax;
-    for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
+     * brightness (normalised to the brightest object pixel); foreground() has made
+     * it already when it knew the diameter. */
+    if (!g->landscape) {
+        const float inv = landscape_scale(g);
+        for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
+        g->landscape = 1;
+    }
     free(g->smooth); /* its memory becomes the labels */
     g->smooth = NULL;
     g->labels = malloc(n * sizeof *g->labels);
@@ -226,7 +244,9 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
     if ((st = ns_find_seeds(g->edt, g->comp, g->w, g->h, min_dist, g->labels, &nseeds, err)) != NS_OK)
         return st;
     /* labels holds the markers; the flood grows them in place. */
-    if ((st = ns_watershed(g->edt, g->mask, g->comp, g->ncomp, g->labels, g->w, g->h, g->labels, err)) != NS_OK)
+    /* ns_find_seeds left labels 0 outside the mask: no clearing pass needed. */
+    if ((st = ns_watershed_markers_in_mask(g->edt, g->mask, g->comp, g->ncomp, g->labels, g->w, g->h, g->labels, 1,
+                                           err)) != NS_OK)
         return st;
     return ns_merge_regions(g->labels, g->edt, g->w, g->h, nseeds, MERGE_H_ABS, MERGE_H_REL, min_area,
                             max_area, count, err);

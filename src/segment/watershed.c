@@ -8,6 +8,7 @@
 #include <string.h>
 #include "nucseg/imgproc.h"
 #include "segment/mask_runs.h"
+#include "segment/watershed.h"
 
 #define LEVELS_PER_PX 4.0f /* quantisation: a quarter pixel of distance */
 
@@ -65,6 +66,13 @@ static inline int neighbours4(uint32_t p, int w, int h, uint64_t magic, uint32_t
 ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t *components,
                        size_t ncomponents, const uint32_t *markers, int w, int h, uint32_t *labels,
                        ns_error *err)
+{
+    return ns_watershed_markers_in_mask(height, mask, components, ncomponents, markers, w, h, labels, 0, err);
+}
+
+ns_status ns_watershed_markers_in_mask(const float *height, const uint8_t *mask, const uint32_t *components,
+                                       size_t ncomponents, const uint32_t *markers, int w, int h,
+                                       uint32_t *labels, int outside_is_zero, ns_error *err)
 {
     size_t n = (size_t)w * (size_t)h;
     int nlev = 0;
@@ -177,8 +185,10 @@ ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t 
     }
     for (int l = 0; l < nlev; l++) free(q[l].v);
     free(q); free(start); free(seeds);
-    /* Drop any marker placed outside the mask (branch-free: vectorises). */
-    for (size_t i = 0; i < n; i++) labels[i] = mask[i] ? labels[i] : 0;
+    /* Drop any marker placed outside the mask (branch-free: vectorises), unless the
+     * caller knows there is none: the flood itself never writes outside the mask. */
+    if (!outside_is_zero)
+        for (size_t i = 0; i < n; i++) labels[i] = mask[i] ? labels[i] : 0;
     return NS_OK;
 nomem:
     if (q) for (int l = 0; l < nlev; l++) free(q[l].v);
