@@ -63,6 +63,7 @@ fi
 if require_prog bench_pool; then
   run_step bench_pool "$BUILD_DIR/bench_pool" "$OUT/pool" --images 16 --size 1024 --repeats 5
   run_step bench_pool_plate "$BUILD_DIR/bench_pool" "$OUT/pool_plate" --plate --repeats 5
+  run_step bench_pool_64 "$BUILD_DIR/bench_pool" "$OUT/pool_64" --images 64 --size 1024 --repeats 5
 fi
 if [ -x "$BUILD_DIR/bench_affine_fit" ]; then
   run_step bench_affine_fit "$BUILD_DIR/bench_affine_fit" "$OUT/affine"
@@ -147,7 +148,8 @@ TMP="$SUMMARY.tmp.$$"
     fi
   fi
 
-  for run in "bench_pool|pool|16 × 1024² fields" "bench_pool_plate|pool_plate|the default plate, 8 × 1024² 10X + 8 × 2048² 40X"; do
+  for run in "bench_pool|pool|16 × 1024² fields" "bench_pool_plate|pool_plate|the default plate, 8 × 1024² 10X + 8 × 2048² 40X" \
+             "bench_pool_64|pool_64|64 × 1024² fields"; do
     IFS='|' read -r step dir what <<<"$run"
     POOL="$OUT/$dir/pool_speedup.csv"
     if [ "${status[$step]:-}" = ok ] && [ -f "$POOL" ]; then
