@@ -96,7 +96,10 @@ static ns_status blur(row_source *src, float *out, int w, int h, double sigma, n
     for (int i = -r; i <= r; i++) sum += exp(-0.5 * i * i / (sigma * sigma));
     for (int i = -r; i <= r; i++) k[i + r] = (float)(exp(-0.5 * i * i / (sigma * sigma)) / sum);
 
-    /* Vertical pass into out: out row y = sum_j k[j] * in row mirror(y + j - r). */
+    /* Row by row, both passes: the vertical one into out row y (sum_j k[j] * in row
+     * mirror(y + j - r)), then the horizontal one over that row in place while it is
+     * still in cache (the row is copied into a mirror-padded buffer first, so no
+     * image-sized temporary is needed), then the row's histogram counts. */
     for (int y = 0; y < h; y++) {
         float *restrict dst = out + (size_t)y * w;
         if (!src->image) source_row(src, y + r < h ? y + r : h - 1); /* the window's rows made first */
@@ -108,20 +111,15 @@ static ns_status blur(row_source *src, float *out, int w, int h, double sigma, n
             for (int t = 1; t < nt; t++) taps[t] = source_row(src, mirror(y + j + t - r, h));
             add_taps(dst, taps, k + j, nt, w);
         }
-    }
-    /* Horizontal pass in place: each row is first copied into a mirror-padded buffer,
-     * so no image-sized temporary is needed (a smaller working set per image). */
-    for (int y = 0; y < h; y++) {
-        float *restrict row = out + (size_t)y * w;
-        for (int i = 0; i < r; i++) pad[i] = row[mirror(i - r, w)];
-        memcpy(pad + r, row, (size_t)w * sizeof *pad);
+        for (int i = 0; i < r; i++) pad[i] = dst[mirror(i - r, w)];
+        memcpy(pad + r, dst, (size_t)w * sizeof *pad);
         for (int i = w + r; i < w + 2 * r; i++) pad[i] = pad[r + mirror(i - r, w)];
-        for (int x = 0; x < w; x++) row[x] = k[0] * pad[x];
+        for (int x = 0; x < w; x++) dst[x] = k[0] * pad[x];
         for (int j = 1; j <= 2 * r; j += 3) {
             const float *taps[3] = {pad + j, pad + j + 1, pad + j + 2};
-            add_taps(row, taps, k + j, 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3, w);
+            add_taps(dst, taps, k + j, 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3, w);
         }
-        if (hist) ns_hist256_add(hist, row, (size_t)w);
+        if (hist) ns_hist256_add(hist, dst, (size_t)w);
     }
     free(k); free(pad); free(ring);
     src->ring = NULL;
