@@ -127,9 +127,14 @@ static ns_status run_batch(const ns_job_list *jobs, const char *scratch, int wor
                           rep.total, workers, why);
     }
     if (st == NS_OK) {
-        printf("  %d worker%s: %.3f s (%zu images, %zu nuclei; workers' CPU %.3f s user + %.3f s system)\n",
+        /* Idle core time: workers x wall - the workers' CPU time, what their cores did
+         * not compute (waiting on the parent, for the last image of another worker).
+         * Slightly negative with one worker: its saver thread ran on the other core. */
+        double cpu = rep.cpu_user_s + rep.cpu_sys_s;
+        printf("  %d worker%s: %.3f s (%zu images, %zu nuclei; workers' CPU %.3f s user + %.3f s system, "
+               "idle core time %.0f ms)\n",
                workers, workers == 1 ? " " : "s", *wall_s, rep.ok, rep.total_nuclei, rep.cpu_user_s,
-               rep.cpu_sys_s);
+               rep.cpu_sys_s, (workers * *wall_s - cpu) * 1e3);
         fflush(stdout);
     }
     ns_batch_report_free(&rep);
