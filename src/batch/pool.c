@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -84,7 +83,7 @@ static int reap(worker *w, ns_batch_report *rep)
     rep->cpu_user_s += (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
     rep->cpu_sys_s += (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
     if (ru.ru_maxrss > rep->peak_rss_kb) rep->peak_rss_kb = ru.ru_maxrss;
-    close(w->to_fd);
+    if (w->to_fd >= 0) close(w->to_fd); /* already closed at shutdown */
     close(w->from_fd);
     w->pid = 0;
     return status;
@@ -318,17 +317,8 @@ shutdown:
         close(ws[i].to_fd); /* EOF: the worker exits */
         ws[i].to_fd = -1;
     }
-    for (int i = 0; i < nw; i++) {
-        if (ws[i].pid <= 0) continue;
-        int status = 0;
-        struct rusage ru;
-        memset(&ru, 0, sizeof ru);
-        while (wait4(ws[i].pid, &status, 0, &ru) < 0 && errno == EINTR) {}
-        rep->cpu_user_s += (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
-        rep->cpu_sys_s += (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-        if (ru.ru_maxrss > rep->peak_rss_kb) rep->peak_rss_kb = ru.ru_maxrss;
-        close(ws[i].from_fd);
-    }
+    for (int i = 0; i < nw; i++)
+        if (ws[i].pid > 0) reap(&ws[i], rep);
     signal(SIGPIPE, old_pipe);
     rep->wall_s = now_s() - t0;
     rep->images_per_s = rep->wall_s > 0 ? (double)(rep->ok + rep->failed) / rep->wall_s : 0;
