@@ -76,15 +76,13 @@ ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error 
 ns_status ns_commit_list_run(ns_commit_list *list, ns_error *err)
 {
     ns_status st = NS_OK;
-    int i = 0;
     /* Every file on disk before any takes its final name: a crash in between leaves
      * only temporary files, never a final name over data that is not there yet. */
-    for (; st == NS_OK && i < list->count; i++) st = sync_file(list->tmp_path[i], list->final_path[i], err);
+    for (int k = 0; st == NS_OK && k < list->count; k++) st = sync_file(list->tmp_path[k], list->final_path[k], err);
     for (int k = 0; st == NS_OK && k < list->count; k++) st = rename_file(list->tmp_path[k], list->final_path[k], err);
-    if (st != NS_OK) {
-        /* sync_file or rename_file removed the one that failed; the rest go too. */
-        for (int k = 0; k < list->count; k++) unlink(list->tmp_path[k]);
-    }
+    /* On failure the file that failed is gone already; the other temporaries go too
+     * (those renamed already have no temporary left to remove). */
+    if (st != NS_OK) ns_commit_list_abort(list);
     list->count = 0;
     return st;
 }
