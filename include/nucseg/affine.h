@@ -64,5 +64,7 @@ ns_status ns_affine_fit(ns_optimizer method, const double *src, const double *ds
 /* Distance between two transforms: the largest |f(p) - g(p)| over the four corners
  * (0,0), (w,0), (0,h), (w,h) of a w x h source rectangle (in destination units). */
 double ns_affine_corner_error(const ns_affine *f, const ns_affine *g, double w, double h);
+/* The same over the box with corners (x0,y0) and (x0+w,y0+h). */
+double ns_affine_box_error(const ns_affine *f, const ns_affine *g, double x0, double y0, double w, double h);
 
 #endif

@@ -78,9 +78,9 @@ double ns_affine_rmsd(const ns_affine *t, const double *src, const double *dst, 
     return sqrt((sum[0] + sum[1]) / (double)n);
 }
 
-double ns_affine_corner_error(const ns_affine *f, const ns_affine *g, double w, double h)
+double ns_affine_box_error(const ns_affine *f, const ns_affine *g, double x0, double y0, double w, double h)
 {
-    const double corners[4][2] = {{0, 0}, {w, 0}, {0, h}, {w, h}};
+    const double corners[4][2] = {{x0, y0}, {x0 + w, y0}, {x0, y0 + h}, {x0 + w, y0 + h}};
     double worst = 0;
     for (int k = 0; k < 4; k++) {
         double x1, y1, x2, y2;
@@ -90,6 +90,11 @@ double ns_affine_corner_error(const ns_affine *f, const ns_affine *g, double w, 
         if (!(e <= worst)) worst = e; /* NAN propagates */
     }
     return worst;
+}
+
+double ns_affine_corner_error(const ns_affine *f, const ns_affine *g, double w, double h)
+{
+    return ns_affine_box_error(f, g, 0.0, 0.0, w, h);
 }
 
 void ns_fit_options_default(ns_fit_options *o)

@@ -179,15 +179,7 @@ static void test_optimizers_reach_closed_form(void)
 static double rel_transform_diff(const ns_affine *f, const ns_affine *g, double x0, double y0,
                                  double w, double h)
 {
-    const double cs[4][2] = {{x0, y0}, {x0 + w, y0}, {x0, y0 + h}, {x0 + w, y0 + h}};
-    double worst = 0;
-    for (int k = 0; k < 4; k++) {
-        double X1, Y1, X2, Y2;
-        ns_affine_apply(f, cs[k][0], cs[k][1], &X1, &Y1);
-        ns_affine_apply(g, cs[k][0], cs[k][1], &X2, &Y2);
-        double d = hypot(X1 - X2, Y1 - Y2);
-        if (d > worst) worst = d;
-    }
+    double worst = ns_affine_box_error(f, g, x0, y0, w, h);
     double x1, y1, x2, y2;
     ns_affine_apply(f, x0, y0, &x1, &y1);
     ns_affine_apply(f, x0 + w, y0 + h, &x2, &y2);
