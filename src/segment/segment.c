@@ -29,6 +29,7 @@
 #include "segment/gaussian.h"
 #include "segment/mask_runs.h"
 #include "segment/measure.h"
+#include "segment/split_bands.h"
 #include "segment/watershed.h"
 
 #define DEFAULT_DIAMETER 10.0
@@ -98,7 +99,8 @@ typedef struct {
     int w, h;
     float *smooth, *edt;
     uint8_t *mask;
-    uint32_t *comp, *labels;
+    uint32_t *comp, *labels; /* comp: painted from runs when a step needs the image of them */
+    ns_component_runs runs;
     size_t ncomp;
     double thr;
     float bmax;     /* brightest smoothed foreground pixel (at least 1e-6) */
@@ -181,8 +183,25 @@ static ns_status foreground(const grid_input *in, double sigma, const ns_segment
         g->bmax = bmax > 1e-6f ? bmax : 1e-6f;
     }
     if ((st = ns_fill_holes(mask, w, h, err)) != NS_OK) return st;
-    if ((st = ns_label_components(mask, w, h, g->comp, &g->ncomp, err)) != NS_OK) return st;
+    ns_component_runs_free(&g->runs); /* from an earlier foreground of this grid, if any */
+    if ((st = ns_component_runs_find(mask, w, h, &g->runs, err)) != NS_OK) return st;
+    g->ncomp = g->runs.count;
     g->landscape = diameter > 0 && p->split_touching;
+    /* A grid split in bands paints its components and makes its landscape band by band
+     * (split_bands.c): no image-sized component or distance image at all. The diameter
+     * estimate and the whole-image split need both. */
+    if (g->landscape && ns_split_use_bands(w, h)) {
+        free(g->edt);
+        free(g->comp);
+        g->edt = NULL;
+        g->comp = NULL;
+        return NS_OK;
+    }
+    if (!g->comp && !(g->comp = malloc(n * sizeof *g->comp)))
+        return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
+    ns_component_runs_paint(&g->runs, w, h, g->comp);
+    if (!g->edt && !(g->edt = malloc(n * sizeof *g->edt)))
+        return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
     return ns_distance_transform_weighted(mask, w, h, g->landscape ? smooth : NULL, landscape_scale(g), g->edt,
                                           err);
 }
@@ -194,12 +213,11 @@ static ns_status grid_alloc(grid *g, int w, int h, ns_error *err)
     g->w = w;
     g->h = h;
     g->smooth = malloc(n * sizeof *g->smooth);
-    g->edt = malloc(n * sizeof *g->edt);
     g->mask = malloc(n);
-    g->comp = malloc(n * sizeof *g->comp);
     /* labels comes later (split_objects), into memory freed by then: a smaller
      * working set per image keeps two workers from evicting each other's cache. */
-    if (!g->smooth || !g->edt || !g->mask || !g->comp)
+    /* comp and edt come with the foreground, when they are needed (foreground()). */
+    if (!g->smooth || !g->mask)
         return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
     return NS_OK;
 }
@@ -207,6 +225,7 @@ static ns_status grid_alloc(grid *g, int w, int h, ns_error *err)
 static void grid_free(grid *g)
 {
     free(g->smooth); free(g->edt); free(g->mask); free(g->comp); free(g->labels);
+    ns_component_runs_free(&g->runs);
     memset(g, 0, sizeof *g);
 }
 
@@ -230,7 +249,21 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
     }
     /* Landscape: distance map weighted by the square root of the smoothed
      * brightness (normalised to the brightest object pixel); foreground() has made
-     * it already when it knew the diameter. */
+     * it already when it knew the diameter, or left it to the bands. */
+    if (ns_split_use_bands(g->w, g->h)) {
+        g->labels = malloc(n * sizeof *g->labels);
+        if (!g->labels)
+            return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", g->w, g->h);
+        if (g->edt && !g->landscape) { /* the plain map the diameter estimate needed */
+            const float inv = landscape_scale(g);
+            for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
+            g->landscape = 1;
+        }
+        ns_split_input in = {.w = g->w, .h = g->h, .comp = &g->runs, .landscape = g->edt, .weight = g->smooth, .scale = landscape_scale(g),
+                             .min_distance = min_dist, .h_abs = MERGE_H_ABS, .h_rel = MERGE_H_REL,
+                             .min_area = min_area, .max_area = max_area};
+        return ns_split_in_bands(&in, g->labels, count, err);
+    }
     if (!g->landscape) {
         const float inv = landscape_scale(g);
         for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);

@@ -9,6 +9,7 @@
 #include "nucseg/segment.h"
 #include "segment/distance.h"
 #include "segment/gaussian.h"
+#include "segment/split_bands.h"
 #include "segment/watershed.h"
 
 static uint64_t rng_state = 42;
@@ -473,6 +474,60 @@ static void test_thin_images(void)
     }
 }
 
+/* The banded split (split_bands.c) against the whole-image split it replaces:
+ * distance, seeds, watershed and merging over the whole image. Same labels, same
+ * numbering, whatever the band height (1 row: a band per component start row; large:
+ * one band), with the landscape made per band or taken from the whole image. */
+static void test_split_in_bands_is_whole_image_split(void)
+{
+    for (int trial = 0; trial < 30; trial++) {
+        int w = 12 + (int)(rnd() * 110), h = 30 + (int)(rnd() * 170);
+        if (trial == 0) { w = 1; h = 90; } /* one column */
+        size_t n = (size_t)w * h;
+        uint8_t *m = calloc(n, 1);
+        /* Blobs of 2-10 px radius, many touching: components of several nuclei, over
+         * many rows, crossing any band boundary. */
+        int ndisks = 3 + (int)(rnd() * (double)n / 60.0);
+        for (int k = 0; k < ndisks; k++) {
+            double cx = rnd() * w, cy = rnd() * h, r = 2 + rnd() * 8;
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r) m[(size_t)y * w + x] = 1;
+        }
+        float *weight = malloc(n * sizeof *weight), *edt = malloc(n * sizeof *edt);
+        uint32_t *comp = malloc(n * sizeof *comp), *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
+        for (size_t i = 0; i < n; i++) weight[i] = (float)(0.2 + 0.8 * rnd());
+        const float scale = 0.9f;
+        const double min_dist = 1.5 + rnd() * 4, min_area = rnd() * 12, max_area = trial % 3 ? 0 : 150 + rnd() * 300;
+        size_t ncomp = 0, nseeds = 0, nref = 0;
+        ns_error err;
+        CHECK_OK(ns_label_components(m, w, h, comp, &ncomp, &err), err);
+        CHECK_OK(ns_distance_transform_weighted(m, w, h, weight, scale, edt, &err), err);
+        CHECK_OK(ns_find_seeds(edt, comp, w, h, min_dist, ref, &nseeds, &err), err);
+        CHECK_OK(ns_watershed_markers_in_mask(edt, m, comp, ncomp, ref, w, h, ref, 1, &err), err);
+        CHECK_OK(ns_merge_regions(ref, edt, w, h, nseeds, 0.5, 0.1, min_area, max_area, &nref, &err), err);
+        ns_component_runs runs;
+        CHECK_OK(ns_component_runs_find(m, w, h, &runs, &err), err);
+        CHECK(runs.count == ncomp);
+        const size_t band_rows[] = {1, 3, 8, 25, 100000};
+        for (int b = 0; b < 5; b++)
+            for (int given = 0; given < 2; given++) {
+                ns_split_input in = {.w = w, .h = h, .comp = &runs, .landscape = given ? edt : NULL,
+                                     .weight = weight, .scale = scale, .min_distance = min_dist, .h_abs = 0.5,
+                                     .h_rel = 0.1, .min_area = min_area, .max_area = max_area};
+                size_t ngot = 0;
+                memset(got, 0xab, n * sizeof *got); /* every pixel must be written */
+                CHECK_OK(ns_split_in_bands_of(&in, band_rows[b], got, &ngot, &err), err);
+                CHECK_MSG(ngot == nref && memcmp(got, ref, n * sizeof *got) == 0,
+                          "trial %d (%dx%d, %zu components), bands of %zu rows, landscape %s: %zu labels, "
+                          "whole image %zu%s", trial, w, h, ncomp, band_rows[b], given ? "given" : "made", ngot,
+                          nref, memcmp(got, ref, n * sizeof *got) ? ", labels differ" : "");
+            }
+        ns_component_runs_free(&runs);
+        free(m); free(weight); free(edt); free(comp); free(ref); free(got);
+    }
+}
+
 int main(void)
 {
     RUN(test_distance_transform_vs_brute_force);
@@ -483,6 +538,7 @@ int main(void)
     RUN(test_fill_holes_vs_reference);
     RUN(test_watershed_splits_two_touching_disks);
     RUN(test_watershed_properties);
+    RUN(test_split_in_bands_is_whole_image_split);
     RUN(test_measurements_of_an_ellipse);
     RUN(test_empty_and_flat_images);
     RUN(test_thin_images);

@@ -1,0 +1,36 @@
+/* split_bands.h — seeds, watershed and merging, a band of rows at a time. */
+#ifndef NUCSEG_SEGMENT_SPLIT_BANDS_H
+#define NUCSEG_SEGMENT_SPLIT_BANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nucseg/error.h"
+#include "segment/component_runs.h"
+
+/* The labelled foreground to split, and how. */
+typedef struct {
+    int w, h;
+    const ns_component_runs *comp; /* the foreground's components */
+    const float *landscape;   /* the watershed's landscape over the image, or NULL: then each band
+                                 makes its own, the EDT weighted by sqrtf(weight * scale) */
+    const float *weight;
+    float scale;
+    double min_distance;      /* ns_find_seeds */
+    double h_abs, h_rel, min_area, max_area; /* ns_merge_regions */
+} ns_split_input;
+
+/* Whether a w x h grid is worth splitting in bands (see split_bands.c); smaller grids
+ * fit the cache whole. */
+int ns_split_use_bands(int w, int h);
+
+/* ns_find_seeds, ns_watershed_markers_in_mask and ns_merge_regions over the whole
+ * image, giving the same labels (1..count, raster order of first pixel) into labels
+ * (w*h, written in full), but run on a few components at a time, in a crop of the
+ * rows they span: every array the three touch at random then fits the cache. */
+ns_status ns_split_in_bands(const ns_split_input *in, uint32_t *labels, size_t *count, ns_error *err);
+/* The same with bands of components whose first rows span rows_per_band rows (the
+ * tests use small bands to make many of them). */
+ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, uint32_t *labels, size_t *count,
+                               ns_error *err);
+
+#endif
