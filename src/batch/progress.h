@@ -8,6 +8,7 @@ typedef struct {
     ns_progress_mode mode;  /* resolved: BAR, LINES or QUIET */
     size_t total, done, failed;
     double t0;
+    double file_written;      /* when the progress file was last written */
     char progress_file[4096]; /* OUT/segmentation_progress.txt, or "" */
 } ns_progress;
 
