@@ -54,6 +54,10 @@ ns_status ns_image_probe(const char *path, ns_image_info *info, ns_error *err);
 /* TIFF writers (atomic: temp name + rename). U8/U16/U32/F32 single plane.
  * Compression: 0 none, 1 deflate. Labels open in Fiji and napari. */
 ns_status ns_tiff_write(const char *path, const ns_image *img, int compress, ns_error *err);
+/* ns_tiff_write with the pixels stored as `stored`: img's own type, or U16 for a U32
+ * image whose values fit (label images of at most 65,535 nuclei), narrowed a strip at
+ * a time: no 16-bit copy of the image is made. */
+ns_status ns_tiff_write_as(const char *path, const ns_image *img, ns_pixel_type stored, int compress, ns_error *err);
 /* Multi-page TIFF, one page per plane (all planes the same size and type). */
 ns_status ns_tiff_write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err);
 

@@ -36,22 +36,13 @@ int ns_outputs_complete(const ns_output_paths_t *p)
 static ns_status write_labels(const char *path, const ns_segmentation *s, ns_error *err)
 {
     ns_image img;
-    size_t n = (size_t)s->width * s->height;
-    /* uint16 opens everywhere; uint32 only when the labels need it. */
-    if (s->count <= 65535) {
-        ns_status st = ns_image_alloc(&img, s->width, s->height, NS_PIXEL_U16, err);
-        if (st != NS_OK) return st;
-        uint16_t *d = img.data;
-        for (size_t i = 0; i < n; i++) d[i] = (uint16_t)s->labels[i];
-        st = ns_tiff_write(path, &img, 1, err);
-        ns_image_free(&img);
-        return st;
-    }
+    memset(&img, 0, sizeof img);
     img.width = s->width;
     img.height = s->height;
     img.type = NS_PIXEL_U32;
     img.data = s->labels; /* borrowed, not freed */
-    return ns_tiff_write(path, &img, 1, err);
+    /* uint16 opens everywhere; uint32 only when the labels need it. */
+    return ns_tiff_write_as(path, &img, s->count <= 65535 ? NS_PIXEL_U16 : NS_PIXEL_U32, 1, err);
 }
 
 static ns_status write_csv(const char *path, const ns_segmentation *s, ns_error *err)
