@@ -29,20 +29,95 @@ static void add_run(ns_nucleus *q, double *s, int x0, int x1, int y, double isum
     if (y + 1 > q->bbox_y1) q->bbox_y1 = y + 1;
 }
 
+ns_status ns_measure_begin(ns_measure_acc *a, const ns_image *img, size_t count, ns_error *err)
+{
+    a->img = img;
+    a->count = count;
+    a->nuclei = calloc(count ? count : 1, sizeof *a->nuclei);
+    a->sums = calloc((count ? count : 1) * 6, sizeof *a->sums);
+    if (!a->nuclei || !a->sums) {
+        ns_measure_abort(a);
+        return ns_error_set(err, NS_ERR_NOMEM, "measure: out of memory (%zu nuclei)", count);
+    }
+    for (size_t k = 0; k < count; k++) {
+        a->nuclei[k].label = (uint32_t)(k + 1);
+        a->nuclei[k].bbox_x0 = img->width;
+        a->nuclei[k].bbox_y0 = img->height;
+    }
+    return NS_OK;
+}
+
+/* Intensity sum of pixels x0..x1 of row y. Integer pixels are summed as integers:
+ * exact (a run of 32-bit values cannot overflow 64 bits), the same as the double sum,
+ * and without its chain of dependent floating-point additions. */
+static double run_intensity(const ns_image *img, int x0, int x1, int y)
+{
+    size_t off = (size_t)y * img->width;
+    uint64_t isum = 0;
+    switch (img->type) {
+    case NS_PIXEL_U8: { const uint8_t *p = (const uint8_t *)img->data + off; for (int x = x0; x <= x1; x++) isum += p[x]; break; }
+    case NS_PIXEL_U16: { const uint16_t *p = (const uint16_t *)img->data + off; for (int x = x0; x <= x1; x++) isum += p[x]; break; }
+    case NS_PIXEL_U32: { const uint32_t *p = (const uint32_t *)img->data + off; for (int x = x0; x <= x1; x++) isum += p[x]; break; }
+    default: {
+        const float *p = (const float *)img->data + off;
+        double fsum = 0;
+        for (int x = x0; x <= x1; x++) fsum += (double)p[x];
+        return fsum;
+    }
+    }
+    return (double)isum;
+}
+
+void ns_measure_add_run(ns_measure_acc *a, uint32_t label, int x0, int x1, int y)
+{
+    add_run(&a->nuclei[label - 1], &a->sums[(size_t)(label - 1) * 6], x0, x1, y, run_intensity(a->img, x0, x1, y));
+}
+
+void ns_measure_abort(ns_measure_acc *a)
+{
+    free(a->nuclei);
+    free(a->sums);
+    a->nuclei = NULL;
+    a->sums = NULL;
+}
+
+ns_nucleus *ns_measure_end(ns_measure_acc *a)
+{
+    ns_nucleus *nu = a->nuclei;
+    for (size_t k = 0; k < a->count; k++) {
+        ns_nucleus *q = &nu[k];
+        const double *s = &a->sums[k * 6];
+        double ar = q->area;
+        if (ar <= 0) continue;
+        q->centroid_x = s[0] / ar;
+        q->centroid_y = s[1] / ar;
+        q->mean_intensity = s[5] / ar;
+        /* Central second moments (per pixel), then the equivalent ellipse. */
+        double cxx = s[2] / ar - q->centroid_x * q->centroid_x;
+        double cyy = s[3] / ar - q->centroid_y * q->centroid_y;
+        double cxy = s[4] / ar - q->centroid_x * q->centroid_y;
+        double tr = cxx + cyy, disc = sqrt(fmax(0.0, (cxx - cyy) * (cxx - cyy) / 4.0 + cxy * cxy));
+        double l1 = tr / 2.0 + disc, l2 = fmax(0.0, tr / 2.0 - disc);
+        q->major_axis = 4.0 * sqrt(l1);
+        q->minor_axis = 4.0 * sqrt(l2);
+        q->eccentricity = l1 > 0 ? sqrt(fmax(0.0, 1.0 - l2 / l1)) : 0.0;
+        q->orientation = 0.5 * atan2(2.0 * cxy, cxx - cyy); /* major axis angle from +x, y down */
+    }
+    free(a->sums);
+    a->sums = NULL;
+    a->nuclei = NULL;
+    return nu;
+}
+
 ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t count,
                             ns_nucleus **out, ns_error *err)
 {
     int w = img->width, h = img->height;
-    ns_nucleus *nu = calloc(count ? count : 1, sizeof *nu);
-    double *m = calloc((count ? count : 1) * 6, sizeof *m); /* sum x, y, xx, yy, xy, intensity */
-    if (!nu || !m) {
-        free(nu); free(m);
-        return ns_error_set(err, NS_ERR_NOMEM, "measure: out of memory (%zu nuclei)", count);
-    }
-    for (size_t k = 0; k < count; k++) {
-        nu[k].label = (uint32_t)(k + 1);
-        nu[k].bbox_x0 = w; nu[k].bbox_y0 = h;
-    }
+    ns_measure_acc acc;
+    ns_status st = ns_measure_begin(&acc, img, count, err);
+    if (st != NS_OK) return st;
+    ns_nucleus *nu = acc.nuclei;
+    double *m = acc.sums;
     /* Per run of equal labels along a row: the coordinate moments of a run have
      * closed forms, so the pixel loop only compares labels and sums intensity.
      * One loop per pixel type keeps the type switch out of it. */
@@ -63,35 +138,13 @@ ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t 
         }                                                                                \
     } while (0)
     switch (img->type) {
-    /* Integer pixels are summed as integers: exact (a run of 32-bit values cannot
-     * overflow 64 bits), the same as the double sum, and without its chain of
-     * dependent floating-point additions. */
+    /* Integer pixels summed as integers, as run_intensity does. */
     case NS_PIXEL_U8: ACCUMULATE(uint8_t, uint64_t); break;
     case NS_PIXEL_U16: ACCUMULATE(uint16_t, uint64_t); break;
     case NS_PIXEL_U32: ACCUMULATE(uint32_t, uint64_t); break;
     default: ACCUMULATE(float, double); break;
     }
 #undef ACCUMULATE
-    for (size_t k = 0; k < count; k++) {
-        ns_nucleus *q = &nu[k];
-        const double *s = &m[k * 6];
-        double a = q->area;
-        if (a <= 0) continue;
-        q->centroid_x = s[0] / a;
-        q->centroid_y = s[1] / a;
-        q->mean_intensity = s[5] / a;
-        /* Central second moments (per pixel), then the equivalent ellipse. */
-        double cxx = s[2] / a - q->centroid_x * q->centroid_x;
-        double cyy = s[3] / a - q->centroid_y * q->centroid_y;
-        double cxy = s[4] / a - q->centroid_x * q->centroid_y;
-        double tr = cxx + cyy, disc = sqrt(fmax(0.0, (cxx - cyy) * (cxx - cyy) / 4.0 + cxy * cxy));
-        double l1 = tr / 2.0 + disc, l2 = fmax(0.0, tr / 2.0 - disc);
-        q->major_axis = 4.0 * sqrt(l1);
-        q->minor_axis = 4.0 * sqrt(l2);
-        q->eccentricity = l1 > 0 ? sqrt(fmax(0.0, 1.0 - l2 / l1)) : 0.0;
-        q->orientation = 0.5 * atan2(2.0 * cxy, cxx - cyy); /* major axis angle from +x, y down */
-    }
-    free(m);
-    *out = nu;
+    *out = ns_measure_end(&acc);
     return NS_OK;
 }

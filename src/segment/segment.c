@@ -101,6 +101,8 @@ typedef struct {
     uint8_t *mask;
     uint32_t *comp, *labels; /* comp: painted from runs when a step needs the image of them */
     ns_component_runs runs;
+    const ns_image *measure; /* the full-resolution grid: its image, measured while the bands paint */
+    ns_nucleus *nuclei;      /* ... into this, when they did */
     size_t ncomp;
     double thr;
     float bmax;     /* brightest smoothed foreground pixel (at least 1e-6) */
@@ -224,7 +226,7 @@ static ns_status grid_alloc(grid *g, int w, int h, ns_error *err)
 
 static void grid_free(grid *g)
 {
-    free(g->smooth); free(g->edt); free(g->mask); free(g->comp); free(g->labels);
+    free(g->smooth); free(g->edt); free(g->mask); free(g->comp); free(g->labels); free(g->nuclei);
     ns_component_runs_free(&g->runs);
     memset(g, 0, sizeof *g);
 }
@@ -261,8 +263,8 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
         }
         ns_split_input in = {.w = g->w, .h = g->h, .comp = &g->runs, .landscape = g->edt, .weight = g->smooth, .scale = landscape_scale(g),
                              .min_distance = min_dist, .h_abs = MERGE_H_ABS, .h_rel = MERGE_H_REL,
-                             .min_area = min_area, .max_area = max_area};
-        return ns_split_in_bands(&in, g->labels, count, err);
+                             .min_area = min_area, .max_area = max_area, .measure = g->measure};
+        return ns_split_in_bands(&in, g->labels, count, g->measure ? &g->nuclei : NULL, err);
     }
     if (!g->landscape) {
         const float inv = landscape_scale(g);
@@ -580,6 +582,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         }
         free(norm); /* done with: its memory serves the watershed */
         norm = NULL;
+        full.measure = img;
         if ((st = split_objects(&full, p, d, min_dist, &count, err)) != NS_OK) goto fail;
         labels = full.labels;
         full.labels = NULL; /* handed to the result */
@@ -609,8 +612,9 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         full.thr = small.thr;
     }
 
-    ns_nucleus *nuclei = NULL;
-    if ((st = ns_measure_nuclei(labels, img, count, &nuclei, err)) != NS_OK) goto fail;
+    ns_nucleus *nuclei = full.nuclei; /* measured already by a banded split */
+    full.nuclei = NULL;
+    if (!nuclei && (st = ns_measure_nuclei(labels, img, count, &nuclei, err)) != NS_OK) goto fail;
     out->width = w;
     out->height = h;
     out->labels = labels;

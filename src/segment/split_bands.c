@@ -27,6 +27,7 @@
 #include "nucseg/imgproc.h"
 #include "segment/distance.h"
 #include "segment/mask_runs.h"
+#include "segment/measure.h"
 #include "segment/split_bands.h"
 #include "segment/watershed.h"
 
@@ -159,9 +160,10 @@ static void pack_band(const ns_component_runs *cr, const uint32_t *crop_labels, 
 
 /* The label image from the packed labels, numbered 1..N in raster order of first
  * pixel (the bands numbered theirs band by band): remap[provisional] is set when a
- * label is first met. */
+ * label is first met. With acc, each run of one label is measured as it is painted
+ * (raster order, maximal runs: what ns_measure_nuclei would find in the image). */
 static void paint_labels(const ns_component_runs *cr, int w, int h, const uint32_t *packed,
-                         const size_t *run_start, uint32_t *remap, uint32_t *labels)
+                         const size_t *run_start, uint32_t *remap, uint32_t *labels, ns_measure_acc *acc)
 {
     uint32_t next = 0;
     for (int y = 0; y < h; y++) {
@@ -171,10 +173,14 @@ static void paint_labels(const ns_component_runs *cr, int w, int h, const uint32
             int x0 = cr->runs.span[i].x0, x1 = cr->runs.span[i].x1;
             memset(l + x, 0, (size_t)(x0 - x) * sizeof *l); /* the gap before the run */
             const uint32_t *p = packed + run_start[i] - x0;
-            for (int k = x0; k <= x1; k++) {
-                uint32_t v = p[k];
+            for (int k = x0; k <= x1;) {
+                /* A stretch of one provisional label is a stretch of one final label. */
+                const uint32_t v = p[k];
                 if (v && !remap[v]) remap[v] = ++next;
-                l[k] = remap[v]; /* remap[0] = 0 */
+                const uint32_t f = remap[v]; /* remap[0] = 0 */
+                int s = k;
+                for (; k <= x1 && p[k] == v; k++) l[k] = f;
+                if (f && acc) ns_measure_add_run(acc, f, s, k - 1, y);
             }
             x = x1 + 1;
         }
@@ -182,19 +188,21 @@ static void paint_labels(const ns_component_runs *cr, int w, int h, const uint32
     }
 }
 
-ns_status ns_split_in_bands(const ns_split_input *in, uint32_t *labels, size_t *count, ns_error *err)
+ns_status ns_split_in_bands(const ns_split_input *in, uint32_t *labels, size_t *count, ns_nucleus **nuclei,
+                            ns_error *err)
 {
-    return ns_split_in_bands_of(in, band_rows(in->w), labels, count, err);
+    return ns_split_in_bands_of(in, band_rows(in->w), labels, count, nuclei, err);
 }
 
 ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, uint32_t *labels, size_t *count,
-                               ns_error *err)
+                               ns_nucleus **nuclei, ns_error *err)
 {
     const int w = in->w, h = in->h;
     const ns_component_runs *cr = in->comp;
     const size_t ncomp = cr->count, nruns = cr->runs.count;
     if (rows_per_band < 1) rows_per_band = 1;
     *count = 0;
+    if (nuclei) *nuclei = NULL;
     size_t npx = 0; /* foreground pixels */
     for (size_t i = 0; i < nruns; i++) npx += (size_t)(cr->runs.span[i].x1 - cr->runs.span[i].x0 + 1);
     uint32_t *top = malloc((ncomp + 1) * sizeof *top), *bottom = malloc((ncomp + 1) * sizeof *bottom);
@@ -234,7 +242,10 @@ ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, u
         st = ns_error_set(err, NS_ERR_NOMEM, "split: out of memory (%zu labels)", total);
         goto done;
     }
-    paint_labels(cr, w, h, packed, run_start, remap, labels);
+    ns_measure_acc acc;
+    if (nuclei && (st = ns_measure_begin(&acc, in->measure, total, err)) != NS_OK) goto done;
+    paint_labels(cr, w, h, packed, run_start, remap, labels, nuclei ? &acc : NULL);
+    if (nuclei) *nuclei = ns_measure_end(&acc);
     *count = total;
 done:
     free(top); free(bottom); free(packed); free(remap); free(run_start);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "nucseg/error.h"
+#include "nucseg/segment.h"
 #include "segment/component_runs.h"
 
 /* The labelled foreground to split, and how. */
@@ -17,6 +18,7 @@ typedef struct {
     float scale;
     double min_distance;      /* ns_find_seeds */
     double h_abs, h_rel, min_area, max_area; /* ns_merge_regions */
+    const ns_image *measure;  /* with nuclei wanted: the image measured (same size) */
 } ns_split_input;
 
 /* Whether a w x h grid is worth splitting in bands (see split_bands.c); smaller grids
@@ -26,11 +28,14 @@ int ns_split_use_bands(int w, int h);
 /* ns_find_seeds, ns_watershed_markers_in_mask and ns_merge_regions over the whole
  * image, giving the same labels (1..count, raster order of first pixel) into labels
  * (w*h, written in full), but run on a few components at a time, in a crop of the
- * rows they span: every array the three touch at random then fits the cache. */
-ns_status ns_split_in_bands(const ns_split_input *in, uint32_t *labels, size_t *count, ns_error *err);
+ * rows they span: every array the three touch at random then fits the cache. With
+ * nuclei non-NULL, also ns_measure_nuclei(labels, in->measure) into *nuclei (the
+ * caller frees it), measured while the labels are written instead of read back. */
+ns_status ns_split_in_bands(const ns_split_input *in, uint32_t *labels, size_t *count, ns_nucleus **nuclei,
+                            ns_error *err);
 /* The same with bands of components whose first rows span rows_per_band rows (the
  * tests use small bands to make many of them). */
 ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, uint32_t *labels, size_t *count,
-                               ns_error *err);
+                               ns_nucleus **nuclei, ns_error *err);
 
 #endif

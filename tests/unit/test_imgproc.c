@@ -9,6 +9,7 @@
 #include "nucseg/segment.h"
 #include "segment/distance.h"
 #include "segment/gaussian.h"
+#include "segment/measure.h"
 #include "segment/split_bands.h"
 #include "segment/watershed.h"
 
@@ -509,20 +510,53 @@ static void test_split_in_bands_is_whole_image_split(void)
         ns_component_runs runs;
         CHECK_OK(ns_component_runs_find(m, w, h, &runs, &err), err);
         CHECK(runs.count == ncomp);
+        /* The image the nuclei are measured on: each pixel type in turn. */
+        const ns_pixel_type types[] = {NS_PIXEL_U8, NS_PIXEL_U16, NS_PIXEL_U32, NS_PIXEL_F32};
+        ns_image img;
+        CHECK_OK(ns_image_alloc(&img, w, h, types[trial % 4], &err), err);
+        for (size_t i = 0; i < n; i++) {
+            double v = rnd() * 250.0;
+            switch (img.type) {
+            case NS_PIXEL_U8: ((uint8_t *)img.data)[i] = (uint8_t)v; break;
+            case NS_PIXEL_U16: ((uint16_t *)img.data)[i] = (uint16_t)(v * 200); break;
+            case NS_PIXEL_U32: ((uint32_t *)img.data)[i] = (uint32_t)(v * 1e6); break;
+            default: ((float *)img.data)[i] = (float)(v / 7.0); break;
+            }
+        }
+        ns_nucleus *want = NULL;
+        CHECK_OK(ns_measure_nuclei(ref, &img, nref, &want, &err), err);
         const size_t band_rows[] = {1, 3, 8, 25, 100000};
         for (int b = 0; b < 5; b++)
             for (int given = 0; given < 2; given++) {
                 ns_split_input in = {.w = w, .h = h, .comp = &runs, .landscape = given ? edt : NULL,
                                      .weight = weight, .scale = scale, .min_distance = min_dist, .h_abs = 0.5,
-                                     .h_rel = 0.1, .min_area = min_area, .max_area = max_area};
+                                     .h_rel = 0.1, .min_area = min_area, .max_area = max_area, .measure = &img};
                 size_t ngot = 0;
                 memset(got, 0xab, n * sizeof *got); /* every pixel must be written */
-                CHECK_OK(ns_split_in_bands_of(&in, band_rows[b], got, &ngot, &err), err);
+                ns_nucleus *nu = NULL;
+                CHECK_OK(ns_split_in_bands_of(&in, band_rows[b], got, &ngot, given ? NULL : &nu, &err), err);
                 CHECK_MSG(ngot == nref && memcmp(got, ref, n * sizeof *got) == 0,
                           "trial %d (%dx%d, %zu components), bands of %zu rows, landscape %s: %zu labels, "
                           "whole image %zu%s", trial, w, h, ncomp, band_rows[b], given ? "given" : "made", ngot,
                           nref, memcmp(got, ref, n * sizeof *got) ? ", labels differ" : "");
+                /* Measured while painting: the same figures, to the bit, as measuring the
+                 * painted image. */
+                size_t bad = 0;
+                for (size_t k = 0; nu && k < ngot && k < nref; k++) {
+                    const ns_nucleus *a = &nu[k], *b = &want[k];
+                    bad += a->label != b->label || a->centroid_x != b->centroid_x || a->centroid_y != b->centroid_y ||
+                           a->area != b->area || a->mean_intensity != b->mean_intensity ||
+                           a->bbox_x0 != b->bbox_x0 || a->bbox_y0 != b->bbox_y0 || a->bbox_x1 != b->bbox_x1 ||
+                           a->bbox_y1 != b->bbox_y1 || a->major_axis != b->major_axis ||
+                           a->minor_axis != b->minor_axis || a->eccentricity != b->eccentricity ||
+                           a->orientation != b->orientation;
+                }
+                CHECK_MSG(given || (nu && bad == 0), "trial %d, bands of %zu rows: %zu of %zu nuclei measured "
+                          "differently%s", trial, band_rows[b], bad, nref, nu ? "" : " (none returned)");
+                free(nu);
             }
+        free(want);
+        ns_image_free(&img);
         ns_component_runs_free(&runs);
         free(m); free(weight); free(edt); free(comp); free(ref); free(got);
     }
