@@ -253,18 +253,28 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
      * brightness (normalised to the brightest object pixel); foreground() has made
      * it already when it knew the diameter, or left it to the bands. */
     if (ns_split_use_bands(g->w, g->h)) {
-        g->labels = malloc(n * sizeof *g->labels);
-        if (!g->labels)
-            return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", g->w, g->h);
         if (g->edt && !g->landscape) { /* the plain map the diameter estimate needed */
             const float inv = landscape_scale(g);
             for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
             g->landscape = 1;
         }
-        ns_split_input in = {.w = g->w, .h = g->h, .comp = &g->runs, .landscape = g->edt, .weight = g->smooth, .scale = landscape_scale(g),
-                             .min_distance = min_dist, .h_abs = MERGE_H_ABS, .h_rel = MERGE_H_REL,
-                             .min_area = min_area, .max_area = max_area, .measure = g->measure};
-        return ns_split_in_bands(&in, g->labels, count, g->measure ? &g->nuclei : NULL, err);
+        ns_split_input in = {.w = g->w, .h = g->h, .comp = &g->runs, .landscape = g->edt, .weight = g->smooth,
+                             .scale = landscape_scale(g), .min_distance = min_dist, .h_abs = MERGE_H_ABS,
+                             .h_rel = MERGE_H_REL, .min_area = min_area, .max_area = max_area};
+        ns_split_bands sb;
+        if ((st = ns_split_in_bands(&in, &sb, err)) != NS_OK) return st;
+        free(g->smooth); /* done with: its memory becomes the labels */
+        g->smooth = NULL;
+        free(g->edt);
+        g->edt = NULL;
+        if (!(g->labels = malloc(n * sizeof *g->labels))) {
+            ns_split_bands_free(&sb);
+            return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", g->w, g->h);
+        }
+        st = ns_split_bands_paint(&sb, g->labels, g->measure, g->measure ? &g->nuclei : NULL, err);
+        *count = sb.count;
+        ns_split_bands_free(&sb);
+        return st;
     }
     if (!g->landscape) {
         const float inv = landscape_scale(g);

@@ -188,29 +188,29 @@ static void paint_labels(const ns_component_runs *cr, int w, int h, const uint32
     }
 }
 
-ns_status ns_split_in_bands(const ns_split_input *in, uint32_t *labels, size_t *count, ns_nucleus **nuclei,
-                            ns_error *err)
+ns_status ns_split_in_bands(const ns_split_input *in, ns_split_bands *out, ns_error *err)
 {
-    return ns_split_in_bands_of(in, band_rows(in->w), labels, count, nuclei, err);
+    return ns_split_in_bands_of(in, band_rows(in->w), out, err);
 }
 
-ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, uint32_t *labels, size_t *count,
-                               ns_nucleus **nuclei, ns_error *err)
+ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, ns_split_bands *out, ns_error *err)
 {
     const int w = in->w, h = in->h;
     const ns_component_runs *cr = in->comp;
     const size_t ncomp = cr->count, nruns = cr->runs.count;
     if (rows_per_band < 1) rows_per_band = 1;
-    *count = 0;
-    if (nuclei) *nuclei = NULL;
+    memset(out, 0, sizeof *out);
+    out->comp = cr;
+    out->w = w;
+    out->h = h;
     size_t npx = 0; /* foreground pixels */
     for (size_t i = 0; i < nruns; i++) npx += (size_t)(cr->runs.span[i].x1 - cr->runs.span[i].x0 + 1);
     uint32_t *top = malloc((ncomp + 1) * sizeof *top), *bottom = malloc((ncomp + 1) * sizeof *bottom);
-    uint32_t *packed = malloc((npx ? npx : 1) * sizeof *packed), *remap = NULL;
-    size_t *run_start = malloc((nruns ? nruns : 1) * sizeof *run_start);
+    out->packed = malloc((npx ? npx : 1) * sizeof *out->packed);
+    out->run_start = malloc((nruns ? nruns : 1) * sizeof *out->run_start);
     crop_buffers c = {0};
     ns_status st = NS_OK;
-    if (!top || !bottom || !packed || !run_start) {
+    if (!top || !bottom || !out->packed || !out->run_start) {
         st = ns_error_set(err, NS_ERR_NOMEM, "split: out of memory (%zu components)", ncomp);
         goto done;
     }
@@ -233,22 +233,40 @@ ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, u
         }
         size_t nb = 0;
         if ((st = split_band(in, (uint32_t)lo, (uint32_t)hi, y0, rows, &c, &nb, err)) != NS_OK) goto done;
-        pack_band(cr, c.labels, w, y0, rows, (uint32_t)lo, (uint32_t)hi, (uint32_t)total, packed, &pos, run_start);
+        pack_band(cr, c.labels, w, y0, rows, (uint32_t)lo, (uint32_t)hi, (uint32_t)total, out->packed, &pos,
+                  out->run_start);
         total += nb;
         lo = hi + 1;
     }
-    crop_free(&c); /* before the label image is written: a smaller working set */
-    if (!(remap = calloc(total + 1, sizeof *remap))) {
-        st = ns_error_set(err, NS_ERR_NOMEM, "split: out of memory (%zu labels)", total);
-        goto done;
-    }
-    ns_measure_acc acc;
-    if (nuclei && (st = ns_measure_begin(&acc, in->measure, total, err)) != NS_OK) goto done;
-    paint_labels(cr, w, h, packed, run_start, remap, labels, nuclei ? &acc : NULL);
-    if (nuclei) *nuclei = ns_measure_end(&acc);
-    *count = total;
+    out->count = total;
 done:
-    free(top); free(bottom); free(packed); free(remap); free(run_start);
+    free(top); free(bottom);
     crop_free(&c);
+    if (st != NS_OK) ns_split_bands_free(out);
     return st;
+}
+
+ns_status ns_split_bands_paint(const ns_split_bands *s, uint32_t *labels, const ns_image *measure,
+                               ns_nucleus **nuclei, ns_error *err)
+{
+    if (nuclei) *nuclei = NULL;
+    uint32_t *remap = calloc(s->count + 1, sizeof *remap);
+    if (!remap) return ns_error_set(err, NS_ERR_NOMEM, "split: out of memory (%zu labels)", s->count);
+    ns_measure_acc acc;
+    ns_status st;
+    if (nuclei && (st = ns_measure_begin(&acc, measure, s->count, err)) != NS_OK) {
+        free(remap);
+        return st;
+    }
+    paint_labels(s->comp, s->w, s->h, s->packed, s->run_start, remap, labels, nuclei ? &acc : NULL);
+    if (nuclei) *nuclei = ns_measure_end(&acc);
+    free(remap);
+    return NS_OK;
+}
+
+void ns_split_bands_free(ns_split_bands *s)
+{
+    free(s->packed);
+    free(s->run_start);
+    memset(s, 0, sizeof *s);
 }

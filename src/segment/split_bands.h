@@ -18,24 +18,35 @@ typedef struct {
     float scale;
     double min_distance;      /* ns_find_seeds */
     double h_abs, h_rel, min_area, max_area; /* ns_merge_regions */
-    const ns_image *measure;  /* with nuclei wanted: the image measured (same size) */
 } ns_split_input;
 
 /* Whether a w x h grid is worth splitting in bands (see split_bands.c); smaller grids
  * fit the cache whole. */
 int ns_split_use_bands(int w, int h);
 
+/* The split of a whole image, its labels still packed run by run (the label image
+ * is written by ns_split_bands_paint: its memory can be the weight's, done with by then). */
+typedef struct {
+    const ns_component_runs *comp; /* the runs the labels follow (the caller's, kept alive) */
+    int w, h;
+    uint32_t *packed;   /* provisional labels of the foreground, run after run (0: dropped) */
+    size_t *run_start;  /* per run of comp: where its labels start in packed */
+    size_t count;       /* labels */
+} ns_split_bands;
+
 /* ns_find_seeds, ns_watershed_markers_in_mask and ns_merge_regions over the whole
- * image, giving the same labels (1..count, raster order of first pixel) into labels
- * (w*h, written in full), but run on a few components at a time, in a crop of the
- * rows they span: every array the three touch at random then fits the cache. With
- * nuclei non-NULL, also ns_measure_nuclei(labels, in->measure) into *nuclei (the
- * caller frees it), measured while the labels are written instead of read back. */
-ns_status ns_split_in_bands(const ns_split_input *in, uint32_t *labels, size_t *count, ns_nucleus **nuclei,
-                            ns_error *err);
+ * image, run on a few components at a time, in a crop of the rows they span: every
+ * array the three touch at random then fits the cache. */
+ns_status ns_split_in_bands(const ns_split_input *in, ns_split_bands *out, ns_error *err);
 /* The same with bands of components whose first rows span rows_per_band rows (the
  * tests use small bands to make many of them). */
-ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, uint32_t *labels, size_t *count,
+ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, ns_split_bands *out, ns_error *err);
+/* The label image those three give over the whole image (1..count, raster order of
+ * first pixel) into labels (w*h, written in full). With nuclei non-NULL, also
+ * ns_measure_nuclei(labels, measure) into *nuclei (the caller frees it), measured
+ * while the labels are written instead of read back. */
+ns_status ns_split_bands_paint(const ns_split_bands *s, uint32_t *labels, const ns_image *measure,
                                ns_nucleus **nuclei, ns_error *err);
+void ns_split_bands_free(ns_split_bands *s);
 
 #endif

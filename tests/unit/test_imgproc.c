@@ -530,11 +530,18 @@ static void test_split_in_bands_is_whole_image_split(void)
             for (int given = 0; given < 2; given++) {
                 ns_split_input in = {.w = w, .h = h, .comp = &runs, .landscape = given ? edt : NULL,
                                      .weight = weight, .scale = scale, .min_distance = min_dist, .h_abs = 0.5,
-                                     .h_rel = 0.1, .min_area = min_area, .max_area = max_area, .measure = &img};
+                                     .h_rel = 0.1, .min_area = min_area, .max_area = max_area};
                 size_t ngot = 0;
                 memset(got, 0xab, n * sizeof *got); /* every pixel must be written */
                 ns_nucleus *nu = NULL;
-                CHECK_OK(ns_split_in_bands_of(&in, band_rows[b], got, &ngot, given ? NULL : &nu, &err), err);
+                ns_split_bands sb;
+                ns_status sst = ns_split_in_bands_of(&in, band_rows[b], &sb, &err);
+                CHECK_OK(sst, err);
+                if (sst == NS_OK) {
+                    CHECK_OK(ns_split_bands_paint(&sb, got, &img, given ? NULL : &nu, &err), err);
+                    ngot = sb.count;
+                    ns_split_bands_free(&sb);
+                }
                 CHECK_MSG(ngot == nref && memcmp(got, ref, n * sizeof *got) == 0,
                           "trial %d (%dx%d, %zu components), bands of %zu rows, landscape %s: %zu labels, "
                           "whole image %zu%s", trial, w, h, ncomp, band_rows[b], given ? "given" : "made", ngot,
