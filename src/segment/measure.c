@@ -116,35 +116,19 @@ ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t 
     ns_measure_acc acc;
     ns_status st = ns_measure_begin(&acc, img, count, err);
     if (st != NS_OK) return st;
-    ns_nucleus *nu = acc.nuclei;
-    double *m = acc.sums;
     /* Per run of equal labels along a row: the coordinate moments of a run have
-     * closed forms, so the pixel loop only compares labels and sums intensity.
-     * One loop per pixel type keeps the type switch out of it. */
-#define ACCUMULATE(T, SUM_T)                                                             \
-    do {                                                                                 \
-        const T *px = img->data;                                                         \
-        for (int y = 0; y < h; y++) {                                                    \
-            const uint32_t *lr = labels + (size_t)y * w;                                 \
-            const T *pr = px + (size_t)y * w;                                            \
-            for (int x = (int)ns_label_next(lr, 0, (size_t)w); x < w;                    \
-                 x = (int)ns_label_next(lr, (size_t)x, (size_t)w)) {                     \
-                uint32_t l = lr[x];                                                      \
-                int x0 = x;                                                              \
-                SUM_T isum = 0;                                                          \
-                for (; x < w && lr[x] == l; x++) isum += (SUM_T)pr[x];                   \
-                add_run(&nu[l - 1], &m[(size_t)(l - 1) * 6], x0, x - 1, y, (double)isum); \
-            }                                                                            \
-        }                                                                                \
-    } while (0)
-    switch (img->type) {
-    /* Integer pixels summed as integers, as run_intensity does. */
-    case NS_PIXEL_U8: ACCUMULATE(uint8_t, uint64_t); break;
-    case NS_PIXEL_U16: ACCUMULATE(uint16_t, uint64_t); break;
-    case NS_PIXEL_U32: ACCUMULATE(uint32_t, uint64_t); break;
-    default: ACCUMULATE(float, double); break;
+     * closed forms, so per pixel only the labels are compared and the intensities
+     * summed (the run is in cache for the second look). */
+    for (int y = 0; y < h; y++) {
+        const uint32_t *lr = labels + (size_t)y * w;
+        for (int x = (int)ns_label_next(lr, 0, (size_t)w); x < w;
+             x = (int)ns_label_next(lr, (size_t)x, (size_t)w)) {
+            uint32_t l = lr[x];
+            int x0 = x;
+            while (x < w && lr[x] == l) x++;
+            ns_measure_add_run(&acc, l, x0, x - 1, y);
+        }
     }
-#undef ACCUMULATE
     *out = ns_measure_end(&acc);
     return NS_OK;
 }

@@ -7,10 +7,10 @@
 ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t count,
                             ns_nucleus **out, ns_error *err);
 
-/* The same measurements gathered run by run, by a pass that already walks the labels
- * (the banded split paints them): runs of one label given in raster order, each
- * maximal (as a scan of the label image finds them), give the same figures, to the bit,
- * as ns_measure_nuclei on the painted image. */
+/* The same measurements gathered run by run (ns_measure_nuclei is this over a scan of
+ * the label image), for a pass that already walks the labels (the banded split paints
+ * them): runs of one label given in raster order, each maximal (as a scan of the label
+ * image finds them), give the same figures, to the bit. */
 typedef struct {
     const ns_image *img;
     size_t count;

@@ -251,13 +251,14 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
     }
     /* Landscape: distance map weighted by the square root of the smoothed
      * brightness (normalised to the brightest object pixel); foreground() has made
-     * it already when it knew the diameter, or left it to the bands. */
+     * it already when it knew the diameter, or left it to the bands. A plain map is
+     * the one the diameter estimate needed. */
+    if (g->edt && !g->landscape) {
+        const float inv = landscape_scale(g);
+        for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
+        g->landscape = 1;
+    }
     if (ns_split_use_bands(g->w, g->h)) {
-        if (g->edt && !g->landscape) { /* the plain map the diameter estimate needed */
-            const float inv = landscape_scale(g);
-            for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
-            g->landscape = 1;
-        }
         ns_split_input in = {.w = g->w, .h = g->h, .comp = &g->runs, .landscape = g->edt, .weight = g->smooth,
                              .scale = landscape_scale(g), .min_distance = min_dist, .h_abs = MERGE_H_ABS,
                              .h_rel = MERGE_H_REL, .min_area = min_area, .max_area = max_area};
@@ -275,11 +276,6 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
         *count = sb.count;
         ns_split_bands_free(&sb);
         return st;
-    }
-    if (!g->landscape) {
-        const float inv = landscape_scale(g);
-        for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
-        g->landscape = 1;
     }
     free(g->smooth); /* its memory becomes the labels */
     g->smooth = NULL;
