@@ -34,8 +34,8 @@ static ns_status check_plane(const char *path, const ns_image *img, const ns_ima
 }
 
 /* Tags and strips of one page, its pixels stored as `stored` (img's own type, or U16
- * for a U32 image, narrowed a strip at a time into strip_buf); the caller writes the
- * directory. */
+ * for a U32 image, narrowed a strip at a time into a strip-sized buffer); the caller
+ * writes the directory. */
 static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, ns_pixel_type stored, int compress,
                            ns_error *err)
 {
