@@ -50,6 +50,20 @@ static inline size_t ns_label_next(const uint32_t *v, size_t from, size_t n)
     return i;
 }
 
+/* The next run of one nonzero label in v (length n) at or after *i: its bounds
+ * [*i, *end) and the label, or 0 when there is none. Walks labels run by run:
+ *     for (size_t i = 0, e = 0; (l = ns_label_run(v, n, &i, &e)) != 0; i = e) ... */
+static inline uint32_t ns_label_run(const uint32_t *v, size_t n, size_t *i, size_t *end)
+{
+    *i = ns_label_next(v, *i, n);
+    if (*i >= n) return 0;
+    const uint32_t l = v[*i];
+    size_t e = *i + 1;
+    while (e < n && v[e] == l) e++;
+    *end = e;
+    return l;
+}
+
 /* The next foreground run of row m (length w) at or after *x: its bounds [*x, *end)
  * and 1, or 0 when the row has no more. Walks a row run by run:
  *     for (int x = 0, e = 0; ns_mask_run(m, w, &x, &e); x = e) ... */

@@ -121,13 +121,9 @@ ns_status ns_measure_nuclei(const uint32_t *labels, const ns_image *img, size_t 
      * summed (the run is in cache for the second look). */
     for (int y = 0; y < h; y++) {
         const uint32_t *lr = labels + (size_t)y * w;
-        for (int x = (int)ns_label_next(lr, 0, (size_t)w); x < w;
-             x = (int)ns_label_next(lr, (size_t)x, (size_t)w)) {
-            uint32_t l = lr[x];
-            int x0 = x;
-            while (x < w && lr[x] == l) x++;
-            ns_measure_add_run(&acc, l, x0, x - 1, y);
-        }
+        uint32_t l;
+        for (size_t x = 0, e = 0; (l = ns_label_run(lr, (size_t)w, &x, &e)) != 0; x = e)
+            ns_measure_add_run(&acc, l, (int)x, (int)e - 1, y);
     }
     *out = ns_measure_end(&acc);
     return NS_OK;

@@ -97,13 +97,12 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
      * another region, and the pixel right of the run's last one. */
     for (int y = 0; y < h; y++) {
         const uint32_t *row = labels + (size_t)y * w;
-        for (int x = (int)ns_label_next(row, 0, (size_t)w); x < w;
-             x = (int)ns_label_next(row, (size_t)x, (size_t)w)) {
-            uint32_t a = row[x];
-            int x0 = x;
-            const float *hr = height + (size_t)y * w;
+        const float *hr = height + (size_t)y * w;
+        uint32_t a;
+        for (size_t rs = 0, re = 0; (a = ns_label_run(row, (size_t)w, &rs, &re)) != 0; rs = re) {
+            const int x0 = (int)rs, x = (int)re; /* the run [x0, x) */
             float top = peak[a];
-            for (; x < w && row[x] == a; x++) top = hr[x] > top ? hr[x] : top;
+            for (int k = x0; k < x; k++) top = hr[k] > top ? hr[k] : top;
             area[a] += (double)(x - x0);
             peak[a] = top;
             for (int xx = x0; xx <= x; xx++) {
@@ -151,15 +150,15 @@ ns_status ns_merge_regions(uint32_t *labels, const float *height, int w, int h, 
         if (!final) goto nomem;
         uint32_t next_label = 0;
         const uint32_t DROP = UINT32_MAX;
-        for (size_t i = ns_label_next(labels, 0, n); i < n; i = ns_label_next(labels, i, n)) {
-            uint32_t l = labels[i];
+        uint32_t l;
+        for (size_t i = 0, end = 0; (l = ns_label_run(labels, n, &i, &end)) != 0; i = end) {
             uint32_t r = ns_union_root(parent, l);
             if (!final[r]) {
                 int keep = area[r] >= min_area && !(max_area > 0 && area[r] > max_area);
                 final[r] = keep ? ++next_label : DROP;
             }
             uint32_t out = final[r] == DROP ? 0 : final[r];
-            for (; i < n && labels[i] == l; i++) labels[i] = out; /* the run of l */
+            for (size_t k = i; k < end; k++) labels[k] = out; /* the run of l */
         }
         free(final);
         *count = next_label;
