@@ -1,0 +1,118 @@
+/* test_par_for.c — tasks on lent idle cores (util/par_for.c, util/idle_cores.c). */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include "check.h"
+#include "util/idle_cores.h"
+#include "util/par_for.h"
+
+#define NTASKS 64
+
+typedef struct {
+    atomic_int runs[NTASKS];  /* times each task ran */
+    int slot_of[NTASKS];      /* which slot ran it */
+    atomic_int busy[NS_PAR_SLOTS]; /* tasks of a slot running now: never more than 1 */
+    int overlap;              /* a slot ran two tasks at once */
+    size_t fail_from;         /* tasks from here on fail (NTASKS: none) */
+} tally;
+
+static ns_status count_task(void *ctx, size_t i, int slot, ns_error *err)
+{
+    tally *t = ctx;
+    if (atomic_fetch_add(&t->busy[slot], 1) != 0) t->overlap = 1;
+    atomic_fetch_add(&t->runs[i], 1);
+    t->slot_of[i] = slot;
+    /* Long enough that helpers get tasks before the caller runs out. */
+    struct timespec d = {0, 200000};
+    nanosleep(&d, NULL);
+    atomic_fetch_sub(&t->busy[slot], 1);
+    if (i >= t->fail_from) return ns_error_set(err, NS_ERR_IO, "task %zu failed", i);
+    return NS_OK;
+}
+
+static void test_plain_loop_without_idle_cores(void)
+{
+    tally t;
+    memset(&t, 0, sizeof t);
+    t.fail_from = NTASKS;
+    ns_error err;
+    int slots = 0;
+    ns_idle_cores_use(NULL);
+    CHECK_OK(ns_par_for(NTASKS, count_task, &t, &slots, &err), err);
+    CHECK_MSG(slots == 1, "no idle core, yet %d threads", slots);
+    for (int i = 0; i < NTASKS; i++) CHECK_MSG(t.runs[i] == 1 && t.slot_of[i] == 0, "task %d", i);
+    /* A counter with nothing free lends nothing either. */
+    ns_idle_cores *c = ns_idle_cores_create();
+    CHECK(c != NULL);
+    ns_idle_cores_use(c);
+    memset(&t, 0, sizeof t);
+    t.fail_from = NTASKS;
+    CHECK_OK(ns_par_for(NTASKS, count_task, &t, &slots, &err), err);
+    CHECK_MSG(slots == 1, "0 idle cores, yet %d threads", slots);
+    ns_idle_cores_use(NULL);
+    ns_idle_cores_destroy(c);
+}
+
+static void test_helpers_on_idle_cores(void)
+{
+    ns_idle_cores *c = ns_idle_cores_create();
+    CHECK(c != NULL);
+    if (!c) return;
+    ns_idle_cores_add(c, 2);
+    ns_idle_cores_use(c);
+    tally t;
+    memset(&t, 0, sizeof t);
+    t.fail_from = NTASKS;
+    ns_error err;
+    int slots = 0;
+    CHECK_OK(ns_par_for(NTASKS, count_task, &t, &slots, &err), err);
+    CHECK_MSG(slots == 3, "2 idle cores lent, %d threads used", slots);
+    int by_slot[NS_PAR_SLOTS] = {0};
+    for (int i = 0; i < NTASKS; i++) {
+        CHECK_MSG(t.runs[i] == 1, "task %d ran %d times", i, t.runs[i]);
+        by_slot[t.slot_of[i]]++;
+    }
+    CHECK_MSG(by_slot[1] > 0 && by_slot[2] > 0, "helpers ran %d and %d tasks", by_slot[1], by_slot[2]);
+    CHECK(!t.overlap);
+    CHECK_MSG(atomic_load(&c->free) == 2, "%d of 2 cores given back", atomic_load(&c->free));
+    /* One task: no helper (nothing left for it). */
+    memset(&t, 0, sizeof t);
+    t.fail_from = NTASKS;
+    CHECK_OK(ns_par_for(1, count_task, &t, &slots, &err), err);
+    CHECK_MSG(slots == 1 && t.runs[0] == 1, "one task: %d threads", slots);
+    ns_idle_cores_use(NULL);
+    ns_idle_cores_destroy(c);
+}
+
+static void test_failure_stops_and_names_lowest_task(void)
+{
+    for (int lend = 0; lend < 2; lend++) {
+        ns_idle_cores *c = ns_idle_cores_create();
+        ns_idle_cores_add(c, lend ? 3 : 0);
+        ns_idle_cores_use(c);
+        tally t;
+        memset(&t, 0, sizeof t);
+        t.fail_from = 10;
+        ns_error err;
+        ns_error_clear(&err);
+        ns_status st = ns_par_for(NTASKS, count_task, &t, NULL, &err);
+        CHECK_MSG(st == NS_ERR_IO && strcmp(err.message, "task 10 failed") == 0,
+                  "lend %d: status %d, \"%s\"", lend, (int)st, err.message);
+        int ran = 0;
+        for (int i = 0; i < NTASKS; i++) ran += t.runs[i];
+        /* Tasks already taken finish; no new ones start after the failure. */
+        CHECK_MSG(ran < NTASKS, "lend %d: %d tasks ran after task 10 failed", lend, ran);
+        for (int i = 0; i < 10; i++) CHECK_MSG(t.runs[i] == 1, "lend %d: task %d", lend, i);
+        ns_idle_cores_use(NULL);
+        ns_idle_cores_destroy(c);
+    }
+}
+
+int main(void)
+{
+    RUN(test_plain_loop_without_idle_cores);
+    RUN(test_helpers_on_idle_cores);
+    RUN(test_failure_stops_and_names_lowest_task);
+    return check_report();
+}
