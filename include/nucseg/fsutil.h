@@ -30,6 +30,11 @@ typedef struct {
 /* Install list (emptied first) on this thread; NULL: commit at once again. When the
  * list is full, ns_commit_file() commits at once, which is always correct. */
 void ns_commit_defer(ns_commit_list *list);
+/* The list installed on this thread, or NULL. */
+ns_commit_list *ns_commit_deferred(void);
+/* Install list as it is on this thread: a helper thread writing files for its caller
+ * records them in the caller's list (recording is thread-safe). NULL: uninstall. */
+void ns_commit_join(ns_commit_list *list);
 /* Sync all, then rename all, in order; on failure removes the temporary files not
  * renamed yet, and the error names the file. Empties the list. */
 ns_status ns_commit_list_run(ns_commit_list *list, ns_error *err);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,9 +24,22 @@ ns_status ns_tmp_path(const char *final_path, char *buf, size_t bufsize, ns_erro
 /* The list ns_commit_file() records into on this thread, if any (ns_commit_defer). */
 static _Thread_local ns_commit_list *deferred;
 
+/* Guards the recording: helper threads record into their caller's list. */
+static pthread_mutex_t deferred_mu = PTHREAD_MUTEX_INITIALIZER;
+
 void ns_commit_defer(ns_commit_list *list)
 {
     if (list) list->count = 0;
+    deferred = list;
+}
+
+ns_commit_list *ns_commit_deferred(void)
+{
+    return deferred;
+}
+
+void ns_commit_join(ns_commit_list *list)
+{
     deferred = list;
 }
 
@@ -62,12 +76,15 @@ static ns_status rename_file(const char *tmp_path, const char *final_path, ns_er
 ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err)
 {
     ns_commit_list *l = deferred;
-    if (l && l->count < NS_COMMIT_LIST_MAX && strlen(tmp_path) < sizeof l->tmp_path[0] &&
-        strlen(final_path) < sizeof l->final_path[0]) {
-        strcpy(l->tmp_path[l->count], tmp_path);
-        strcpy(l->final_path[l->count], final_path);
-        l->count++;
-        return NS_OK;
+    if (l && strlen(tmp_path) < sizeof l->tmp_path[0] && strlen(final_path) < sizeof l->final_path[0]) {
+        pthread_mutex_lock(&deferred_mu);
+        int k = l->count < NS_COMMIT_LIST_MAX ? l->count++ : -1;
+        pthread_mutex_unlock(&deferred_mu);
+        if (k >= 0) {
+            strcpy(l->tmp_path[k], tmp_path);
+            strcpy(l->final_path[k], final_path);
+            return NS_OK;
+        }
     }
     ns_status st = sync_file(tmp_path, final_path, err);
     return st == NS_OK ? rename_file(tmp_path, final_path, err) : st;

@@ -1,6 +1,7 @@
 /* test_fsutil.c — atomic writes never leave partial files; path helpers. */
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -123,6 +124,65 @@ static void test_deferred_commits(void)
     free(a); free(b); free(c); free(blocked); free(inside);
 }
 
+/* Helper threads writing for their caller (ns_commit_join) record into its list:
+ * every file of every thread is recorded once, none takes its final name early. */
+typedef struct {
+    ns_commit_list *list;
+    const char *dir;
+    int thread;
+} joiner;
+
+#define JOIN_FILES 3
+
+static void *write_joined(void *arg)
+{
+    joiner *j = arg;
+    ns_commit_join(j->list);
+    for (int i = 0; i < JOIN_FILES; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "t%d_%d.txt", j->thread, i);
+        char *path = ns_path_join(j->dir, name);
+        ns_error err;
+        if (path) ns_write_file_atomic(path, name, strlen(name), &err);
+        free(path);
+    }
+    ns_commit_join(NULL);
+    return NULL;
+}
+
+static void test_helpers_record_into_callers_list(void)
+{
+    char dir[] = "/tmp/nucseg_join_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    static ns_commit_list list;
+    ns_commit_defer(&list);
+    CHECK(ns_commit_deferred() == &list);
+    enum { THREADS = 2 };
+    pthread_t tid[THREADS];
+    joiner js[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        js[t] = (joiner){.list = ns_commit_deferred(), .dir = dir, .thread = t};
+        CHECK(pthread_create(&tid[t], NULL, write_joined, &js[t]) == 0);
+    }
+    for (int t = 0; t < THREADS; t++) pthread_join(tid[t], NULL);
+    ns_commit_defer(NULL);
+    CHECK_MSG(list.count == THREADS * JOIN_FILES, "%d files recorded, %d written", list.count, THREADS * JOIN_FILES);
+    CHECK(count_entries(dir) == THREADS * JOIN_FILES); /* temporaries only */
+    ns_error err;
+    CHECK_OK(ns_commit_list_run(&list, &err), err);
+    for (int t = 0; t < THREADS; t++)
+        for (int i = 0; i < JOIN_FILES; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "t%d_%d.txt", t, i);
+            char *path = ns_path_join(dir, name);
+            CHECK_MSG(file_is(path, name), "%s", name);
+            unlink(path);
+            free(path);
+        }
+    CHECK(count_entries(dir) == 0);
+    rmdir(dir);
+}
+
 static void test_read_text_file(void)
 {
     char dir[] = "/tmp/nucseg_fsutil_XXXXXX";
@@ -165,6 +225,7 @@ int main(void)
     RUN(test_atomic_write_and_abort);
     RUN(test_paths);
     RUN(test_deferred_commits);
+    RUN(test_helpers_record_into_callers_list);
     RUN(test_read_text_file);
     return check_report();
 }
