@@ -30,6 +30,7 @@
 #include "segment/measure.h"
 #include "segment/split_bands.h"
 #include "segment/watershed.h"
+#include "util/par_for.h"
 
 /* Bytes per pixel of a crop: mask 1, components 4, landscape 4, labels 4. A band of
  * about 2 MB: within a worker's share of a shared L3 (on this 2-core VM 32 MB for two;
@@ -140,31 +141,33 @@ static ns_status split_band(const ns_split_input *in, uint32_t lo, uint32_t hi, 
 }
 
 /* The labels of the band's pixels (components lo..hi, crop rows from y0), run by run
- * into packed from *pos on, each run's start in run_start; base + label (0: dropped).
- * Kept packed until every band is done: the label image is then written once, in
- * raster order (paint_labels). */
+ * into packed from pos on, each run's start in run_start; the band's own labels
+ * 1..count (0: dropped). Kept packed until every band is done: the label image is then
+ * written once, in raster order (paint_labels). */
 static void pack_band(const ns_component_runs *cr, const uint32_t *crop_labels, int w, int y0, int rows,
-                      uint32_t lo, uint32_t hi, uint32_t base, uint32_t *packed, size_t *pos, size_t *run_start)
+                      uint32_t lo, uint32_t hi, uint32_t *packed, size_t pos, size_t *run_start)
 {
     for (int y = 0; y < rows; y++)
         for (size_t i = cr->runs.row_start[y0 + y]; i < cr->runs.row_start[y0 + y + 1]; i++) {
             uint32_t id = cr->id[i];
             if (id < lo || id > hi) continue;
             const uint32_t *restrict l = crop_labels + (size_t)y * w;
-            uint32_t *restrict o = packed + *pos;
+            uint32_t *restrict o = packed + pos;
             int x0 = cr->runs.span[i].x0, x1 = cr->runs.span[i].x1;
-            for (int x = x0; x <= x1; x++) o[x - x0] = l[x] ? base + l[x] : 0;
-            run_start[i] = *pos;
-            *pos += (size_t)(x1 - x0 + 1);
+            memcpy(o, l + x0, (size_t)(x1 - x0 + 1) * sizeof *o);
+            run_start[i] = pos;
+            pos += (size_t)(x1 - x0 + 1);
         }
 }
 
 /* The label image from the packed labels, numbered 1..N in raster order of first
- * pixel (the bands numbered theirs band by band): remap[provisional] is set when a
- * label is first met. With acc, each run of one label is measured as it is painted
- * (raster order, maximal runs: what ns_measure_nuclei would find in the image). */
+ * pixel: a band's label v is provisional label base[component] + v (the bands
+ * numbered theirs one after the other), and remap[provisional] is set when a label is
+ * first met. With acc, each run of one label is measured as it is painted (raster
+ * order, maximal runs: what ns_measure_nuclei would find in the image). */
 static void paint_labels(const ns_component_runs *cr, int w, int h, const uint32_t *packed,
-                         const size_t *run_start, uint32_t *remap, uint32_t *labels, ns_measure_acc *acc)
+                         const size_t *run_start, const uint32_t *base, uint32_t *remap, uint32_t *labels,
+                         ns_measure_acc *acc)
 {
     uint32_t next = 0;
     for (int y = 0; y < h; y++) {
@@ -174,11 +177,12 @@ static void paint_labels(const ns_component_runs *cr, int w, int h, const uint32
             int x0 = cr->runs.span[i].x0, x1 = cr->runs.span[i].x1;
             memset(l + x, 0, (size_t)(x0 - x) * sizeof *l); /* the gap before the run */
             const uint32_t *p = packed + run_start[i] - x0;
+            const uint32_t b = base[cr->id[i]];
             for (int k = x0; k <= x1;) {
-                /* A stretch of one provisional label is a stretch of one final label. */
-                const uint32_t v = p[k];
-                if (v && !remap[v]) remap[v] = ++next;
-                const uint32_t f = remap[v]; /* remap[0] = 0 */
+                /* A stretch of one band label is a stretch of one final label. */
+                const uint32_t v = p[k], g = v ? b + v : 0;
+                if (g && !remap[g]) remap[g] = ++next;
+                const uint32_t f = remap[g]; /* remap[0] = 0 */
                 int s = k;
                 for (; k <= x1 && p[k] == v; k++) l[k] = f;
                 if (f && acc) ns_measure_add_run(acc, f, s, k - 1, y);
@@ -194,55 +198,104 @@ ns_status ns_split_in_bands(const ns_split_input *in, ns_split_bands *out, ns_er
     return ns_split_in_bands_of(in, band_rows(in->w), out, err);
 }
 
+/* A band: components lo..hi, crop rows y0..y0+rows-1, its pixels' labels from pos on
+ * in the packed labels, and how many labels it made. */
+typedef struct {
+    uint32_t lo, hi;
+    int y0, rows;
+    size_t pos, count;
+} band;
+
+typedef struct {
+    const ns_split_input *in;
+    band *bands;
+    ns_split_bands *out;
+    crop_buffers crops[NS_PAR_SLOTS]; /* one per thread */
+} band_loop;
+
+static ns_status split_one_band(void *ctx, size_t k, int slot, ns_error *err)
+{
+    band_loop *bl = ctx;
+    band *b = &bl->bands[k];
+    crop_buffers *c = &bl->crops[slot];
+    const int w = bl->in->w;
+    if (crop_reserve(c, (size_t)b->rows * w) != 0)
+        return ns_error_set(err, NS_ERR_NOMEM, "split: out of memory for a %dx%d band", w, b->rows);
+    ns_status st = split_band(bl->in, b->lo, b->hi, b->y0, b->rows, c, &b->count, err);
+    if (st == NS_OK)
+        pack_band(bl->in->comp, c->labels, w, b->y0, b->rows, b->lo, b->hi, bl->out->packed, b->pos,
+                  bl->out->run_start);
+    return st;
+}
+
+/* The bands: components whose first rows span rows_per_band rows, cropped to the rows
+ * they span plus one above and below. *nbands of them, in a new array. */
+static band *make_bands(const ns_component_runs *cr, int h, size_t rows_per_band, size_t *nbands)
+{
+    const size_t ncomp = cr->count, nruns = cr->runs.count;
+    uint32_t *top = malloc((ncomp + 1) * sizeof *top), *bottom = malloc((ncomp + 1) * sizeof *bottom);
+    size_t *px = calloc(ncomp + 1, sizeof *px); /* pixels per component */
+    band *bands = malloc((ncomp ? ncomp : 1) * sizeof *bands);
+    if (!top || !bottom || !px || !bands) {
+        free(top); free(bottom); free(px); free(bands);
+        return NULL;
+    }
+    component_rows(cr, h, top, bottom);
+    for (size_t i = 0; i < nruns; i++) px[cr->id[i]] += (size_t)(cr->runs.span[i].x1 - cr->runs.span[i].x0 + 1);
+    size_t nb = 0, pos = 0;
+    for (size_t lo = 1; lo <= ncomp;) {
+        /* Components are numbered by first pixel, so their top rows never decrease. */
+        size_t hi = lo;
+        uint32_t last = bottom[lo];
+        size_t npx = px[lo];
+        while (hi < ncomp && top[hi + 1] < top[lo] + rows_per_band) {
+            hi++;
+            last = bottom[hi] > last ? bottom[hi] : last;
+            npx += px[hi];
+        }
+        int y0 = top[lo] > 0 ? (int)top[lo] - 1 : 0;
+        int y1 = (int)last + 1 < h ? (int)last + 1 : h - 1;
+        bands[nb++] = (band){.lo = (uint32_t)lo, .hi = (uint32_t)hi, .y0 = y0, .rows = y1 - y0 + 1, .pos = pos};
+        pos += npx;
+        lo = hi + 1;
+    }
+    free(top); free(bottom); free(px);
+    *nbands = nb;
+    return bands;
+}
+
 ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, ns_split_bands *out, ns_error *err)
 {
-    const int w = in->w, h = in->h;
     const ns_component_runs *cr = in->comp;
     const size_t ncomp = cr->count, nruns = cr->runs.count;
     if (rows_per_band < 1) rows_per_band = 1;
     memset(out, 0, sizeof *out);
     out->comp = cr;
-    out->w = w;
-    out->h = h;
+    out->w = in->w;
+    out->h = in->h;
     size_t npx = 0; /* foreground pixels */
     for (size_t i = 0; i < nruns; i++) npx += (size_t)(cr->runs.span[i].x1 - cr->runs.span[i].x0 + 1);
-    uint32_t *top = malloc((ncomp + 1) * sizeof *top), *bottom = malloc((ncomp + 1) * sizeof *bottom);
+    size_t nbands = 0;
+    band_loop bl = {.in = in, .out = out, .bands = make_bands(cr, in->h, rows_per_band, &nbands)};
     out->packed = malloc((npx ? npx : 1) * sizeof *out->packed);
     out->run_start = malloc((nruns ? nruns : 1) * sizeof *out->run_start);
-    crop_buffers c = {0};
+    out->base = malloc((ncomp + 1) * sizeof *out->base);
     ns_status st = NS_OK;
-    if (!top || !bottom || !out->packed || !out->run_start) {
+    if (!bl.bands || !out->packed || !out->run_start || !out->base) {
         st = ns_error_set(err, NS_ERR_NOMEM, "split: out of memory (%zu components)", ncomp);
         goto done;
     }
-    component_rows(cr, h, top, bottom);
-    size_t total = 0, pos = 0;
-    for (size_t lo = 1; lo <= ncomp;) {
-        /* Components are numbered by first pixel, so their top rows never decrease. */
-        size_t hi = lo;
-        uint32_t last = bottom[lo];
-        while (hi < ncomp && top[hi + 1] < top[lo] + rows_per_band) {
-            hi++;
-            last = bottom[hi] > last ? bottom[hi] : last;
-        }
-        int y0 = top[lo] > 0 ? (int)top[lo] - 1 : 0;
-        int y1 = (int)last + 1 < h ? (int)last + 1 : h - 1;
-        int rows = y1 - y0 + 1;
-        if (crop_reserve(&c, (size_t)rows * w) != 0) {
-            st = ns_error_set(err, NS_ERR_NOMEM, "split: out of memory for a %dx%d band", w, rows);
-            goto done;
-        }
-        size_t nb = 0;
-        if ((st = split_band(in, (uint32_t)lo, (uint32_t)hi, y0, rows, &c, &nb, err)) != NS_OK) goto done;
-        pack_band(cr, c.labels, w, y0, rows, (uint32_t)lo, (uint32_t)hi, (uint32_t)total, out->packed, &pos,
-                  out->run_start);
-        total += nb;
-        lo = hi + 1;
+    /* Bands are independent until their labels are numbered, below. */
+    if ((st = ns_par_for(nbands, split_one_band, &bl, NULL, err)) != NS_OK) goto done;
+    size_t total = 0;
+    for (size_t k = 0; k < nbands; k++) {
+        for (uint32_t c = bl.bands[k].lo; c <= bl.bands[k].hi; c++) out->base[c] = (uint32_t)total;
+        total += bl.bands[k].count;
     }
     out->count = total;
 done:
-    free(top); free(bottom);
-    crop_free(&c);
+    free(bl.bands);
+    for (int s = 0; s < NS_PAR_SLOTS; s++) crop_free(&bl.crops[s]);
     if (st != NS_OK) ns_split_bands_free(out);
     return st;
 }
@@ -259,7 +312,7 @@ ns_status ns_split_bands_paint(const ns_split_bands *s, uint32_t *labels, const 
         free(remap);
         return st;
     }
-    paint_labels(s->comp, s->w, s->h, s->packed, s->run_start, remap, labels, nuclei ? &acc : NULL);
+    paint_labels(s->comp, s->w, s->h, s->packed, s->run_start, s->base, remap, labels, nuclei ? &acc : NULL);
     if (nuclei) *nuclei = ns_measure_end(&acc);
     free(remap);
     return NS_OK;
@@ -269,5 +322,6 @@ void ns_split_bands_free(ns_split_bands *s)
 {
     free(s->packed);
     free(s->run_start);
+    free(s->base);
     memset(s, 0, sizeof *s);
 }

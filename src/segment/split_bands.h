@@ -29,14 +29,16 @@ int ns_split_use_bands(int w, int h);
 typedef struct {
     const ns_component_runs *comp; /* the runs the labels follow (the caller's, kept alive) */
     int w, h;
-    uint32_t *packed;   /* provisional labels of the foreground, run after run (0: dropped) */
+    uint32_t *packed;   /* the foreground's labels, run after run, numbered within their band (0: dropped) */
     size_t *run_start;  /* per run of comp: where its labels start in packed */
+    uint32_t *base;     /* per component: the labels its band's come after */
     size_t count;       /* labels */
 } ns_split_bands;
 
 /* ns_find_seeds, ns_watershed_markers_in_mask and ns_merge_regions over the whole
  * image, run on a few components at a time, in a crop of the rows they span: every
- * array the three touch at random then fits the cache. */
+ * array the three touch at random then fits the cache. Bands are independent: they
+ * run on idle cores too when there are any (util/par_for.h), with the same result. */
 ns_status ns_split_in_bands(const ns_split_input *in, ns_split_bands *out, ns_error *err);
 /* The same with bands of components whose first rows span rows_per_band rows (the
  * tests use small bands to make many of them). */

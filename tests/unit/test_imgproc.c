@@ -11,6 +11,7 @@
 #include "segment/gaussian.h"
 #include "segment/measure.h"
 #include "segment/split_bands.h"
+#include "util/idle_cores.h"
 #include "segment/watershed.h"
 
 static uint64_t rng_state = 42;
@@ -478,7 +479,8 @@ static void test_thin_images(void)
 /* The banded split (split_bands.c) against the whole-image split it replaces:
  * distance, seeds, watershed and merging over the whole image. Same labels, same
  * numbering, whatever the band height (1 row: a band per component start row; large:
- * one band), with the landscape made per band or taken from the whole image. */
+ * one band), with the landscape made per band or taken from the whole image, and with
+ * bands run on lent idle cores (helper threads) or not. */
 static void test_split_in_bands_is_whole_image_split(void)
 {
     for (int trial = 0; trial < 30; trial++) {
@@ -528,6 +530,10 @@ static void test_split_in_bands_is_whole_image_split(void)
         const size_t band_rows[] = {1, 3, 8, 25, 100000};
         for (int b = 0; b < 5; b++)
             for (int given = 0; given < 2; given++) {
+                /* Every other trial lends 3 idle cores: bands then run on up to 4 threads. */
+                ns_idle_cores *lent = trial % 2 ? ns_idle_cores_create() : NULL;
+                ns_idle_cores_add(lent, 3);
+                ns_idle_cores_use(lent);
                 ns_split_input in = {.w = w, .h = h, .comp = &runs, .landscape = given ? edt : NULL,
                                      .weight = weight, .scale = scale, .min_distance = min_dist, .h_abs = 0.5,
                                      .h_rel = 0.1, .min_area = min_area, .max_area = max_area};
@@ -561,6 +567,10 @@ static void test_split_in_bands_is_whole_image_split(void)
                 CHECK_MSG(given || (nu && bad == 0), "trial %d, bands of %zu rows: %zu of %zu nuclei measured "
                           "differently%s", trial, band_rows[b], bad, nref, nu ? "" : " (none returned)");
                 free(nu);
+                CHECK_MSG(!lent || atomic_load(&lent->free) == 3, "trial %d: %d of 3 lent cores given back", trial,
+                          lent ? atomic_load(&lent->free) : 0);
+                ns_idle_cores_use(NULL);
+                ns_idle_cores_destroy(lent);
             }
         free(want);
         ns_image_free(&img);
