@@ -6,7 +6,12 @@
  * one whose outputs it is saving. A worker that dies (EOF on its pipe) or passes
  * --timeout is reaped; the job that was running is recorded as failed with the
  * reason, the other one it held goes back to the queue (it did nothing wrong),
- * and a fresh worker takes its place. */
+ * and a fresh worker takes its place.
+ *
+ * The end of a batch: once the queue is empty, a worker with nothing left is told to
+ * exit, and its core is counted as idle in a page shared with the workers
+ * (util/idle_cores.h); the workers still on their last images borrow those cores for
+ * helper threads (util/par_for.h) instead of leaving them idle until the last one ends. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +30,7 @@
 #include "batch/worker.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
+#include "util/idle_cores.h"
 
 typedef struct {
     pid_t pid;
@@ -42,7 +48,8 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static int spawn(worker *w, worker *all, int nworkers, const ns_job_list *jobs, const ns_batch_options *opt)
+static int spawn(worker *w, worker *all, int nworkers, const ns_job_list *jobs, const ns_batch_options *opt,
+                 ns_idle_cores *idle)
 {
     int to[2], from[2];
     if (pipe(to) != 0) return -1;
@@ -61,7 +68,7 @@ static int spawn(worker *w, worker *all, int nworkers, const ns_job_list *jobs, 
         }
         close(to[1]);
         close(from[0]);
-        ns_worker_main(to[0], from[1], jobs, opt);
+        ns_worker_main(to[0], from[1], jobs, opt, idle);
     }
     close(to[0]);
     close(from[1]);
@@ -126,11 +133,13 @@ typedef struct {
     size_t *ord;     /* jobs in hand-out order; ord[next] goes out next */
     size_t next;
     size_t finished; /* jobs with a final result */
+    ns_idle_cores *idle; /* shared with the workers, or NULL */
+    int idle_published;  /* idle cores counted into it so far */
 } pool;
 
 static void hand_out(pool *p, worker *w)
 {
-    if (w->pid <= 0 || w->job >= 0 || p->next >= p->jobs->count) return;
+    if (w->pid <= 0 || w->to_fd < 0 || w->job >= 0 || p->next >= p->jobs->count) return;
     size_t idx = p->ord[p->next++];
     w->job = (long)idx;
     w->started = now_s();
@@ -188,6 +197,35 @@ static int take_message(pool *p, worker *w, const ns_worker_msg *m)
     }
     finish(p, &m->result);
     return 1;
+}
+
+/* Once the queue is empty, a worker holding nothing is told to exit (EOF on its job
+ * pipe): it tears down its memory while the others finish, not after them. Reaped at
+ * shutdown. A job that comes back to the queue after (its worker lost) goes to the
+ * lost worker's replacement. */
+static void release_idle_workers(pool *p, worker *ws, int nw)
+{
+    if (p->next < p->jobs->count) return;
+    for (int i = 0; i < nw; i++) {
+        worker *w = &ws[i];
+        if (w->pid > 0 && w->to_fd >= 0 && w->job < 0 && w->saving < 0) {
+            close(w->to_fd);
+            w->to_fd = -1;
+        }
+    }
+}
+
+/* Cores with nothing to compute once the queue is empty are idle: the workers still
+ * computing may borrow them (util/idle_cores.h). */
+static void publish_idle_cores(pool *p, const worker *ws, int nw)
+{
+    int idle = 0;
+    if (p->next >= p->jobs->count) {
+        idle = nw;
+        for (int i = 0; i < nw; i++) idle -= ws[i].pid > 0 && ws[i].job >= 0;
+    }
+    ns_idle_cores_add(p->idle, idle - p->idle_published);
+    p->idle_published = idle;
 }
 
 /* Why a worker is lost. */
@@ -256,15 +294,19 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary);
     double t0 = now_s();
     pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord};
+    /* One worker never has another's core to borrow. */
+    pl.idle = nw > 1 ? ns_idle_cores_create() : NULL;
 
     for (int i = 0; i < nw; i++) {
-        if (spawn(&ws[i], ws, nw, jobs, opt) != 0) {
+        if (spawn(&ws[i], ws, nw, jobs, opt, pl.idle) != 0) {
             st = ns_error_set(err, NS_ERR_INTERNAL, "cannot start worker process: %s", strerror(errno));
             goto shutdown;
         }
     }
     while (pl.finished < jobs->count) {
         for (int i = 0; i < nw; i++) hand_out(&pl, &ws[i]);
+        release_idle_workers(&pl, ws, nw);
+        publish_idle_cores(&pl, ws, nw);
         int timeout_ms = -1, busy = 0;
         double now = now_s();
         for (int i = 0; i < nw; i++) {
@@ -304,7 +346,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
                 continue;
             }
             /* Replace the lost worker while work remains. */
-            if (pl.next < jobs->count && spawn(w, ws, nw, jobs, opt) != 0) {
+            if (pl.next < jobs->count && spawn(w, ws, nw, jobs, opt, pl.idle) != 0) {
                 st = ns_error_set(err, NS_ERR_INTERNAL, "cannot restart worker process: %s", strerror(errno));
                 goto shutdown;
             }
@@ -314,12 +356,13 @@ shutdown:
     for (int i = 0; i < nw; i++) {
         if (ws[i].pid <= 0) continue;
         if (st != NS_OK) kill(ws[i].pid, SIGKILL);
-        close(ws[i].to_fd); /* EOF: the worker exits */
+        if (ws[i].to_fd >= 0) close(ws[i].to_fd); /* EOF: the worker exits */
         ws[i].to_fd = -1;
     }
     for (int i = 0; i < nw; i++)
         if (ws[i].pid > 0) reap(&ws[i], rep);
     signal(SIGPIPE, old_pipe);
+    ns_idle_cores_destroy(pl.idle);
     rep->wall_s = now_s() - t0;
     rep->images_per_s = rep->wall_s > 0 ? (double)(rep->ok + rep->failed) / rep->wall_s : 0;
     ns_progress_finish(&pr);

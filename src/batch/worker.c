@@ -110,8 +110,10 @@ static void saver_wait_idle(saver *s)
     pthread_mutex_unlock(&s->mu);
 }
 
-_Noreturn void ns_worker_main(int in_fd, int out_fd, const ns_job_list *jobs, const ns_batch_options *opt)
+_Noreturn void ns_worker_main(int in_fd, int out_fd, const ns_job_list *jobs, const ns_batch_options *opt,
+                              ns_idle_cores *idle)
 {
+    ns_idle_cores_use(idle); /* the other workers' cores, once they have nothing left */
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the parent */
     signal(SIGPIPE, SIG_DFL);
     /* Two lists: one being saved, one being filled by the next image. Static: 64 KiB

@@ -11,6 +11,7 @@
 #define NUCSEG_BATCH_WORKER_H
 
 #include "nucseg/batch.h"
+#include "util/idle_cores.h"
 
 enum { NS_WORKER_DONE = 1, NS_WORKER_SAVING = 2 };
 
@@ -20,8 +21,10 @@ typedef struct {
 } ns_worker_msg;
 
 /* The forked child's whole life: jobs from in_fd until EOF, answers on out_fd,
- * then _exit(0) once the last save is done. */
-_Noreturn void ns_worker_main(int in_fd, int out_fd, const ns_job_list *jobs, const ns_batch_options *opt);
+ * then _exit(0) once the last save is done. idle: the batch's idle cores, which
+ * this worker may borrow for its last images (NULL: none). */
+_Noreturn void ns_worker_main(int in_fd, int out_fd, const ns_job_list *jobs, const ns_batch_options *opt,
+                              ns_idle_cores *idle);
 
 /* Whole-buffer pipe I/O that retries on EINTR: 0 / bytes read (short at EOF). */
 int ns_write_full(int fd, const void *buf, size_t n);
