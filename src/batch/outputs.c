@@ -44,7 +44,8 @@ static ns_status write_labels(const char *path, const ns_segmentation *s, ns_err
     img.type = NS_PIXEL_U32;
     img.data = s->labels; /* borrowed, not freed */
     /* uint16 opens everywhere; uint32 only when the labels need it. */
-    return ns_tiff_write_as(path, &img, s->count <= 65535 ? NS_PIXEL_U16 : NS_PIXEL_U32, 1, err);
+    return ns_tiff_write_as(path, &img, s->count <= 65535 ? NS_PIXEL_U16 : NS_PIXEL_U32, NS_TIFF_DEFLATE_LABELS,
+                            err);
 }
 
 /* One row of the nucleus table, as "%u,%.3f,%.3f,%.0f,%.4f,%d,%d,%d,%d,%.3f,%.3f,%.4f,%.4f\n"

@@ -55,9 +55,12 @@ static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, ns
                           (uint16_t)(compress ? COMPRESSION_ADOBE_DEFLATE : COMPRESSION_NONE)) &&
              TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rps) &&
              TIFFSetField(tif, TIFFTAG_SOFTWARE, "nucseg");
-    /* zlib level 1: label images and microscopy compress nearly as well as at the
-     * default level 6, at a fraction of the time (writes are on every image's path). */
-    if (ok && compress) ok = TIFFSetField(tif, TIFFTAG_ZIPQUALITY, 1);
+    /* Levels 1-2: images compress nearly as well as at the default level 6, at a
+     * fraction of the time (writes are on every image's path). libdeflate's level 1
+     * matcher is the faster one on microscopy but slower on label images, whose long
+     * runs of one value level 2 finds faster (measured on 10X and 40X labels: 15-28 %
+     * less time, 1-6 % smaller). */
+    if (ok && compress) ok = TIFFSetField(tif, TIFFTAG_ZIPQUALITY, compress == NS_TIFF_DEFLATE_LABELS ? 2 : 1);
     if (!ok) return write_failed(path, "setting tags", err);
     const unsigned char *src = img->data;
     const int narrow = stored != img->type; /* U32 -> U16, checked by the caller */
