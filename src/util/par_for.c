@@ -1,7 +1,6 @@
 /* par_for.c — independent tasks on the caller and on borrowed idle cores (par_for.h). */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <string.h>
 #include "util/idle_cores.h"
 #include "util/par_for.h"
 
@@ -13,6 +12,7 @@ typedef struct {
     atomic_int stop;      /* a task failed: take no more */
     pthread_mutex_t mu;   /* guards the failure below */
     size_t failed_task;   /* lowest failed task, n when none */
+    ns_status failed_status;
     ns_error failure;
 } par_loop;
 
@@ -29,10 +29,12 @@ static int run_one(par_loop *l, int slot)
     if (i >= l->n) return 0;
     ns_error err;
     ns_error_clear(&err);
-    if (l->task(l->ctx, i, slot, &err) == NS_OK) return 1;
+    ns_status st = l->task(l->ctx, i, slot, &err);
+    if (st == NS_OK) return 1;
     pthread_mutex_lock(&l->mu);
     if (i < l->failed_task) {
         l->failed_task = i;
+        l->failed_status = st;
         l->failure = err;
     }
     pthread_mutex_unlock(&l->mu);
@@ -77,7 +79,7 @@ ns_status ns_par_for(size_t n, ns_par_task task, void *ctx, int *slots_used, ns_
     if (slots_used) *slots_used = slots;
     if (l.failed_task < n) {
         if (err) *err = l.failure;
-        return l.failure.code != NS_OK ? l.failure.code : NS_ERR_INTERNAL;
+        return l.failed_status;
     }
     return NS_OK;
 }
