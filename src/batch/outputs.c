@@ -140,18 +140,15 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
 typedef struct {
     const ns_segmentation *s;
     const ns_output_paths_t *p;
-    ns_commit_list *commits; /* where the caller records its files, or NULL */
 } data_files;
 
 static ns_status write_data_file(void *ctx, size_t k, int slot, ns_error *err)
 {
+    (void)slot;
     const data_files *d = ctx;
-    if (slot != 0) ns_commit_join(d->commits); /* a helper records into its caller's list */
-    ns_status st = k == 0   ? write_labels(d->p->file[NS_OUT_LABELS], d->s, err)
-                   : k == 1 ? write_csv(d->p->file[NS_OUT_CSV], d->s, err)
-                            : write_npy(d->p->file[NS_OUT_NPY], d->s, err);
-    if (slot != 0) ns_commit_join(NULL);
-    return st;
+    return k == 0   ? write_labels(d->p->file[NS_OUT_LABELS], d->s, err)
+           : k == 1 ? write_csv(d->p->file[NS_OUT_CSV], d->s, err)
+                    : write_npy(d->p->file[NS_OUT_NPY], d->s, err);
 }
 
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
@@ -161,7 +158,7 @@ ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int cha
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ns_status st = ns_mkdirs(p->dir, err);
-    data_files d = {.s = s, .p = p, .commits = ns_commit_deferred()};
+    data_files d = {.s = s, .p = p};
     if (st == NS_OK) st = ns_par_for(3, write_data_file, &d, NULL, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     *write_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;

@@ -4,7 +4,8 @@
  * caller tries to claim an idle core (idle_cores.h) and, when it gets one, starts a
  * helper thread there that takes tasks too. With no idle core (always so outside a
  * batch's last images, and with one worker) it is a plain loop. Tasks must write only
- * what is theirs: results must not depend on which thread ran what. */
+ * what is theirs: results must not depend on which thread ran what. Helpers record the
+ * files they write in the caller's deferred commits, if any (ns_commit_deferred). */
 #ifndef NUCSEG_UTIL_PAR_FOR_H
 #define NUCSEG_UTIL_PAR_FOR_H
 

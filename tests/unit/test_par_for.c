@@ -1,9 +1,13 @@
 /* test_par_for.c — tasks on lent idle cores (util/par_for.c, util/idle_cores.c). */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include "check.h"
+#include "nucseg/fsutil.h"
 #include "util/idle_cores.h"
 #include "util/par_for.h"
 
@@ -109,10 +113,64 @@ static void test_failure_stops_and_names_lowest_task(void)
     }
 }
 
+/* Files written by helpers go into the caller's deferred commits, like the caller's own:
+ * none takes its final name before the list is run. */
+typedef struct {
+    const char *dir;
+    atomic_int helper_tasks;
+} file_tasks;
+
+static ns_status write_task_file(void *ctx, size_t i, int slot, ns_error *err)
+{
+    file_tasks *f = ctx;
+    if (slot) atomic_fetch_add(&f->helper_tasks, 1);
+    char name[32];
+    snprintf(name, sizeof name, "f%zu.txt", i);
+    char *path = ns_path_join(f->dir, name);
+    if (!path) return ns_error_set(err, NS_ERR_NOMEM, "path");
+    struct timespec d = {0, 1000000}; /* long enough for helpers to take some */
+    nanosleep(&d, NULL);
+    ns_status st = ns_write_file_atomic(path, name, strlen(name), err);
+    free(path);
+    return st;
+}
+
+static void test_helpers_commit_as_the_caller(void)
+{
+    char dir[] = "/tmp/nucseg_parfor_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    ns_idle_cores *c = ns_idle_cores_create();
+    ns_idle_cores_add(c, 2);
+    ns_idle_cores_use(c);
+    static ns_commit_list list;
+    ns_commit_defer(&list);
+    file_tasks f = {.dir = dir};
+    atomic_init(&f.helper_tasks, 0);
+    ns_error err;
+    enum { FILES = 6 };
+    CHECK_OK(ns_par_for(FILES, write_task_file, &f, NULL, &err), err);
+    ns_commit_defer(NULL);
+    CHECK_MSG(atomic_load(&f.helper_tasks) > 0, "no task ran on a helper");
+    CHECK_MSG(list.count == FILES, "%d of %d files recorded for the caller", list.count, FILES);
+    CHECK_OK(ns_commit_list_run(&list, &err), err);
+    for (int i = 0; i < FILES; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "f%d.txt", i);
+        char *path = ns_path_join(dir, name);
+        CHECK_MSG(ns_file_exists(path), "%s", name);
+        unlink(path);
+        free(path);
+    }
+    rmdir(dir);
+    ns_idle_cores_use(NULL);
+    ns_idle_cores_destroy(c);
+}
+
 int main(void)
 {
     RUN(test_plain_loop_without_idle_cores);
     RUN(test_helpers_on_idle_cores);
     RUN(test_failure_stops_and_names_lowest_task);
+    RUN(test_helpers_commit_as_the_caller);
     return check_report();
 }
