@@ -229,8 +229,9 @@ static ns_status split_one_band(void *ctx, size_t k, int slot, ns_error *err)
 }
 
 /* The bands: components whose first rows span rows_per_band rows, cropped to the rows
- * they span plus one above and below. *nbands of them, in a new array. */
-static band *make_bands(const ns_component_runs *cr, int h, size_t rows_per_band, size_t *nbands)
+ * they span plus one above and below. *nbands of them, in a new array; *npx: the
+ * foreground's pixels (the packed labels' length). */
+static band *make_bands(const ns_component_runs *cr, int h, size_t rows_per_band, size_t *nbands, size_t *npx)
 {
     const size_t ncomp = cr->count, nruns = cr->runs.count;
     uint32_t *top = malloc((ncomp + 1) * sizeof *top), *bottom = malloc((ncomp + 1) * sizeof *bottom);
@@ -261,6 +262,7 @@ static band *make_bands(const ns_component_runs *cr, int h, size_t rows_per_band
     }
     free(top); free(bottom); free(px);
     *nbands = nb;
+    *npx = pos;
     return bands;
 }
 
@@ -273,10 +275,8 @@ ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, n
     out->comp = cr;
     out->w = in->w;
     out->h = in->h;
-    size_t npx = 0; /* foreground pixels */
-    for (size_t i = 0; i < nruns; i++) npx += (size_t)(cr->runs.span[i].x1 - cr->runs.span[i].x0 + 1);
-    size_t nbands = 0;
-    band_loop bl = {.in = in, .out = out, .bands = make_bands(cr, in->h, rows_per_band, &nbands)};
+    size_t nbands = 0, npx = 0;
+    band_loop bl = {.in = in, .out = out, .bands = make_bands(cr, in->h, rows_per_band, &nbands, &npx)};
     out->packed = malloc((npx ? npx : 1) * sizeof *out->packed);
     out->run_start = malloc((nruns ? nruns : 1) * sizeof *out->run_start);
     out->base = malloc((ncomp + 1) * sizeof *out->base);
