@@ -175,21 +175,14 @@ static int score_against_truth(const char *image_path, const ns_segmentation *se
     } else if (gt.width != seg->width || gt.height != seg->height) {
         fprintf(stderr, "bench_segment: %s: size differs from the image (not scored)\n", gt_path);
     } else {
-        size_t n = (size_t)gt.width * gt.height;
-        uint32_t *truth = malloc(n * sizeof *truth);
-        if (truth) {
-            for (size_t i = 0; i < n; i++) {
-                switch (gt.type) {
-                case NS_PIXEL_U8: truth[i] = ((const uint8_t *)gt.data)[i]; break;
-                case NS_PIXEL_U16: truth[i] = ((const uint16_t *)gt.data)[i]; break;
-                case NS_PIXEL_U32: truth[i] = ((const uint32_t *)gt.data)[i]; break;
-                default: truth[i] = (uint32_t)((const float *)gt.data)[i]; break;
-                }
-            }
-            if (ns_eval_labels(truth, seg->labels, gt.width, gt.height, res, &err) == NS_OK) ok = 1;
-            else fprintf(stderr, "bench_segment: %s: %s (not scored)\n", gt_path, err.message);
-            free(truth);
-        }
+        ns_image truth = {0}, pred = {0};
+        if (ns_image_to_u32(&gt, &truth, &err) == NS_OK && ns_image_to_u32(&seg->labels, &pred, &err) == NS_OK &&
+            ns_eval_labels(truth.data, pred.data, gt.width, gt.height, res, &err) == NS_OK)
+            ok = 1;
+        else
+            fprintf(stderr, "bench_segment: %s: %s (not scored)\n", gt_path, err.message);
+        ns_image_free(&truth);
+        ns_image_free(&pred);
     }
     ns_image_free(&gt);
     free(gt_path);

@@ -36,6 +36,8 @@ void ns_image_free(ns_image *img);
 
 /* Convert any plane to float32 (values unchanged, not rescaled). out is allocated. */
 ns_status ns_image_to_f32(const ns_image *in, ns_image *out, ns_error *err);
+/* Convert an integer plane (labels) to uint32; a float one is refused. out is allocated. */
+ns_status ns_image_to_u32(const ns_image *in, ns_image *out, ns_error *err);
 
 /* Read one plane of a TIFF or PNG (detected from the file's magic bytes, not its name).
  * channel: page index for multi-page TIFFs, else sample index (RGB → 0,1,2).
@@ -57,10 +59,6 @@ ns_status ns_image_probe(const char *path, ns_image_info *info, ns_error *err);
  * value) is both faster and smaller than level 1. Labels open in Fiji and napari. */
 #define NS_TIFF_DEFLATE_LABELS 2
 ns_status ns_tiff_write(const char *path, const ns_image *img, int compress, ns_error *err);
-/* ns_tiff_write with the pixels stored as `stored`: img's own type, or U16 for a U32
- * image whose values fit (label images of at most 65,535 nuclei), narrowed a strip at
- * a time: no 16-bit copy of the image is made. */
-ns_status ns_tiff_write_as(const char *path, const ns_image *img, ns_pixel_type stored, int compress, ns_error *err);
 /* Multi-page TIFF, one page per plane (all planes the same size and type). */
 ns_status ns_tiff_write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err);
 

@@ -50,7 +50,8 @@ typedef struct {
 
 typedef struct {
     int width, height;
-    uint32_t *labels;     /* owned; width*height, 0 = background, 1..count */
+    ns_image labels;      /* owned; width x height, 0 = background, 1..count: NS_PIXEL_U16 when
+                             count <= 65535 (as the label TIFF stores it), else NS_PIXEL_U32 */
     size_t count;
     ns_nucleus *nuclei;   /* owned; nuclei[i].label == i + 1 */
     double diameter_used; /* the diameter in effect (given or estimated) */
@@ -60,5 +61,7 @@ typedef struct {
 
 ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out, ns_error *err);
 void ns_segmentation_free(ns_segmentation *s);
+/* Label i (raster index) of s, whatever its pixel type. */
+uint32_t ns_segmentation_label(const ns_segmentation *s, size_t i);
 
 #endif

@@ -37,15 +37,9 @@ int ns_outputs_complete(const ns_output_paths_t *p)
 
 static ns_status write_labels(const char *path, const ns_segmentation *s, ns_error *err)
 {
-    ns_image img;
-    memset(&img, 0, sizeof img);
-    img.width = s->width;
-    img.height = s->height;
-    img.type = NS_PIXEL_U32;
-    img.data = s->labels; /* borrowed, not freed */
-    /* uint16 opens everywhere; uint32 only when the labels need it. */
-    return ns_tiff_write_as(path, &img, s->count <= 65535 ? NS_PIXEL_U16 : NS_PIXEL_U32, NS_TIFF_DEFLATE_LABELS,
-                            err);
+    /* 16-bit when the labels fit (opens everywhere), 32-bit only when they need it:
+     * ns_segment made them so. */
+    return ns_tiff_write(path, &s->labels, NS_TIFF_DEFLATE_LABELS, err);
 }
 
 /* One row of the nucleus table, as "%u,%.3f,%.3f,%.0f,%.4f,%d,%d,%d,%d,%.3f,%.3f,%.4f,%.4f\n"

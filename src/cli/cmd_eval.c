@@ -66,14 +66,7 @@ static ns_status read_labels(const char *path, ns_image *lab, ns_error *err)
         ns_image_free(&img);
         return ns_error_set(err, NS_ERR_UNSUPPORTED, "%s: label images must be integer, not float", path);
     }
-    st = ns_image_alloc(lab, img.width, img.height, NS_PIXEL_U32, err);
-    if (st == NS_OK) {
-        size_t n = (size_t)img.width * img.height;
-        uint32_t *o = lab->data;
-        for (size_t i = 0; i < n; i++)
-            o[i] = img.type == NS_PIXEL_U8 ? ((uint8_t *)img.data)[i]
-                 : img.type == NS_PIXEL_U16 ? ((uint16_t *)img.data)[i] : ((uint32_t *)img.data)[i];
-    }
+    st = ns_image_to_u32(&img, lab, err);
     ns_image_free(&img);
     return st;
 }

@@ -28,7 +28,10 @@ const char *ns_pixel_type_name(ns_pixel_type t)
     return "unknown";
 }
 
-ns_status ns_image_alloc(ns_image *img, int width, int height, ns_pixel_type type, ns_error *err)
+/* zero: calloc (large zeroed buffers come straight from fresh, already zero pages),
+ * else malloc, for a reader that writes every pixel: with freed buffers kept in the
+ * heap (alloc_tune.c) a zeroed one is a whole extra pass of writes. */
+static ns_status image_alloc(ns_image *img, int width, int height, ns_pixel_type type, int zero, ns_error *err)
 {
     memset(img, 0, sizeof *img);
     size_t psize = ns_pixel_size(type);
@@ -43,8 +46,7 @@ ns_status ns_image_alloc(ns_image *img, int width, int height, ns_pixel_type typ
     if (pixels > (size_t)PTRDIFF_MAX / psize)
         return ns_error_set(err, NS_ERR_TOO_LARGE, "image: %dx%d %s does not fit in memory",
                             width, height, ns_pixel_type_name(type));
-    /* calloc: large zeroed buffers come straight from fresh (already zero) pages. */
-    img->data = calloc(pixels, psize);
+    img->data = zero ? calloc(pixels, psize) : malloc(pixels * psize);
     if (!img->data)
         return ns_error_set(err, NS_ERR_NOMEM, "image: out of memory for %dx%d %s",
                             width, height, ns_pixel_type_name(type));
@@ -52,6 +54,16 @@ ns_status ns_image_alloc(ns_image *img, int width, int height, ns_pixel_type typ
     img->height = height;
     img->type = type;
     return NS_OK;
+}
+
+ns_status ns_image_alloc(ns_image *img, int width, int height, ns_pixel_type type, ns_error *err)
+{
+    return image_alloc(img, width, height, type, 1, err);
+}
+
+ns_status ns_image_alloc_unzeroed(ns_image *img, int width, int height, ns_pixel_type type, ns_error *err)
+{
+    return image_alloc(img, width, height, type, 0, err);
 }
 
 void ns_image_free(ns_image *img)
@@ -89,6 +101,28 @@ ns_status ns_image_to_f32(const ns_image *in, ns_image *out, ns_error *err)
     case NS_PIXEL_F32:
         memcpy(dst, in->data, n * sizeof(float));
         break;
+    }
+    return NS_OK;
+}
+
+ns_status ns_image_to_u32(const ns_image *in, ns_image *out, ns_error *err)
+{
+    if (!in->data)
+        return ns_error_set(err, NS_ERR_INVALID, "image: cannot convert an image without pixels");
+    if (in->type == NS_PIXEL_F32)
+        return ns_error_set(err, NS_ERR_UNSUPPORTED, "image: label images must be integer, not float");
+    ns_status st = ns_image_alloc(out, in->width, in->height, NS_PIXEL_U32, err);
+    if (st) return st;
+    size_t n = (size_t)in->width * (size_t)in->height;
+    uint32_t *dst = out->data;
+    if (in->type == NS_PIXEL_U8) {
+        const uint8_t *src = in->data;
+        for (size_t i = 0; i < n; i++) dst[i] = src[i];
+    } else if (in->type == NS_PIXEL_U16) {
+        const uint16_t *src = in->data;
+        for (size_t i = 0; i < n; i++) dst[i] = src[i];
+    } else {
+        memcpy(dst, in->data, n * sizeof *dst);
     }
     return NS_OK;
 }

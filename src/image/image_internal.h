@@ -9,6 +9,10 @@
 #include "nucseg/image.h"
 
 /* Format readers; path is only for messages and opening. `out` is zeroed on failure. */
+/* ns_image_alloc without zeroing, for readers that write every pixel (or free the
+ * image on failure). */
+ns_status ns_image_alloc_unzeroed(ns_image *img, int width, int height, ns_pixel_type type, ns_error *err);
+
 ns_status ns_tiff_read_plane(const char *path, int channel, size_t max_pixels, ns_image *out, ns_error *err);
 ns_status ns_tiff_probe_file(const char *path, ns_image_info *info, ns_error *err);
 ns_status ns_png_read_plane(const char *path, int channel, size_t max_pixels, ns_image *out, ns_error *err);

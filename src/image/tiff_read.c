@@ -256,7 +256,8 @@ ns_status ns_tiff_read_plane(const char *path, int channel, size_t max_pixels, n
                           (unsigned long long)L.width * L.height, max_pixels);
         goto done;
     }
-    st = ns_image_alloc(out, (int)L.width, (int)L.height, L.type, err);
+    /* Strips or tiles cover every pixel. */
+    st = ns_image_alloc_unzeroed(out, (int)L.width, (int)L.height, L.type, err);
     if (st) {
         ns_error_prefix(err, "%s", path);
         goto done;

@@ -33,13 +33,10 @@ static ns_status check_plane(const char *path, const ns_image *img, const ns_ima
     return NS_OK;
 }
 
-/* Tags and strips of one page, its pixels stored as `stored` (img's own type, or U16
- * for a U32 image, narrowed a strip at a time into a strip-sized buffer); the caller
- * writes the directory. */
-static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, ns_pixel_type stored, int compress,
-                           ns_error *err)
+/* Tags and strips of one page; the caller writes the directory. */
+static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, int compress, ns_error *err)
 {
-    size_t ps = ns_pixel_size(stored);
+    size_t ps = ns_pixel_size(img->type);
     size_t row_bytes = (size_t)img->width * ps;
     uint32_t rps = row_bytes >= STRIP_TARGET_BYTES ? 1 : (uint32_t)(STRIP_TARGET_BYTES / row_bytes);
     if (rps > (uint32_t)img->height) rps = (uint32_t)img->height;
@@ -48,7 +45,7 @@ static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, ns
              TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, (uint16_t)(ps * 8)) &&
              TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, (uint16_t)1) &&
              TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT,
-                          (uint16_t)(stored == NS_PIXEL_F32 ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT)) &&
+                          (uint16_t)(img->type == NS_PIXEL_F32 ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT)) &&
              TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, (uint16_t)PHOTOMETRIC_MINISBLACK) &&
              TIFFSetField(tif, TIFFTAG_PLANARCONFIG, (uint16_t)PLANARCONFIG_CONTIG) &&
              TIFFSetField(tif, TIFFTAG_COMPRESSION,
@@ -63,47 +60,27 @@ static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, ns
     if (ok && compress) ok = TIFFSetField(tif, TIFFTAG_ZIPQUALITY, compress == NS_TIFF_DEFLATE_LABELS ? 2 : 1);
     if (!ok) return write_failed(path, "setting tags", err);
     const unsigned char *src = img->data;
-    const int narrow = stored != img->type; /* U32 -> U16, checked by the caller */
-    uint16_t *strip = narrow ? malloc((size_t)rps * row_bytes) : NULL;
-    if (narrow && !strip) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory for a strip", path);
     uint32_t nstrips = ((uint32_t)img->height + rps - 1) / rps;
-    ns_status st = NS_OK;
-    for (uint32_t i = 0; i < nstrips && st == NS_OK; i++) {
+    for (uint32_t i = 0; i < nstrips; i++) {
         uint32_t row = i * rps;
         uint32_t rows = (uint32_t)img->height - row < rps ? (uint32_t)img->height - row : rps;
         tmsize_t bytes = (tmsize_t)(rows * row_bytes);
-        const void *data = src + row * row_bytes;
-        if (narrow) {
-            const uint32_t *v = (const uint32_t *)img->data + (size_t)row * img->width;
-            size_t k = (size_t)rows * img->width;
-            for (size_t j = 0; j < k; j++) strip[j] = (uint16_t)v[j];
-            data = strip;
-        }
         /* libtiff's encoders may modify the buffer in place (byte swapping, predictors);
          * with none of those set it only reads it, so the const cast is safe. */
-        if (TIFFWriteEncodedStrip(tif, i, (void *)(uintptr_t)data, bytes) != bytes)
-            st = write_failed(path, "writing a strip", err);
+        if (TIFFWriteEncodedStrip(tif, i, (void *)(uintptr_t)(src + row * row_bytes), bytes) != bytes)
+            return write_failed(path, "writing a strip", err);
     }
-    free(strip);
-    return st;
+    return NS_OK;
 }
 
-#define OWN_TYPE (-1) /* write_pages: each plane stored as its own type */
-
-/* Pages all stored as pixel type `stored`, or OWN_TYPE. */
-static ns_status write_pages(const char *path, const ns_image *planes, int count, int stored,
-                             int compress, ns_error *err)
+static ns_status write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err)
 {
     if (count <= 0) return ns_error_set(err, NS_ERR_INVALID, "%s: no pages to write", path);
     uint64_t total = 0;
     for (int i = 0; i < count; i++) {
         ns_status st = check_plane(path, &planes[i], i ? &planes[0] : NULL, err);
         if (st) return st;
-        ns_pixel_type t = stored == OWN_TYPE ? planes[i].type : (ns_pixel_type)stored;
-        if (t != planes[i].type && !(planes[i].type == NS_PIXEL_U32 && t == NS_PIXEL_U16))
-            return ns_error_set(err, NS_ERR_INVALID, "%s: cannot store %s pixels as %s", path,
-                                ns_pixel_type_name(planes[i].type), ns_pixel_type_name(t));
-        total += (uint64_t)planes[i].width * planes[i].height * ns_pixel_size(t);
+        total += (uint64_t)planes[i].width * planes[i].height * ns_pixel_size(planes[i].type);
     }
     char tmp[4096];
     ns_status st = ns_tmp_path(path, tmp, sizeof tmp, err);
@@ -114,8 +91,7 @@ static ns_status write_pages(const char *path, const ns_image *planes, int count
     TIFF *tif = TIFFOpen(tmp, total > 0xF0000000u ? "w8" : "w");
     if (!tif) return write_failed(path, "cannot create the temporary file", err);
     for (int i = 0; i < count && !st; i++) {
-        st = write_page(tif, path, &planes[i], stored == OWN_TYPE ? planes[i].type : (ns_pixel_type)stored,
-                        compress, err);
+        st = write_page(tif, path, &planes[i], compress, err);
         if (!st && !TIFFWriteDirectory(tif)) st = write_failed(path, "writing the directory", err);
     }
     if (!st && !TIFFFlush(tif)) st = write_failed(path, "flushing", err);
@@ -129,15 +105,10 @@ static ns_status write_pages(const char *path, const ns_image *planes, int count
 
 ns_status ns_tiff_write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err)
 {
-    return write_pages(path, planes, count, OWN_TYPE, compress, err);
+    return write_pages(path, planes, count, compress, err);
 }
 
 ns_status ns_tiff_write(const char *path, const ns_image *img, int compress, ns_error *err)
 {
-    return write_pages(path, img, 1, OWN_TYPE, compress, err);
-}
-
-ns_status ns_tiff_write_as(const char *path, const ns_image *img, ns_pixel_type stored, int compress, ns_error *err)
-{
-    return write_pages(path, img, 1, (int)stored, compress, err);
+    return write_pages(path, img, 1, compress, err);
 }

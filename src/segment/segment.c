@@ -100,6 +100,8 @@ typedef struct {
     float *smooth, *edt;
     uint8_t *mask;
     uint32_t *comp, *labels; /* comp: painted from runs when a step needs the image of them */
+    uint16_t *labels16;      /* instead of labels: the result's labels, painted 16-bit when they fit */
+    int compact_labels;      /* this grid's labels are the result's: 16-bit ones welcome */
     ns_component_runs runs;
     const ns_image *measure; /* the full-resolution grid: its image, measured while the bands paint */
     ns_nucleus *nuclei;      /* ... into this, when they did */
@@ -226,7 +228,8 @@ static ns_status grid_alloc(grid *g, int w, int h, ns_error *err)
 
 static void grid_free(grid *g)
 {
-    free(g->smooth); free(g->edt); free(g->mask); free(g->comp); free(g->labels); free(g->nuclei);
+    free(g->smooth); free(g->edt); free(g->mask); free(g->comp); free(g->labels); free(g->labels16);
+    free(g->nuclei);
     ns_component_runs_free(&g->runs);
     memset(g, 0, sizeof *g);
 }
@@ -268,11 +271,17 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
         g->smooth = NULL;
         free(g->edt);
         g->edt = NULL;
-        if (!(g->labels = malloc(n * sizeof *g->labels))) {
+        /* 16-bit labels when they fit: half the memory to write here and to read back
+         * when the label TIFF (16-bit then too) is written. */
+        int narrow = g->compact_labels && sb.count <= UINT16_MAX;
+        void *labels = narrow ? (void *)(g->labels16 = malloc(n * sizeof *g->labels16))
+                              : (void *)(g->labels = malloc(n * sizeof *g->labels));
+        if (!labels) {
             ns_split_bands_free(&sb);
             return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", g->w, g->h);
         }
-        st = ns_split_bands_paint(&sb, g->labels, g->measure, g->measure ? &g->nuclei : NULL, err);
+        st = ns_split_bands_paint(&sb, labels, narrow ? NS_PIXEL_U16 : NS_PIXEL_U32, g->measure,
+                                  g->measure ? &g->nuclei : NULL, err);
         *count = sb.count;
         ns_split_bands_free(&sb);
         return st;
@@ -505,6 +514,21 @@ static double quarter_look(const grid_input *full_in, const ns_segment_params *p
     return d; /* out of memory: 0, and the full-resolution path measures instead */
 }
 
+/* Labels below 65536 as 16-bit, in the same memory (pixel i moves from byte 4i to 2i:
+ * never over one not yet read), which then shrinks to fit. Takes labels. */
+static uint16_t *narrow_in_place(uint32_t *labels, size_t n)
+{
+    unsigned char *b = (unsigned char *)labels; /* bytes: the two views of it overlap */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v;
+        memcpy(&v, b + 4 * i, sizeof v);
+        uint16_t o = (uint16_t)v;
+        memcpy(b + 2 * i, &o, sizeof o);
+    }
+    uint16_t *shrunk = realloc(b, (n ? n : 1) * sizeof *shrunk);
+    return shrunk ? shrunk : (uint16_t *)(void *)b;
+}
+
 ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out,
                      ns_error *err)
 {
@@ -527,6 +551,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
     grid_input full_in = {.img = img};
     float *norm = NULL, *norm_s = NULL;
     uint32_t *labels = NULL;
+    uint16_t *labels16 = NULL; /* instead of labels, when a banded split painted them so */
     ns_norm_map map;
     ns_status st;
     if ((st = ns_normalize_map(img, 0.5, 99.9, &map, err)) != NS_OK) goto fail;
@@ -589,9 +614,12 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         free(norm); /* done with: its memory serves the watershed */
         norm = NULL;
         full.measure = img;
+        full.compact_labels = 1;
         if ((st = split_objects(&full, p, d, min_dist, &count, err)) != NS_OK) goto fail;
         labels = full.labels;
+        labels16 = full.labels16;
         full.labels = NULL; /* handed to the result */
+        full.labels16 = NULL;
     } else {
         grid_free(&full);
         double ds = d / f;
@@ -621,9 +649,18 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
     ns_nucleus *nuclei = full.nuclei; /* measured already by a banded split */
     full.nuclei = NULL;
     if (!nuclei && (st = ns_measure_nuclei(labels, img, count, &nuclei, err)) != NS_OK) goto fail;
+    if (!labels16 && count <= UINT16_MAX) {
+        /* Made 32-bit on the way (the whole-image split works in place, a reduced grid's
+         * are upsampled): stored as 16-bit like the others, narrowed in place. */
+        labels16 = narrow_in_place(labels, n);
+        labels = NULL;
+    }
     out->width = w;
     out->height = h;
-    out->labels = labels;
+    out->labels.width = w;
+    out->labels.height = h;
+    out->labels.type = labels16 ? NS_PIXEL_U16 : NS_PIXEL_U32;
+    out->labels.data = labels16 ? (void *)labels16 : (void *)labels;
     out->count = count;
     out->nuclei = nuclei;
     out->diameter_used = d;
@@ -636,7 +673,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
     out->ms_total = now_ms() - t0;
     return NS_OK;
 fail:
-    free(norm); free(norm_s); free(labels);
+    free(norm); free(norm_s); free(labels); free(labels16);
     grid_free(&full);
     grid_free(&small);
     return st;
@@ -645,9 +682,14 @@ fail:
 void ns_segmentation_free(ns_segmentation *s)
 {
     if (!s) return;
-    free(s->labels);
+    ns_image_free(&s->labels);
     free(s->nuclei);
-    s->labels = NULL;
     s->nuclei = NULL;
     s->count = 0;
+}
+
+uint32_t ns_segmentation_label(const ns_segmentation *s, size_t i)
+{
+    return s->labels.type == NS_PIXEL_U16 ? ((const uint16_t *)s->labels.data)[i]
+                                          : ((const uint32_t *)s->labels.data)[i];
 }

@@ -160,22 +160,35 @@ static void pack_band(const ns_component_runs *cr, const uint32_t *crop_labels, 
         }
 }
 
+/* One run's stretch x0..x1 of row l set to v, in labels of `bytes` bytes (2 or 4). */
+static void fill_stretch(void *row, int bytes, int x0, int x1, uint32_t v)
+{
+    if (bytes == 2) {
+        uint16_t *restrict l = row;
+        for (int k = x0; k <= x1; k++) l[k] = (uint16_t)v;
+    } else {
+        uint32_t *restrict l = row;
+        for (int k = x0; k <= x1; k++) l[k] = v;
+    }
+}
+
 /* The label image from the packed labels, numbered 1..N in raster order of first
  * pixel: a band's label v is provisional label base[component] + v (the bands
  * numbered theirs one after the other), and remap[provisional] is set when a label is
- * first met. With acc, each run of one label is measured as it is painted (raster
- * order, maximal runs: what ns_measure_nuclei would find in the image). */
+ * first met. Labels of `bytes` bytes each (2: the caller knows N <= 65535). With acc,
+ * each run of one label is measured as it is painted (raster order, maximal runs: what
+ * ns_measure_nuclei would find in the image). */
 static void paint_labels(const ns_component_runs *cr, int w, int h, const uint32_t *packed,
-                         const size_t *run_start, const uint32_t *base, uint32_t *remap, uint32_t *labels,
+                         const size_t *run_start, const uint32_t *base, uint32_t *remap, void *labels, int bytes,
                          ns_measure_acc *acc)
 {
     uint32_t next = 0;
     for (int y = 0; y < h; y++) {
-        uint32_t *l = labels + (size_t)y * w;
+        unsigned char *l = (unsigned char *)labels + (size_t)y * w * bytes;
         int x = 0;
         for (size_t i = cr->runs.row_start[y]; i < cr->runs.row_start[y + 1]; i++) {
             int x0 = cr->runs.span[i].x0, x1 = cr->runs.span[i].x1;
-            memset(l + x, 0, (size_t)(x0 - x) * sizeof *l); /* the gap before the run */
+            memset(l + (size_t)x * bytes, 0, (size_t)(x0 - x) * bytes); /* the gap before the run */
             const uint32_t *p = packed + run_start[i] - x0;
             const uint32_t b = base[cr->id[i]];
             for (int k = x0; k <= x1;) {
@@ -184,12 +197,13 @@ static void paint_labels(const ns_component_runs *cr, int w, int h, const uint32
                 if (g && !remap[g]) remap[g] = ++next;
                 const uint32_t f = remap[g]; /* remap[0] = 0 */
                 int s = k;
-                for (; k <= x1 && p[k] == v; k++) l[k] = f;
+                while (k <= x1 && p[k] == v) k++;
+                fill_stretch(l, bytes, s, k - 1, f);
                 if (f && acc) ns_measure_add_run(acc, f, s, k - 1, y);
             }
             x = x1 + 1;
         }
-        memset(l + x, 0, (size_t)(w - x) * sizeof *l);
+        memset(l + (size_t)x * bytes, 0, (size_t)(w - x) * bytes);
     }
 }
 
@@ -300,10 +314,13 @@ done:
     return st;
 }
 
-ns_status ns_split_bands_paint(const ns_split_bands *s, uint32_t *labels, const ns_image *measure,
+ns_status ns_split_bands_paint(const ns_split_bands *s, void *labels, ns_pixel_type type, const ns_image *measure,
                                ns_nucleus **nuclei, ns_error *err)
 {
     if (nuclei) *nuclei = NULL;
+    if (!(type == NS_PIXEL_U32 || (type == NS_PIXEL_U16 && s->count <= UINT16_MAX)))
+        return ns_error_set(err, NS_ERR_INVALID, "split: %zu labels do not fit %s pixels", s->count,
+                            ns_pixel_type_name(type));
     uint32_t *remap = calloc(s->count + 1, sizeof *remap);
     if (!remap) return ns_error_set(err, NS_ERR_NOMEM, "split: out of memory (%zu labels)", s->count);
     ns_measure_acc acc;
@@ -312,7 +329,8 @@ ns_status ns_split_bands_paint(const ns_split_bands *s, uint32_t *labels, const 
         free(remap);
         return st;
     }
-    paint_labels(s->comp, s->w, s->h, s->packed, s->run_start, s->base, remap, labels, nuclei ? &acc : NULL);
+    paint_labels(s->comp, s->w, s->h, s->packed, s->run_start, s->base, remap, labels, (int)ns_pixel_size(type),
+                 nuclei ? &acc : NULL);
     if (nuclei) *nuclei = ns_measure_end(&acc);
     free(remap);
     return NS_OK;

@@ -44,10 +44,11 @@ ns_status ns_split_in_bands(const ns_split_input *in, ns_split_bands *out, ns_er
  * tests use small bands to make many of them). */
 ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, ns_split_bands *out, ns_error *err);
 /* The label image those three give over the whole image (1..count, raster order of
- * first pixel) into labels (w*h, written in full). With nuclei non-NULL, also
- * ns_measure_nuclei(labels, measure) into *nuclei (the caller frees it), measured
- * while the labels are written instead of read back. */
-ns_status ns_split_bands_paint(const ns_split_bands *s, uint32_t *labels, const ns_image *measure,
+ * first pixel) into labels (w*h pixels of type NS_PIXEL_U32, or NS_PIXEL_U16 when
+ * count <= 65535: half the memory to write and read back; written in full). With
+ * nuclei non-NULL, also ns_measure_nuclei(labels, measure) into *nuclei (the caller
+ * frees it), measured while the labels are written instead of read back. */
+ns_status ns_split_bands_paint(const ns_split_bands *s, void *labels, ns_pixel_type type, const ns_image *measure,
                                ns_nucleus **nuclei, ns_error *err);
 void ns_split_bands_free(ns_split_bands *s);
 

@@ -381,13 +381,70 @@ static void test_measurements_of_an_ellipse(void)
         CHECK_NEAR(fabs(q->orientation), 0.0, 0.05);
         double sum = 0, cnt = 0;
         for (int i = 0; i < w * h; i++)
-            if (s.labels[i] == 1) { sum += px[i]; cnt += 1; }
+            if (ns_segmentation_label(&s, (size_t)i) == 1) { sum += px[i]; cnt += 1; }
         CHECK_NEAR(q->mean_intensity, sum / cnt, 1e-9);
         CHECK_NEAR(cnt, q->area, 0.0);
         CHECK(q->bbox_x0 >= 19 && q->bbox_x0 <= 21 && q->bbox_x1 >= 60 && q->bbox_x1 <= 62);
     }
     ns_segmentation_free(&s);
     free(px);
+}
+
+/* The label image's type: 16-bit whenever the labels fit, whichever path made them
+ * (banded split, whole-image split of a small image, reduced grid of large nuclei),
+ * 32-bit above 65,535; and its pixels agree with the nuclei table (each label's pixel
+ * count is its area, its bounding box holds it). Dots on a grid: one nucleus each. */
+static void test_segment_label_types(void)
+{
+    const struct {
+        int w, h, pitch, dot;
+        double diameter;
+        const char *path;
+    } cases[] = {{1100, 1100, 4, 2, 3.0, "banded, over 65,535 labels"},
+                 {700, 700, 8, 4, 5.0, "banded"},
+                 {120, 90, 8, 4, 5.0, "whole-image split"},
+                 {1024, 1024, 64, 36, 40.0, "reduced grid"}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const int w = cases[c].w, h = cases[c].h, pitch = cases[c].pitch, dot = cases[c].dot;
+        size_t n = (size_t)w * h, want = (size_t)(w / pitch) * (size_t)(h / pitch);
+        uint8_t *px = calloc(n, 1);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (x % pitch >= 1 && x % pitch <= dot && y % pitch >= 1 && y % pitch <= dot &&
+                    x / pitch < w / pitch && y / pitch < h / pitch)
+                    px[(size_t)y * w + x] = 200;
+        ns_image img = {w, h, NS_PIXEL_U8, px};
+        ns_segment_params p;
+        ns_segment_params_default(&p);
+        p.diameter = cases[c].diameter;
+        ns_segmentation s;
+        ns_error err;
+        CHECK_OK(ns_segment(&img, &p, &s, &err), err);
+        /* Nearly every dot found (some on the border may not be), so the first case is
+         * past 65,535 labels and the others well below. */
+        ns_pixel_type type = c == 0 ? NS_PIXEL_U32 : NS_PIXEL_U16;
+        CHECK_MSG(s.count >= want - want / 50 && s.count <= want && s.labels.type == type && s.labels.width == w &&
+                      s.labels.height == h,
+                  "%s: %zu labels (%zu dots), %s", cases[c].path, s.count, want, ns_pixel_type_name(s.labels.type));
+        size_t *area = calloc(s.count + 1, sizeof *area), outside = 0;
+        for (size_t i = 0; i < n && s.labels.data; i++) {
+            uint32_t l = ns_segmentation_label(&s, i);
+            if (l > s.count) { outside++; continue; }
+            area[l]++;
+            int x = (int)(i % (size_t)w), y = (int)(i / (size_t)w);
+            if (l) {
+                const ns_nucleus *q = &s.nuclei[l - 1];
+                outside += x < q->bbox_x0 || x >= q->bbox_x1 || y < q->bbox_y0 || y >= q->bbox_y1;
+            }
+        }
+        size_t wrong_area = 0;
+        for (size_t l = 1; l <= s.count; l++) wrong_area += (double)area[l] != s.nuclei[l - 1].area;
+        CHECK_MSG(outside == 0 && wrong_area == 0, "%s: %zu pixels outside their nucleus, %zu areas differ",
+                  cases[c].path, outside, wrong_area);
+        free(area);
+        ns_segmentation_free(&s);
+        free(px);
+    }
 }
 
 static void test_empty_and_flat_images(void)
@@ -468,7 +525,8 @@ static void test_thin_images(void)
             ns_error err;
             CHECK_OK(ns_segment(&img, &p, &s, &err), err);
             size_t labelled_dark = 0;
-            for (size_t i = 0; i < n && s.labels; i++) labelled_dark += s.labels[i] && px[i] == 10 && n > 1;
+            for (size_t i = 0; i < n && s.labels.data; i++)
+                labelled_dark += ns_segmentation_label(&s, i) && px[i] == 10 && n > 1;
             CHECK_MSG(labelled_dark <= n / 4, "%dx%d: %zu dark pixels labelled", w, h, labelled_dark);
             ns_segmentation_free(&s);
         }
@@ -499,6 +557,7 @@ static void test_split_in_bands_is_whole_image_split(void)
         }
         float *weight = malloc(n * sizeof *weight), *edt = malloc(n * sizeof *edt);
         uint32_t *comp = malloc(n * sizeof *comp), *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
+        uint16_t *got16 = malloc(n * sizeof *got16);
         for (size_t i = 0; i < n; i++) weight[i] = (float)(0.2 + 0.8 * rnd());
         const float scale = 0.9f;
         const double min_dist = 1.5 + rnd() * 4, min_area = rnd() * 12, max_area = trial % 3 ? 0 : 150 + rnd() * 300;
@@ -544,8 +603,15 @@ static void test_split_in_bands_is_whole_image_split(void)
                 ns_status sst = ns_split_in_bands_of(&in, band_rows[b], &sb, &err);
                 CHECK_OK(sst, err);
                 if (sst == NS_OK) {
-                    CHECK_OK(ns_split_bands_paint(&sb, got, &img, given ? NULL : &nu, &err), err);
+                    CHECK_OK(ns_split_bands_paint(&sb, got, NS_PIXEL_U32, &img, given ? NULL : &nu, &err), err);
                     ngot = sb.count;
+                    /* 16-bit labels (they fit here): the same values, every pixel written. */
+                    memset(got16, 0xab, n * sizeof *got16);
+                    CHECK_OK(ns_split_bands_paint(&sb, got16, NS_PIXEL_U16, &img, NULL, &err), err);
+                    size_t differ16 = 0;
+                    for (size_t i = 0; i < n; i++) differ16 += got16[i] != ref[i];
+                    CHECK_MSG(differ16 == 0, "trial %d, bands of %zu rows: %zu 16-bit labels differ", trial,
+                              band_rows[b], differ16);
                     ns_split_bands_free(&sb);
                 }
                 CHECK_MSG(ngot == nref && memcmp(got, ref, n * sizeof *got) == 0,
@@ -575,7 +641,7 @@ static void test_split_in_bands_is_whole_image_split(void)
         free(want);
         ns_image_free(&img);
         ns_component_runs_free(&runs);
-        free(m); free(weight); free(edt); free(comp); free(ref); free(got);
+        free(m); free(weight); free(edt); free(comp); free(ref); free(got); free(got16);
     }
 }
 
@@ -591,6 +657,7 @@ int main(void)
     RUN(test_watershed_properties);
     RUN(test_split_in_bands_is_whole_image_split);
     RUN(test_measurements_of_an_ellipse);
+    RUN(test_segment_label_types);
     RUN(test_empty_and_flat_images);
     RUN(test_thin_images);
     RUN(test_blur_of_made_rows_is_blur_of_image);

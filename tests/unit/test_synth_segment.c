@@ -34,7 +34,10 @@ static double segment_f1(const char *what, const ns_image *img, const ns_image *
     if (st != NS_OK) return 0.0;
     CHECK(truth->type == NS_PIXEL_U32 && truth->width == img->width && truth->height == img->height);
     ns_eval_result r = {0};
-    CHECK_OK(ns_eval_labels(truth->data, seg.labels, img->width, img->height, &r, &err), err);
+    ns_image pred = {0};
+    CHECK_OK(ns_image_to_u32(&seg.labels, &pred, &err), err);
+    CHECK_OK(ns_eval_labels(truth->data, pred.data, img->width, img->height, &r, &err), err);
+    ns_image_free(&pred);
     printf("%-28s %s %5dx%-5d true %5zu pred %5zu  F1@0.5 %.4f  DSB %.4f\n", what, ns_magnification_name(mag),
            img->width, img->height, r.n_true, r.n_pred, r.f1_50, r.dsb_score);
     ns_segmentation_free(&seg);
@@ -120,7 +123,10 @@ static void test_fields_unknown_diameter(void)
         CHECK_OK(st, err);
         if (st == NS_OK) {
             ns_eval_result r = {0};
-            CHECK_OK(ns_eval_labels(lab.data, seg.labels, img.width, img.height, &r, &err), err);
+            ns_image pred = {0};
+            CHECK_OK(ns_image_to_u32(&seg.labels, &pred, &err), err);
+            CHECK_OK(ns_eval_labels(lab.data, pred.data, img.width, img.height, &r, &err), err);
+            ns_image_free(&pred);
             printf("field d=%-4g unknown: estimated d %.1f, F1@0.5 %.4f\n", o.diameter, seg.diameter_used, r.f1_50);
             CHECK_MSG(seg.diameter_used > 0.8 * o.diameter && seg.diameter_used < 1.25 * o.diameter,
                       "d=%g: estimated %.1f", o.diameter, seg.diameter_used);
