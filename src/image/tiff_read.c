@@ -32,7 +32,11 @@ static ns_status open_tiff(const char *path, TIFF **out, ns_error *err)
 {
     ns_tiff_diag_install();
     ns_tiff_diag_clear();
-    *out = TIFFOpen(path, "r");
+    /* "m": no memory mapping. Mapped, every page of the file faults in and the unmap
+     * flushes the TLB of the worker's other threads; read(), with uncompressed strips
+     * read straight into the image, took a 1024² 16-bit field in 0.35 ms instead of
+     * 0.87 (compressed files: the same either way). */
+    *out = TIFFOpen(path, "rm");
     if (*out) return NS_OK;
     uint64_t w, h;
     if (ns_tiff_first_page_size(path, &w, &h) && (w == 0 || h == 0))
