@@ -8,8 +8,9 @@
 /* ns_distance_transform, each foreground distance then multiplied by
  * sqrtf(weight[i] * scale) as its row is finished (weight NULL: plain distances).
  * The same floats as the plain transform followed by that product over the image,
- * without a separate pass over three image-sized arrays. */
-ns_status ns_distance_transform_weighted(const uint8_t *mask, int w, int h, const float *weight, float scale,
+ * without a separate pass over three image-sized arrays. The weights are the
+ * pipeline's smoothed image, 16-bit (gaussian.h). */
+ns_status ns_distance_transform_weighted(const uint8_t *mask, int w, int h, const uint16_t *weight, float scale,
                                          float *dist, ns_error *err);
 
 #endif

@@ -28,7 +28,7 @@ ns_status ns_distance_transform(const uint8_t *mask, int w, int h, float *dist, 
     return ns_distance_transform_weighted(mask, w, h, NULL, 0.0f, dist, err);
 }
 
-ns_status ns_distance_transform_weighted(const uint8_t *mask, int w, int h, const float *weight, float scale,
+ns_status ns_distance_transform_weighted(const uint8_t *mask, int w, int h, const uint16_t *weight, float scale,
                                          float *dist, ns_error *err)
 {
     /* The column pass writes into dist itself; the row pass then reads each row's
@@ -116,9 +116,9 @@ ns_status ns_distance_transform_weighted(const uint8_t *mask, int w, int h, cons
             /* The row is final: weight it now, while it is in cache. The whole row, not
              * run by run: the loop vectorises, and background stays 0 (0 times a finite
              * weight). */
-            const float *restrict wr = weight + (size_t)y * w;
+            const uint16_t *restrict wr = weight + (size_t)y * w;
             float *restrict out = dr;
-            for (int x = 0; x < w; x++) out[x] *= sqrtf(wr[x] * scale);
+            for (int x = 0; x < w; x++) out[x] *= sqrtf((float)wr[x] * scale);
         }
     }
     free(sq); free(below); free(v); free(z);

@@ -71,15 +71,32 @@ static inline __attribute__((always_inline)) const float *source_row(row_source 
     return s->ring + (size_t)(m % s->slots) * s->w;
 }
 
-static ns_status blur(row_source *src, float *out, int w, int h, double sigma, ns_hist256 *hist, ns_error *err)
+/* A finished row of floats in [0, 1] (up to rounding) as 16-bit fixed point. */
+static void quantise_row(const float *restrict v, uint16_t *restrict q, int w)
 {
+    /* Through int32, clamped there: a float clamp first would stop the vectoriser. */
+    for (int x = 0; x < w; x++) {
+        int32_t t = (int32_t)(v[x] * NS_Q16_ONE + 0.5f);
+        q[x] = (uint16_t)(t < (int32_t)NS_Q16_ONE ? t : (int32_t)NS_Q16_ONE);
+    }
+}
+
+/* Into floats (out) or, with q16 non-NULL, 16-bit fixed point (each row made in a
+ * scratch row of floats, counted, then quantised). */
+static ns_status blur(row_source *src, float *out, uint16_t *q16, int w, int h, double sigma, ns_hist256 *hist,
+                      ns_error *err)
+{
+    float *scratch = q16 ? malloc((size_t)w * sizeof *scratch) : NULL;
+    if (q16 && !scratch) return ns_error_set(err, NS_ERR_NOMEM, "gaussian blur: out of memory (%dx%d)", w, h);
     if (sigma <= 0.0) {
         for (int y = 0; y < h; y++) {
-            float *row = out + (size_t)y * w;
+            float *row = q16 ? scratch : out + (size_t)y * w;
             if (src->image) memcpy(row, src->image + (size_t)y * w, (size_t)w * sizeof *row);
             else src->maker->make(src->maker->ctx, y, row);
             if (hist) ns_hist256_add(hist, row, (size_t)w);
+            if (q16) quantise_row(row, q16 + (size_t)y * w, w);
         }
+        free(scratch);
         return NS_OK;
     }
     int r = (int)ceil(3.0 * sigma);
@@ -87,7 +104,7 @@ static ns_status blur(row_source *src, float *out, int w, int h, double sigma, n
     float *pad = malloc((size_t)(w + 2 * r) * sizeof *pad);
     float *ring = src->image ? NULL : malloc((size_t)(2 * r + 1) * (size_t)w * sizeof *ring);
     if (!k || !pad || (!src->image && !ring)) {
-        free(k); free(pad); free(ring);
+        free(k); free(pad); free(ring); free(scratch);
         return ns_error_set(err, NS_ERR_NOMEM, "gaussian blur: out of memory (%dx%d)", w, h);
     }
     src->ring = ring;
@@ -101,7 +118,7 @@ static ns_status blur(row_source *src, float *out, int w, int h, double sigma, n
      * still in cache (the row is copied into a mirror-padded buffer first, so no
      * image-sized temporary is needed), then the row's histogram counts. */
     for (int y = 0; y < h; y++) {
-        float *restrict dst = out + (size_t)y * w;
+        float *restrict dst = q16 ? scratch : out + (size_t)y * w;
         if (!src->image) source_row(src, y + r < h ? y + r : h - 1); /* the window's rows made first */
         const float *restrict src0 = source_row(src, mirror(y - r, h));
         for (int x = 0; x < w; x++) dst[x] = k[0] * src0[x];
@@ -120,8 +137,9 @@ static ns_status blur(row_source *src, float *out, int w, int h, double sigma, n
             add_taps(dst, taps, k + j, 2 * r - j + 1 < 3 ? 2 * r - j + 1 : 3, w);
         }
         if (hist) ns_hist256_add(hist, dst, (size_t)w);
+        if (q16) quantise_row(dst, q16 + (size_t)y * w, w);
     }
-    free(k); free(pad); free(ring);
+    free(k); free(pad); free(ring); free(scratch);
     src->ring = NULL;
     return NS_OK;
 }
@@ -130,12 +148,19 @@ ns_status ns_gaussian_blur_counted(const float *in, float *out, int w, int h, do
                                    ns_error *err)
 {
     row_source src = {.image = in, .w = w};
-    return blur(&src, out, w, h, sigma, hist, err);
+    return blur(&src, out, NULL, w, h, sigma, hist, err);
 }
 
-ns_status ns_gaussian_blur_rows(const ns_row_maker *maker, float *out, int w, int h, double sigma,
-                                ns_hist256 *hist, ns_error *err)
+ns_status ns_gaussian_blur_q16(const float *in, uint16_t *out, int w, int h, double sigma, ns_hist256 *hist,
+                               ns_error *err)
+{
+    row_source src = {.image = in, .w = w};
+    return blur(&src, NULL, out, w, h, sigma, hist, err);
+}
+
+ns_status ns_gaussian_blur_rows_q16(const ns_row_maker *maker, uint16_t *out, int w, int h, double sigma,
+                                    ns_hist256 *hist, ns_error *err)
 {
     row_source src = {.maker = maker, .w = w};
-    return blur(&src, out, w, h, sigma, hist, err);
+    return blur(&src, NULL, out, w, h, sigma, hist, err);
 }

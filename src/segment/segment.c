@@ -30,6 +30,7 @@
 #include "segment/mask_runs.h"
 #include "segment/measure.h"
 #include "segment/split_bands.h"
+#include "segment/threshold.h"
 #include "segment/watershed.h"
 
 #define DEFAULT_DIAMETER 10.0
@@ -97,7 +98,8 @@ static double estimate_diameter(const float *edt, const uint32_t *comp, const ui
 /* Buffers of one working grid (full resolution, or reduced for large nuclei). */
 typedef struct {
     int w, h;
-    float *smooth, *edt;
+    uint16_t *smooth; /* 16-bit fixed point (gaussian.h): half the memory of floats */
+    float *edt;
     uint8_t *mask;
     uint32_t *comp, *labels; /* comp: painted from runs when a step needs the image of them */
     uint16_t *labels16;      /* instead of labels: the result's labels, painted 16-bit when they fit */
@@ -107,11 +109,12 @@ typedef struct {
     ns_nucleus *nuclei;      /* ... into this, when they did */
     size_t ncomp;
     double thr;
-    float bmax;     /* brightest smoothed foreground pixel (at least 1e-6) */
+    float bmax;     /* brightest smoothed foreground pixel, 16-bit units (at least 1e-6 of one) */
     int landscape;  /* edt already holds the watershed's landscape (see split_objects) */
 } grid;
 
-/* The landscape's brightness weight is sqrtf(smooth * landscape_scale(g)). */
+/* The landscape's brightness weight is sqrtf(smooth * landscape_scale(g)): the square
+ * root of the brightness relative to the brightest object pixel. */
 static float landscape_scale(const grid *g)
 {
     return 1.0f / g->bmax;
@@ -149,42 +152,38 @@ static ns_status foreground(const grid_input *in, double sigma, const ns_segment
 {
     int w = g->w, h = g->h;
     size_t n = (size_t)w * (size_t)h;
-    float *smooth = g->smooth;
+    uint16_t *smooth = g->smooth;
     uint8_t *mask = g->mask;
     ns_hist256 hist;
     ns_hist256_init(&hist, 0.0f, 1.0f);
     ns_row_maker maker = {normalised_row, in};
-    ns_status st = in->floats ? ns_gaussian_blur_counted(in->floats, smooth, w, h, sigma, &hist, err)
-                              : ns_gaussian_blur_rows(&maker, smooth, w, h, sigma, &hist, err);
+    ns_status st = in->floats ? ns_gaussian_blur_q16(in->floats, smooth, w, h, sigma, &hist, err)
+                              : ns_gaussian_blur_rows_q16(&maker, smooth, w, h, sigma, &hist, err);
     if (st != NS_OK) return st;
     double t = ns_hist256_otsu(&hist) * OTSU_FACTOR * p->threshold_scale;
     g->thr = t;
     if (p->threshold == NS_THRESHOLD_LOCAL) {
         /* Local mean over ~2 diameters; Otsu's half as a floor keeps flat background out. */
         int r = (int)ceil(diameter > 0 ? diameter : DEFAULT_DIAMETER);
-        st = ns_local_threshold(smooth, w, h, r, p->threshold_scale, 0.5 * t, mask, err);
+        st = ns_local_threshold_q16(smooth, w, h, r, p->threshold_scale, 0.5 * t, mask, err);
         if (st != NS_OK) return st;
-        float bmax = 1e-6f;
+        uint16_t top = 0;
         for (size_t i = 0; i < n; i++)
-            if (mask[i] && smooth[i] > bmax) bmax = smooth[i];
-        g->bmax = bmax;
+            if (mask[i] && smooth[i] > top) top = smooth[i];
+        g->bmax = top > 0 ? (float)top : 1e-6f * NS_Q16_ONE;
     } else {
-        const float tf = (float)t;
+        /* smooth / NS_Q16_ONE > t, for whole numbers smooth: smooth > floor(t * NS_Q16_ONE). */
+        double tq = floor(t * NS_Q16_ONE);
+        const int32_t tqi = tq < -1.0 ? -1 : tq > NS_Q16_ONE ? (int32_t)NS_Q16_ONE : (int32_t)tq;
         /* With the mask, in the same pass: the brightest foreground pixel, which is the
          * brightest pixel when there is any foreground (everything else is below the
-         * threshold); without foreground it is never used. Smoothed values are >= 0,
-         * where float order is the order of the bit patterns: an integer max, which
-         * vectorises (a float one may not). */
-        uint32_t top = 0;
+         * threshold); without foreground it is never used. */
+        uint16_t top = 0;
         for (size_t i = 0; i < n; i++) {
-            mask[i] = smooth[i] > tf;
-            uint32_t bits;
-            memcpy(&bits, &smooth[i], sizeof bits);
-            top = bits > top ? bits : top;
+            mask[i] = (int32_t)smooth[i] > tqi;
+            top = smooth[i] > top ? smooth[i] : top;
         }
-        float bmax;
-        memcpy(&bmax, &top, sizeof bmax);
-        g->bmax = bmax > 1e-6f ? bmax : 1e-6f;
+        g->bmax = top > 0 ? (float)top : 1e-6f * NS_Q16_ONE;
     }
     if ((st = ns_fill_holes(mask, w, h, err)) != NS_OK) return st;
     ns_component_runs_free(&g->runs); /* from an earlier foreground of this grid, if any */
@@ -258,7 +257,7 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
      * the one the diameter estimate needed. */
     if (g->edt && !g->landscape) {
         const float inv = landscape_scale(g);
-        for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf(g->smooth[i] * inv);
+        for (size_t i = 0; i < n; i++) g->edt[i] *= sqrtf((float)g->smooth[i] * inv);
         g->landscape = 1;
     }
     if (ns_split_use_bands(g->w, g->h)) {

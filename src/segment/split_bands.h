@@ -14,7 +14,7 @@ typedef struct {
     const ns_component_runs *comp; /* the foreground's components */
     const float *landscape;   /* the watershed's landscape over the image, or NULL: then each band
                                  makes its own, the EDT weighted by sqrtf(weight * scale) */
-    const float *weight;
+    const uint16_t *weight;   /* 16-bit (gaussian.h) */
     float scale;
     double min_distance;      /* ns_find_seeds */
     double h_abs, h_rel, min_area, max_area; /* ns_merge_regions */

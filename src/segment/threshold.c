@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nucseg/imgproc.h"
+#include "segment/gaussian.h"
 #include "segment/histogram.h"
+#include "segment/threshold.h"
 
 void ns_hist256_init(ns_hist256 *h, float lo, float hi)
 {
@@ -69,8 +71,14 @@ double ns_otsu_threshold(const float *v, size_t n, float lo, float hi)
     return ns_hist256_otsu(&h);
 }
 
-ns_status ns_local_threshold(const float *v, int w, int h, int r, double scale, double floor,
-                             uint8_t *mask, ns_error *err)
+/* Value i of either representation (the branch is the same every time: predicted). */
+static inline double value_at(const float *vf, const uint16_t *vq, size_t i)
+{
+    return vf ? (double)vf[i] : (double)vq[i] * (1.0 / NS_Q16_ONE);
+}
+
+static ns_status local_threshold(const float *vf, const uint16_t *vq, int w, int h, int r, double scale,
+                                 double floor, uint8_t *mask, ns_error *err)
 {
     /* Summed-area table: every box mean in O(1). */
     size_t W = (size_t)w + 1;
@@ -79,7 +87,7 @@ ns_status ns_local_threshold(const float *v, int w, int h, int r, double scale, 
     for (int y = 0; y < h; y++) {
         double rowsum = 0.0;
         for (int x = 0; x < w; x++) {
-            rowsum += v[(size_t)y * w + x];
+            rowsum += value_at(vf, vq, (size_t)y * w + x);
             sat[(size_t)(y + 1) * W + x + 1] = sat[(size_t)y * W + x + 1] + rowsum;
         }
     }
@@ -90,10 +98,23 @@ ns_status ns_local_threshold(const float *v, int w, int h, int r, double scale, 
             double s = sat[(size_t)y1 * W + x1] - sat[(size_t)y0 * W + x1]
                      - sat[(size_t)y1 * W + x0] + sat[(size_t)y0 * W + x0];
             double mean = s / ((double)(y1 - y0) * (double)(x1 - x0));
-            float p = v[(size_t)y * w + x];
-            mask[(size_t)y * w + x] = p > mean * scale && p > floor;
+            double p = value_at(vf, vq, (size_t)y * w + x);
+            /* Compared as floats, as the float image always was. */
+            mask[(size_t)y * w + x] = (float)p > mean * scale && (float)p > floor;
         }
     }
     free(sat);
     return NS_OK;
+}
+
+ns_status ns_local_threshold(const float *v, int w, int h, int r, double scale, double floor,
+                             uint8_t *mask, ns_error *err)
+{
+    return local_threshold(v, NULL, w, h, r, scale, floor, mask, err);
+}
+
+ns_status ns_local_threshold_q16(const uint16_t *v, int w, int h, int r, double scale, double floor,
+                                 uint8_t *mask, ns_error *err)
+{
+    return local_threshold(NULL, v, w, h, r, scale, floor, mask, err);
 }

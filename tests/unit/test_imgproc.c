@@ -93,7 +93,8 @@ static size_t flood_label(const uint8_t *m, int w, int h, uint32_t *lab)
 }
 
 /* The weighted distance transform is the plain one times sqrtf(weight * scale), bit
- * for bit, on random masks including images one pixel wide and all-foreground ones. */
+ * for bit, on random masks including images one pixel wide and all-foreground ones
+ * (16-bit weights over their whole range, as the pipeline's smoothed image). */
 static void test_weighted_distance_transform(void)
 {
     const int sizes[][2] = {{1, 30}, {30, 1}, {2, 17}, {57, 43}, {120, 9}};
@@ -102,18 +103,19 @@ static void test_weighted_distance_transform(void)
             int w = sizes[t][0], h = sizes[t][1];
             size_t n = (size_t)w * h;
             uint8_t *m = malloc(n);
-            float *plain = malloc(n * sizeof *plain), *wd = malloc(n * sizeof *wd), *wt = malloc(n * sizeof *wt);
+            float *plain = malloc(n * sizeof *plain), *wd = malloc(n * sizeof *wd);
+            uint16_t *wt = malloc(n * sizeof *wt);
             if (full) memset(m, 1, n);
             else if (w < 3 || h < 3) for (size_t i = 0; i < n; i++) m[i] = rnd() < 0.7;
             else random_mask(m, w, h, 12);
-            for (size_t i = 0; i < n; i++) wt[i] = (float)rnd();
-            const float scale = 1.0f / 0.83f;
+            for (size_t i = 0; i < n; i++) wt[i] = (uint16_t)(rnd() * 65535.0);
+            const float scale = 1.0f / 54321.0f;
             ns_error err;
             CHECK_OK(ns_distance_transform(m, w, h, plain, &err), err);
             CHECK_OK(ns_distance_transform_weighted(m, w, h, wt, scale, wd, &err), err);
             size_t bad = 0;
             for (size_t i = 0; i < n; i++) {
-                float want = plain[i] * sqrtf(wt[i] * scale);
+                float want = plain[i] * sqrtf((float)wt[i] * scale);
                 bad += memcmp(&want, &wd[i], sizeof want) != 0;
             }
             CHECK_MSG(bad == 0, "%dx%d%s: %zu pixels differ", w, h, full ? " (all foreground)" : "", bad);
@@ -488,22 +490,32 @@ static void test_blur_of_made_rows_is_blur_of_image(void)
         CHECK_OK(ns_image_alloc(&img, w, h, NS_PIXEL_U16, &err), err);
         uint16_t *px = img.data;
         for (size_t i = 0; i < n; i++) px[i] = (uint16_t)(rnd() * 4000);
-        float *norm = malloc(n * sizeof *norm), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+        float *norm = malloc(n * sizeof *norm), *f = malloc(n * sizeof *f);
+        uint16_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
         ns_norm_map map;
         CHECK_OK(ns_normalize(&img, 0.5, 99.9, norm, &err), err);
         CHECK_OK(ns_normalize_map(&img, 0.5, 99.9, &map, &err), err);
         const void *ctx[2] = {&img, &map};
         ns_row_maker maker = {make_normalised_row, ctx};
         for (size_t k = 0; k < sizeof sigmas / sizeof sigmas[0]; k++) {
-            ns_hist256 ha, hb;
+            ns_hist256 ha, hb, hf;
             ns_hist256_init(&ha, 0.0f, 1.0f);
             ns_hist256_init(&hb, 0.0f, 1.0f);
-            CHECK_OK(ns_gaussian_blur_counted(norm, a, w, h, sigmas[k], &ha, &err), err);
-            CHECK_OK(ns_gaussian_blur_rows(&maker, b, w, h, sigmas[k], &hb, &err), err);
+            ns_hist256_init(&hf, 0.0f, 1.0f);
+            CHECK_OK(ns_gaussian_blur_q16(norm, a, w, h, sigmas[k], &ha, &err), err);
+            CHECK_OK(ns_gaussian_blur_rows_q16(&maker, b, w, h, sigmas[k], &hb, &err), err);
             CHECK(memcmp(a, b, n * sizeof *a) == 0);
             CHECK(memcmp(&ha, &hb, sizeof ha) == 0);
+            /* The 16-bit image is the float blur rounded to the nearest 1/65535 (its
+             * floats are what was counted). */
+            CHECK_OK(ns_gaussian_blur_counted(norm, f, w, h, sigmas[k], &hf, &err), err);
+            CHECK(memcmp(&ha, &hf, sizeof ha) == 0);
+            size_t off = 0;
+            for (size_t i = 0; i < n; i++) /* rounded in float: within 1/256 of a step */
+                off += fabs(a[i] - (double)f[i] * 65535.0) > 0.5 + 1.0 / 128;
+            CHECK_MSG(off == 0, "%dx%d sigma %g: %zu pixels not the float blur rounded", w, h, sigmas[k], off);
         }
-        free(norm); free(a); free(b);
+        free(norm); free(f); free(a); free(b);
         ns_image_free(&img);
     }
 }
@@ -555,11 +567,12 @@ static void test_split_in_bands_is_whole_image_split(void)
                 for (int x = 0; x < w; x++)
                     if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r) m[(size_t)y * w + x] = 1;
         }
-        float *weight = malloc(n * sizeof *weight), *edt = malloc(n * sizeof *edt);
+        float *edt = malloc(n * sizeof *edt);
+        uint16_t *weight = malloc(n * sizeof *weight);
         uint32_t *comp = malloc(n * sizeof *comp), *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
         uint16_t *got16 = malloc(n * sizeof *got16);
-        for (size_t i = 0; i < n; i++) weight[i] = (float)(0.2 + 0.8 * rnd());
-        const float scale = 0.9f;
+        for (size_t i = 0; i < n; i++) weight[i] = (uint16_t)(65535.0 * (0.2 + 0.8 * rnd()));
+        const float scale = 0.9f / 65535.0f;
         const double min_dist = 1.5 + rnd() * 4, min_area = rnd() * 12, max_area = trial % 3 ? 0 : 150 + rnd() * 300;
         size_t ncomp = 0, nseeds = 0, nref = 0;
         ns_error err;
