@@ -340,7 +340,9 @@ static void box_downsample(const grid_input *in, int w, int h, int f, float *res
  * thresholded at full resolution, so outlines are smooth; which nucleus a pixel
  * belongs to comes from its cell (or the nearest labelled neighbour cell on a
  * boundary). Returns labels compacted to 1..count (a tiny object can vanish at
- * full resolution). */
+ * full resolution), `bytes` bytes each (2 when the reduced grid's nlab fit 16 bits),
+ * and the nuclei measured on img as each row is made: a 40X image's labels are
+ * written once and never read back. */
 /* One reduced row r interpolated along x to full width: out[x] between r[x0[x]] and
  * r[x1[x]] at weight wx[x]. */
 static void interpolate_row(const float *r, const int *x0, const int *x1, const float *wx, int w, float *out)
@@ -349,8 +351,9 @@ static void interpolate_row(const float *r, const int *x0, const int *x1, const 
 }
 
 #define NEAR_UNKNOWN UINT32_MAX
-static ns_status upsample_labels(const grid *g, const float *intensity, int f, int w, int h, uint32_t *labels,
-                                 size_t nlab, size_t *count, ns_error *err)
+static ns_status upsample_labels(const grid *g, const float *intensity, int f, int w, int h, void *labels,
+                                 int bytes, size_t nlab, const ns_image *img, size_t *count, ns_nucleus **nuclei,
+                                 ns_error *err)
 {
     int ws = g->w, hs = g->h;
     size_t ncell = (size_t)ws * hs;
@@ -362,10 +365,15 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
     uint8_t *interior = malloc(ncell);
     uint32_t *nearest = malloc(ncell * sizeof *nearest);
     uint32_t *remap = calloc(nlab + 1, sizeof *remap);
-    if (!x0 || !x1 || !wx || !row_a || !row_b || !hit || !inside || !interior || !nearest || !remap || !cell_x) {
+    uint32_t *out = malloc((size_t)w * sizeof *out); /* the row being made */
+    ns_measure_acc acc;
+    int measuring = 0;
+    if (x0 && x1 && wx && row_a && row_b && hit && inside && interior && nearest && remap && cell_x && out)
+        measuring = ns_measure_begin(&acc, img, nlab, err) == NS_OK; /* nlab >= the labels made */
+    if (!measuring) {
         free(x0); free(x1); free(wx); free(row_a); free(row_b); free(hit); free(inside); free(interior);
         free(nearest);
-        free(remap); free(cell_x);
+        free(remap); free(cell_x); free(out);
         return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory upsampling %dx%d", w, h);
     }
     for (int x = 0; x < w; x++) {
@@ -426,7 +434,6 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
         /* A pixel is labelled when its cell is interior or the interpolated image is
          * above the threshold there (a row at a time: vectorises). */
         for (int x = 0; x < w; x++) hit[x] = (uint8_t)((row_a[x] + ty * (row_b[x] - row_a[x]) > thr) | inside[x]);
-        uint32_t *out = labels + (size_t)y * w;
         memset(out, 0, (size_t)w * sizeof *out);
         for (int s = 0, e = 0; ns_mask_run(hit, w, &s, &e); s = e) {
             for (int x = s; x < e; x++) {
@@ -447,10 +454,22 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
                 out[x] = l ? remap[l] : 0;
             }
         }
+        /* Measured run by run as a scan of the finished row would (maximal runs of one
+         * label, raster order), then stored. */
+        uint32_t l;
+        for (size_t s = 0, e = 0; (l = ns_label_run(out, (size_t)w, &s, &e)) != 0; s = e)
+            ns_measure_add_run(&acc, l, (int)s, (int)e - 1, y);
+        if (bytes == 2) {
+            uint16_t *restrict o16 = (uint16_t *)labels + (size_t)y * w;
+            for (int x = 0; x < w; x++) o16[x] = (uint16_t)out[x];
+        } else {
+            memcpy((uint32_t *)labels + (size_t)y * w, out, (size_t)w * sizeof *out);
+        }
     }
     *count = next;
+    *nuclei = ns_measure_end(&acc); /* labels 1..next measured; the rest (none made) stay empty */
     free(x0); free(x1); free(wx); free(row_a); free(row_b); free(hit); free(inside); free(interior);
-    free(nearest); free(remap); free(cell_x);
+    free(nearest); free(remap); free(cell_x); free(out);
     return NS_OK;
 }
 
@@ -634,23 +653,29 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
             if ((st = reduced_foreground(&full_in, f, sigma_s, &ps, ds, &small, &norm_s, err)) != NS_OK)
                 goto fail;
         }
-        labels = malloc(n * sizeof *labels);
-        if (!labels) {
+        size_t nsmall = 0;
+        if ((st = split_objects(&small, &ps, ds, min_dist / f, &nsmall, err)) != NS_OK) goto fail;
+        /* Upsampling keeps or drops labels, never adds: 16-bit when the grid's fit. */
+        int narrow = nsmall <= UINT16_MAX;
+        void *up = narrow ? (void *)(labels16 = malloc(n * sizeof *labels16))
+                          : (void *)(labels = malloc(n * sizeof *labels));
+        if (!up) {
             st = ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
             goto fail;
         }
-        size_t nsmall = 0;
-        if ((st = split_objects(&small, &ps, ds, min_dist / f, &nsmall, err)) != NS_OK) goto fail;
-        if ((st = upsample_labels(&small, norm_s, f, w, h, labels, nsmall, &count, err)) != NS_OK) goto fail;
+        if ((st = upsample_labels(&small, norm_s, f, w, h, up, narrow ? 2 : 4, nsmall, img, &count, &full.nuclei,
+                                  err)) != NS_OK)
+            goto fail;
         full.thr = small.thr;
     }
 
-    ns_nucleus *nuclei = full.nuclei; /* measured already by a banded split */
+    ns_nucleus *nuclei = full.nuclei; /* measured already by a banded split or the upsampling */
     full.nuclei = NULL;
     if (!nuclei && (st = ns_measure_nuclei(labels, img, count, &nuclei, err)) != NS_OK) goto fail;
     if (!labels16 && count <= UINT16_MAX) {
-        /* Made 32-bit on the way (the whole-image split works in place, a reduced grid's
-         * are upsampled): stored as 16-bit like the others, narrowed in place. */
+        /* Made 32-bit on the way (the whole-image split works in place; an upsampling
+         * that dropped labels to 65,535 or fewer): stored as 16-bit like the others,
+         * narrowed in place. */
         labels16 = narrow_in_place(labels, n);
         labels = NULL;
     }
