@@ -109,7 +109,7 @@ typedef struct {
     ns_nucleus *nuclei;      /* ... into this, when they did */
     size_t ncomp;
     double thr;
-    float bmax;     /* brightest smoothed foreground pixel, 16-bit units (at least 1e-6 of one) */
+    float bmax;     /* brightest smoothed foreground pixel, in 16-bit steps (at least 1e-6 of full scale) */
     int landscape;  /* edt already holds the watershed's landscape (see split_objects) */
 } grid;
 
@@ -335,14 +335,6 @@ static void box_downsample(const grid_input *in, int w, int h, int f, float *res
     }
 }
 
-/* Labels of a reduced grid back at full resolution. Boundaries come from the
- * reduced image (block means: already smooth) interpolated bilinearly and
- * thresholded at full resolution, so outlines are smooth; which nucleus a pixel
- * belongs to comes from its cell (or the nearest labelled neighbour cell on a
- * boundary). Returns labels compacted to 1..count (a tiny object can vanish at
- * full resolution), `bytes` bytes each (2 when the reduced grid's nlab fit 16 bits),
- * and the nuclei measured on img as each row is made: a 40X image's labels are
- * written once and never read back. */
 /* One reduced row r interpolated along x to full width: out[x] between r[x0[x]] and
  * r[x1[x]] at weight wx[x]. */
 static void interpolate_row(const float *r, const int *x0, const int *x1, const float *wx, int w, float *out)
@@ -351,6 +343,15 @@ static void interpolate_row(const float *r, const int *x0, const int *x1, const 
 }
 
 #define NEAR_UNKNOWN UINT32_MAX
+
+/* Labels of a reduced grid back at full resolution. Boundaries come from the
+ * reduced image (block means: already smooth) interpolated bilinearly and
+ * thresholded at full resolution, so outlines are smooth; which nucleus a pixel
+ * belongs to comes from its cell (or the nearest labelled neighbour cell on a
+ * boundary). Returns labels compacted to 1..count (a tiny object can vanish at
+ * full resolution), `bytes` bytes each (2 when the reduced grid's nlab fit 16 bits),
+ * and the nuclei measured on img as each row is made: a 40X image's labels are
+ * written once and never read back. */
 static ns_status upsample_labels(const grid *g, const float *intensity, int f, int w, int h, void *labels,
                                  int bytes, size_t nlab, const ns_image *img, size_t *count, ns_nucleus **nuclei,
                                  ns_error *err)
