@@ -160,7 +160,7 @@ static void pack_band(const ns_component_runs *cr, const uint32_t *crop_labels, 
         }
 }
 
-/* One run's stretch x0..x1 of row l set to v, in labels of `bytes` bytes (2 or 4). */
+/* Pixels x0..x1 of a label row set to v, labels of `bytes` bytes (2 or 4). */
 static void fill_stretch(void *row, int bytes, int x0, int x1, uint32_t v)
 {
     if (bytes == 2) {
