@@ -366,7 +366,7 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
     uint8_t *interior = malloc(ncell);
     uint32_t *nearest = malloc(ncell * sizeof *nearest);
     uint32_t *remap = calloc(nlab + 1, sizeof *remap);
-    uint32_t *out = malloc((size_t)w * sizeof *out); /* the row being made */
+    uint32_t *out = malloc((size_t)w * sizeof *out); /* the row's labels, within its hit runs */
     ns_measure_acc acc;
     int measuring = 0;
     if (x0 && x1 && wx && row_a && row_b && hit && inside && interior && nearest && remap && cell_x && out)
@@ -435,7 +435,8 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
         /* A pixel is labelled when its cell is interior or the interpolated image is
          * above the threshold there (a row at a time: vectorises). */
         for (int x = 0; x < w; x++) hit[x] = (uint8_t)((row_a[x] + ty * (row_b[x] - row_a[x]) > thr) | inside[x]);
-        memset(out, 0, (size_t)w * sizeof *out);
+        unsigned char *orow = (unsigned char *)labels + (size_t)y * w * bytes;
+        memset(orow, 0, (size_t)w * bytes); /* pixels outside the hit runs stay background */
         for (int s = 0, e = 0; ns_mask_run(hit, w, &s, &e); s = e) {
             for (int x = s; x < e; x++) {
                 size_t c = crow + (size_t)cell_x[x];
@@ -454,17 +455,19 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
                 if (l && !remap[l]) remap[l] = ++next;
                 out[x] = l ? remap[l] : 0;
             }
-        }
-        /* Measured run by run as a scan of the finished row would (maximal runs of one
-         * label, raster order), then stored. */
-        uint32_t l;
-        for (size_t s = 0, e = 0; (l = ns_label_run(out, (size_t)w, &s, &e)) != 0; s = e)
-            ns_measure_add_run(&acc, l, (int)s, (int)e - 1, y);
-        if (bytes == 2) {
-            uint16_t *restrict o16 = (uint16_t *)labels + (size_t)y * w;
-            for (int x = 0; x < w; x++) o16[x] = (uint16_t)out[x];
-        } else {
-            memcpy((uint32_t *)labels + (size_t)y * w, out, (size_t)w * sizeof *out);
+            /* Runs of one label within the hit run, stored and measured: background
+             * bounds every hit run, so these are the maximal runs (raster order) that a
+             * scan of the finished image would measure. */
+            for (int a = s, b; a < e; a = b) {
+                const uint32_t v = out[a];
+                for (b = a + 1; b < e && out[b] == v; b++) {}
+                if (!v) continue;
+                ns_measure_add_run(&acc, v, a, b - 1, y);
+                if (bytes == 2)
+                    for (int x = a; x < b; x++) ((uint16_t *)(void *)orow)[x] = (uint16_t)v;
+                else
+                    for (int x = a; x < b; x++) ((uint32_t *)(void *)orow)[x] = v;
+            }
         }
     }
     *count = next;
@@ -533,19 +536,15 @@ static double quarter_look(const grid_input *full_in, const ns_segment_params *p
     return d; /* out of memory: 0, and the full-resolution path measures instead */
 }
 
-/* Labels below 65536 as 16-bit, in the same memory (pixel i moves from byte 4i to 2i:
- * never over one not yet read), which then shrinks to fit. Takes labels. */
-static uint16_t *narrow_in_place(uint32_t *labels, size_t n)
+/* Labels below 65536 as 16-bit, in a new buffer (a plain loop: vectorises, where an
+ * in-place one would not); frees labels, or NULL when out of memory (labels kept). */
+static uint16_t *narrow_labels(uint32_t *labels, size_t n)
 {
-    unsigned char *b = (unsigned char *)labels; /* bytes: the two views of it overlap */
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v;
-        memcpy(&v, b + 4 * i, sizeof v);
-        uint16_t o = (uint16_t)v;
-        memcpy(b + 2 * i, &o, sizeof o);
-    }
-    uint16_t *shrunk = realloc(b, (n ? n : 1) * sizeof *shrunk);
-    return shrunk ? shrunk : (uint16_t *)(void *)b;
+    uint16_t *out = malloc((n ? n : 1) * sizeof *out);
+    if (!out) return NULL;
+    for (size_t i = 0; i < n; i++) out[i] = (uint16_t)labels[i];
+    free(labels);
+    return out;
 }
 
 ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out,
@@ -675,9 +674,11 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
     if (!nuclei && (st = ns_measure_nuclei(labels, img, count, &nuclei, err)) != NS_OK) goto fail;
     if (!labels16 && count <= UINT16_MAX) {
         /* Made 32-bit on the way (the whole-image split works in place; an upsampling
-         * that dropped labels to 65,535 or fewer): stored as 16-bit like the others,
-         * narrowed in place. */
-        labels16 = narrow_in_place(labels, n);
+         * that dropped labels to 65,535 or fewer): stored as 16-bit like the others. */
+        if (!(labels16 = narrow_labels(labels, n))) {
+            st = ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
+            goto fail;
+        }
         labels = NULL;
     }
     out->width = w;
