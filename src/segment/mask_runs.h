@@ -64,6 +64,19 @@ static inline uint32_t ns_label_run(const uint32_t *v, size_t n, size_t *i, size
     return l;
 }
 
+/* Pixels x0..x1 of a label row set to v, labels of `bytes` bytes (2 or 4): the
+ * result's label image is 16-bit when its labels fit (segment.h). */
+static inline void ns_label_fill(void *row, int bytes, int x0, int x1, uint32_t v)
+{
+    if (bytes == 2) {
+        uint16_t *restrict l = row;
+        for (int k = x0; k <= x1; k++) l[k] = (uint16_t)v;
+    } else {
+        uint32_t *restrict l = row;
+        for (int k = x0; k <= x1; k++) l[k] = v;
+    }
+}
+
 /* The next foreground run of row m (length w) at or after *x: its bounds [*x, *end)
  * and 1, or 0 when the row has no more. Walks a row run by run:
  *     for (int x = 0, e = 0; ns_mask_run(m, w, &x, &e); x = e) ... */

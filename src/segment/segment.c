@@ -162,15 +162,14 @@ static ns_status foreground(const grid_input *in, double sigma, const ns_segment
     if (st != NS_OK) return st;
     double t = ns_hist256_otsu(&hist) * OTSU_FACTOR * p->threshold_scale;
     g->thr = t;
+    uint16_t top = 0; /* the brightest smoothed foreground pixel */
     if (p->threshold == NS_THRESHOLD_LOCAL) {
         /* Local mean over ~2 diameters; Otsu's half as a floor keeps flat background out. */
         int r = (int)ceil(diameter > 0 ? diameter : DEFAULT_DIAMETER);
         st = ns_local_threshold_q16(smooth, w, h, r, p->threshold_scale, 0.5 * t, mask, err);
         if (st != NS_OK) return st;
-        uint16_t top = 0;
         for (size_t i = 0; i < n; i++)
             if (mask[i] && smooth[i] > top) top = smooth[i];
-        g->bmax = top > 0 ? (float)top : 1e-6f * NS_Q16_ONE;
     } else {
         /* smooth / NS_Q16_ONE > t, for whole numbers smooth: smooth > floor(t * NS_Q16_ONE). */
         double tq = floor(t * NS_Q16_ONE);
@@ -178,13 +177,12 @@ static ns_status foreground(const grid_input *in, double sigma, const ns_segment
         /* With the mask, in the same pass: the brightest foreground pixel, which is the
          * brightest pixel when there is any foreground (everything else is below the
          * threshold); without foreground it is never used. */
-        uint16_t top = 0;
         for (size_t i = 0; i < n; i++) {
             mask[i] = (int32_t)smooth[i] > tqi;
             top = smooth[i] > top ? smooth[i] : top;
         }
-        g->bmax = top > 0 ? (float)top : 1e-6f * NS_Q16_ONE;
     }
+    g->bmax = top > 0 ? (float)top : 1e-6f * NS_Q16_ONE;
     if ((st = ns_fill_holes(mask, w, h, err)) != NS_OK) return st;
     ns_component_runs_free(&g->runs); /* from an earlier foreground of this grid, if any */
     if ((st = ns_component_runs_find(mask, w, h, &g->runs, err)) != NS_OK) return st;
@@ -463,10 +461,7 @@ static ns_status upsample_labels(const grid *g, const float *intensity, int f, i
                 for (b = a + 1; b < e && out[b] == v; b++) {}
                 if (!v) continue;
                 ns_measure_add_run(&acc, v, a, b - 1, y);
-                if (bytes == 2)
-                    for (int x = a; x < b; x++) ((uint16_t *)(void *)orow)[x] = (uint16_t)v;
-                else
-                    for (int x = a; x < b; x++) ((uint32_t *)(void *)orow)[x] = v;
+                ns_label_fill(orow, bytes, a, b - 1, v);
             }
         }
     }

@@ -160,18 +160,6 @@ static void pack_band(const ns_component_runs *cr, const uint32_t *crop_labels, 
         }
 }
 
-/* Pixels x0..x1 of a label row set to v, labels of `bytes` bytes (2 or 4). */
-static void fill_stretch(void *row, int bytes, int x0, int x1, uint32_t v)
-{
-    if (bytes == 2) {
-        uint16_t *restrict l = row;
-        for (int k = x0; k <= x1; k++) l[k] = (uint16_t)v;
-    } else {
-        uint32_t *restrict l = row;
-        for (int k = x0; k <= x1; k++) l[k] = v;
-    }
-}
-
 /* The label image from the packed labels, numbered 1..N in raster order of first
  * pixel: a band's label v is provisional label base[component] + v (the bands
  * numbered theirs one after the other), and remap[provisional] is set when a label is
@@ -198,7 +186,7 @@ static void paint_labels(const ns_component_runs *cr, int w, int h, const uint32
                 const uint32_t f = remap[g]; /* remap[0] = 0 */
                 int s = k;
                 while (k <= x1 && p[k] == v) k++;
-                fill_stretch(l, bytes, s, k - 1, f);
+                ns_label_fill(l, bytes, s, k - 1, f);
                 if (f && acc) ns_measure_add_run(acc, f, s, k - 1, y);
             }
             x = x1 + 1;
