@@ -62,11 +62,8 @@ static ns_status read_labels(const char *path, ns_image *lab, ns_error *err)
     ns_image img;
     ns_status st = ns_image_read(path, 0, 0, &img, err);
     if (st != NS_OK) return st;
-    if (img.type == NS_PIXEL_F32) {
-        ns_image_free(&img);
-        return ns_error_set(err, NS_ERR_UNSUPPORTED, "%s: label images must be integer, not float", path);
-    }
-    st = ns_image_to_u32(&img, lab, err);
+    st = ns_image_to_u32(&img, lab, err); /* refuses float images */
+    if (st != NS_OK) ns_error_prefix(err, "%s", path);
     ns_image_free(&img);
     return st;
 }

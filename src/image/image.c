@@ -110,7 +110,7 @@ ns_status ns_image_to_u32(const ns_image *in, ns_image *out, ns_error *err)
     if (!in->data)
         return ns_error_set(err, NS_ERR_INVALID, "image: cannot convert an image without pixels");
     if (in->type == NS_PIXEL_F32)
-        return ns_error_set(err, NS_ERR_UNSUPPORTED, "image: label images must be integer, not float");
+        return ns_error_set(err, NS_ERR_UNSUPPORTED, "label images must be integer, not float");
     ns_status st = ns_image_alloc(out, in->width, in->height, NS_PIXEL_U32, err);
     if (st) return st;
     size_t n = (size_t)in->width * (size_t)in->height;

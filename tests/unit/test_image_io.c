@@ -157,6 +157,21 @@ static void test_tiff_labels_round_trip(void)
                 ns_image_free(&back);
                 ns_image_free(&img);
             }
+    /* Widened to 32-bit for the evaluators: the same values; a float image is refused. */
+    ns_error err;
+    ns_image u16, u32, f;
+    CHECK_OK(ns_image_alloc(&u16, 5, 3, NS_PIXEL_U16, &err), err);
+    for (size_t i = 0; i < 15; i++) ((uint16_t *)u16.data)[i] = (uint16_t)(65535 - 4001 * i);
+    CHECK_OK(ns_image_to_u32(&u16, &u32, &err), err);
+    size_t differ = 0;
+    for (size_t i = 0; u32.data && i < 15; i++) differ += ((uint32_t *)u32.data)[i] != ((uint16_t *)u16.data)[i];
+    CHECK(u32.type == NS_PIXEL_U32 && u32.width == 5 && u32.height == 3 && differ == 0);
+    CHECK_OK(ns_image_alloc(&f, 4, 4, NS_PIXEL_F32, &err), err);
+    ns_image none = {0};
+    CHECK(ns_image_to_u32(&f, &none, &err) == NS_ERR_UNSUPPORTED && none.data == NULL);
+    ns_image_free(&u16);
+    ns_image_free(&u32);
+    ns_image_free(&f);
 }
 
 static void test_tiff_pages(void)
