@@ -48,38 +48,6 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static int spawn(worker *w, worker *all, int nworkers, const ns_job_list *jobs, const ns_batch_options *opt,
-                 ns_idle_cores *idle)
-{
-    int to[2], from[2];
-    if (pipe(to) != 0) return -1;
-    if (pipe(from) != 0) { close(to[0]); close(to[1]); return -1; }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(to[0]); close(to[1]); close(from[0]); close(from[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        /* Keep only this worker's ends: others' pipes must see EOF when the parent closes them. */
-        for (int i = 0; i < nworkers; i++) {
-            if (all[i].pid > 0) { close(all[i].to_fd); close(all[i].from_fd); }
-        }
-        close(to[1]);
-        close(from[0]);
-        ns_worker_main(to[0], from[1], jobs, opt, idle);
-    }
-    close(to[0]);
-    close(from[1]);
-    w->pid = pid;
-    w->to_fd = to[1];
-    w->from_fd = from[0];
-    w->job = -1;
-    w->saving = -1;
-    return 0;
-}
-
 /* Reap a worker, adding its resource use to the report. */
 static int reap(worker *w, ns_batch_report *rep)
 {
@@ -146,6 +114,54 @@ static void hand_out(pool *p, worker *w)
     (void)ns_write_full(w->to_fd, &idx, sizeof idx); /* a dead worker shows as EOF */
 }
 
+/* Start a worker in w, its first job (when any is left) already waiting in its job
+ * pipe. Handed out after all the forks, each first job woke a worker, which the
+ * scheduler could put on the parent's core, leaving the parent queued behind it
+ * before it handed out the next (2.4 ms once in 6 batches of 16 fields). 0, or -1
+ * with errno. */
+static int spawn(pool *p, worker *w, worker *all, int nworkers)
+{
+    int to[2], from[2];
+    if (pipe(to) != 0) return -1;
+    if (pipe(from) != 0) { close(to[0]); close(to[1]); return -1; }
+    long first = -1;
+    if (p->next < p->jobs->count) {
+        size_t idx = p->ord[p->next];
+        if (ns_write_full(to[1], &idx, sizeof idx) == 0) { /* a new pipe has room for it */
+            first = (long)idx;
+            p->next++;
+        }
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        if (first >= 0) p->next--; /* back to the queue, where it was */
+        close(to[0]); close(to[1]); close(from[0]); close(from[1]);
+        errno = e;
+        return -1;
+    }
+    if (pid == 0) {
+        /* Keep only this worker's ends: others' pipes must see EOF when the parent closes them. */
+        for (int i = 0; i < nworkers; i++) {
+            if (all[i].pid > 0) { close(all[i].to_fd); close(all[i].from_fd); }
+        }
+        close(to[1]);
+        close(from[0]);
+        ns_worker_main(to[0], from[1], p->jobs, p->opt, p->idle);
+    }
+    close(to[0]);
+    close(from[1]);
+    w->pid = pid;
+    w->to_fd = to[1];
+    w->from_fd = from[0];
+    w->job = first;
+    w->started = now_s();
+    w->saving = -1;
+    return 0;
+}
+
 static void finish(pool *p, const ns_job_result *r)
 {
     record(p->rep, p->pr, p->jobs, r);
@@ -199,16 +215,18 @@ static int take_message(pool *p, worker *w, const ns_worker_msg *m)
     return 1;
 }
 
-/* Once the queue is empty, a worker holding nothing is told to exit (EOF on its job
- * pipe): it tears down its memory while the others finish, not after them. Reaped at
- * shutdown. A job that comes back to the queue after (its worker lost) goes to the
- * lost worker's replacement. */
+/* Once the queue is empty, a worker with nothing left to compute is told to exit (EOF
+ * on its job pipe), even while its last image is still being saved: it gives back its
+ * memory while those files sync and while the others finish, not after them (the
+ * parent's wait for the last worker's exit went from 1.2-1.4 to 0.2-0.5 ms). Its
+ * answer for that image still comes; it is reaped at shutdown. A job that comes back
+ * to the queue after (its worker lost) goes to the lost worker's replacement. */
 static void release_idle_workers(pool *p, worker *ws, int nw)
 {
     if (p->next < p->jobs->count) return;
     for (int i = 0; i < nw; i++) {
         worker *w = &ws[i];
-        if (w->pid > 0 && w->to_fd >= 0 && w->job < 0 && w->saving < 0) {
+        if (w->pid > 0 && w->to_fd >= 0 && w->job < 0) {
             close(w->to_fd);
             w->to_fd = -1;
         }
@@ -298,7 +316,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     pl.idle = nw > 1 ? ns_idle_cores_create() : NULL;
 
     for (int i = 0; i < nw; i++) {
-        if (spawn(&ws[i], ws, nw, jobs, opt, pl.idle) != 0) {
+        if (spawn(&pl, &ws[i], ws, nw) != 0) {
             st = ns_error_set(err, NS_ERR_INTERNAL, "cannot start worker process: %s", strerror(errno));
             goto shutdown;
         }
@@ -346,7 +364,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
                 continue;
             }
             /* Replace the lost worker while work remains. */
-            if (pl.next < jobs->count && spawn(w, ws, nw, jobs, opt, pl.idle) != 0) {
+            if (pl.next < jobs->count && spawn(&pl, w, ws, nw) != 0) {
                 st = ns_error_set(err, NS_ERR_INTERNAL, "cannot restart worker process: %s", strerror(errno));
                 goto shutdown;
             }

@@ -10,6 +10,7 @@
  * over its own, so a slow disk slows the batch down instead of piling up work. */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -156,6 +157,10 @@ _Noreturn void ns_worker_main(int in_fd, int out_fd, const ns_job_list *jobs, co
         pthread_mutex_unlock(&sv.mu);
         cur ^= 1;
     }
+    /* Nothing more to compute. The heap keeps freed image buffers (alloc_tune.c): give
+     * them back now, while the saver may still be syncing the last image's files, not
+     * in _exit after it, which the parent waits for. */
+    malloc_trim(0);
     if (threaded) {
         pthread_mutex_lock(&sv.mu);
         sv.quit = 1;

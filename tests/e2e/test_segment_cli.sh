@@ -72,6 +72,17 @@ grep -q "WellA_Tile-1.png: timed out after 2 s while saving its outputs" "$T/log
 [ "$(ls "$T"/hangsave/*/*/*_metadata.json | wc -l)" = 4 ] || { cat "$T/log5"; fail "others lost after a save timeout"; }
 [ ! -e "$T/hangsave/10X/WellA/WellA_Tile-1_metadata.json" ] || fail "the unsaved image claims to be complete"
 
+# The same on the batch's last image (the smallest, handed out last): its worker has
+# been told to exit (job pipe closed once the queue ran empty) while that save hangs.
+set +e
+NUCSEG_FAULT_INJECT=hang-save:WellA_Tile-2 "$BIN" segment "$T/plate" -o "$T/hanglast" -j 2 --timeout 2 --progress lines > "$T/log5b" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/log5b"; fail "last-save-timeout run exit $rc"; }
+grep -q "WellA_Tile-2.png: timed out after 2 s while saving its outputs" "$T/log5b" || { cat "$T/log5b"; fail "last-save-timeout reason"; }
+[ "$(ls "$T"/hanglast/*/*/*_metadata.json | wc -l)" = 4 ] || { cat "$T/log5b"; fail "others lost after the last save timed out"; }
+[ ! -e "$T/hanglast/10X/WellA/WellA_Tile-2_metadata.json" ] || fail "the unsaved last image claims to be complete"
+
 # --- bad inputs, each its own failure, the good image unaffected ---
 B="$T/bad"; mkdir -p "$B"
 cp "${imgs[0]}" "$B/good.png"
