@@ -61,27 +61,25 @@ set -e
 grep -q "WellB_Tile-1.png: timed out after 2 s" "$T/log4" || fail "timeout reason"
 [ "$(ls "$T"/hang/*/*/*_metadata.json | wc -l)" = 4 ] || fail "others lost after timeout"
 
-# A worker whose save hangs: that image times out "while saving its outputs"; the
-# image the worker was computing meanwhile goes to a fresh worker and succeeds.
-set +e
-NUCSEG_FAULT_INJECT=hang-save:WellA_Tile-1 "$BIN" segment "$T/plate" -o "$T/hangsave" -j 1 --timeout 2 --progress lines > "$T/log5" 2>&1
-rc=$?
-set -e
-[ $rc = 1 ] || { cat "$T/log5"; fail "save-timeout run exit $rc"; }
-grep -q "WellA_Tile-1.png: timed out after 2 s while saving its outputs" "$T/log5" || { cat "$T/log5"; fail "save-timeout reason"; }
-[ "$(ls "$T"/hangsave/*/*/*_metadata.json | wc -l)" = 4 ] || { cat "$T/log5"; fail "others lost after a save timeout"; }
-[ ! -e "$T/hangsave/10X/WellA/WellA_Tile-1_metadata.json" ] || fail "the unsaved image claims to be complete"
-
-# The same on the batch's last image (the smallest, handed out last): its worker has
-# been told to exit (job pipe closed once the queue ran empty) while that save hangs.
-set +e
-NUCSEG_FAULT_INJECT=hang-save:WellA_Tile-2 "$BIN" segment "$T/plate" -o "$T/hanglast" -j 2 --timeout 2 --progress lines > "$T/log5b" 2>&1
-rc=$?
-set -e
-[ $rc = 1 ] || { cat "$T/log5b"; fail "last-save-timeout run exit $rc"; }
-grep -q "WellA_Tile-2.png: timed out after 2 s while saving its outputs" "$T/log5b" || { cat "$T/log5b"; fail "last-save-timeout reason"; }
-[ "$(ls "$T"/hanglast/*/*/*_metadata.json | wc -l)" = 4 ] || { cat "$T/log5b"; fail "others lost after the last save timed out"; }
-[ ! -e "$T/hanglast/10X/WellA/WellA_Tile-2_metadata.json" ] || fail "the unsaved last image claims to be complete"
+# A worker whose save of STEM (a 10X image of WELL) hangs: that image times out "while
+# saving its outputs", the other four are complete, and STEM's set does not claim to be.
+save_hangs() { # STEM WELL OUT [segment options...]
+  local stem=$1 well=$2 out=$3 rc
+  shift 3
+  set +e
+  NUCSEG_FAULT_INJECT=hang-save:$stem "$BIN" segment "$T/plate" -o "$out" "$@" --timeout 2 --progress lines > "$out.log" 2>&1
+  rc=$?
+  set -e
+  [ $rc = 1 ] || { cat "$out.log"; fail "$stem: save-timeout run exit $rc"; }
+  grep -q "$stem.png: timed out after 2 s while saving its outputs" "$out.log" || { cat "$out.log"; fail "$stem: save-timeout reason"; }
+  [ "$(ls "$out"/*/*/*_metadata.json | wc -l)" = 4 ] || { cat "$out.log"; fail "$stem: others lost after a save timeout"; }
+  [ ! -e "$out/10X/$well/${stem}_metadata.json" ] || fail "$stem: the unsaved image claims to be complete"
+}
+# Mid-batch: the image the worker was computing meanwhile goes to a fresh worker and succeeds.
+save_hangs WellA_Tile-1 WellA "$T/hangsave" -j 1
+# The batch's last image (the smallest, handed out last): its worker has been told to exit
+# (job pipe closed once the queue ran empty) while that save hangs.
+save_hangs WellA_Tile-2 WellA "$T/hanglast" -j 2
 
 # --- bad inputs, each its own failure, the good image unaffected ---
 B="$T/bad"; mkdir -p "$B"
