@@ -44,6 +44,10 @@ awk -F, 'NR == 1 { if ($0 != "round,j1_s,j2_s,split_s") exit 1; next }
          { n++; if ($1 != n || !($2 > 0) || !($3 > 0) || !($4 > 0)) exit 1 }
          END { if (n != 2) exit 1 }' "$T/split/pool_vs_split.csv" || fail "pool_vs_split.csv malformed"
 grep -q '^speedup against -j 1: pool (-j 2) [0-9.]*x, split by hand [0-9.]*x$' "$T/split.txt" || fail "no speedup line"
+# the per-round figure is the median of j2/split over the CSV's rounds (2 rounds: their mean)
+want=$(awk -F, 'NR > 1 { s += $3 / $4; n++ } END { printf "%.3f", s / n }' "$T/split/pool_vs_split.csv")
+grep -q "^per round, -j 2 took $want times as long as the split (median of 2 rounds)$" "$T/split.txt" \
+    || fail "per-round line missing or not $want: $(grep '^per round' "$T/split.txt")"
 [ ! -e "$T/split/scratch" ] && [ ! -e "$T/split/half_1" ] || fail "pool_vs_split.sh left its scratch behind"
 
 # bad command lines: usage errors (2), and a failing run is a failure (3), not a figure
