@@ -10,9 +10,8 @@
 # The split has no shared queue, no lending and no coordination: it is what this host gives two
 # independent processes doing the same work in the same minute. When it falls short of 1.8x as
 # well, the shortfall is the host's. Outputs go to OUT/scratch (removed after each run); writes
-# OUT/pool_vs_split.csv (round,j1_s,j2_s,split_s) and prints the ratios of the medians, and the
-# median over rounds of -j 2's time over the split's (the steadier figure: a round's runs are
-# seconds apart, where the medians mix minutes).
+# OUT/pool_vs_split.csv (round,j1_s,j2_s,split_s) and OUT/pool_vs_split_medians.csv (the
+# medians, and the median over rounds of -j 2's time over the split's), and prints them.
 set -euo pipefail
 
 if [ $# -lt 3 ] || [ $# -gt 5 ]; then
@@ -84,17 +83,22 @@ done
 rm -rf "$SCRATCH" "${HALF[@]}"
 mv -f "$TMP" "$CSV"
 
-# Medians of each column, and the ratios against -j 1.
+# Medians of each column, and round by round -j 2 over the split (a round's runs are seconds
+# apart, where the medians mix minutes: the steadier comparison).
+MED=$OUT/pool_vs_split_medians.csv
 awk -F, 'NR > 1 { a[NR - 1] = $2; b[NR - 1] = $3; c[NR - 1] = $4; q[NR - 1] = $3 / $4; n = NR - 1 }
   function median(v, n,    i, j, t) {
     for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
   }
   END {
-    ma = median(a, n); mb = median(b, n); mc = median(c, n)
-    printf "medians of %d rounds: -j 1 %.3f s, -j 2 %.3f s, split %.3f s\n", n, ma, mb, mc
-    printf "speedup against -j 1: pool (-j 2) %.2fx, split by hand %.2fx\n", ma / mb, ma / mc
-    # Round by round, the two ran minutes apart at most: the steadier comparison.
-    printf "per round, -j 2 took %.3f times as long as the split (median of %d rounds)\n", median(q, n), n
-  }' "$CSV"
-echo "wrote $CSV"
+    print "rounds,j1_s,j2_s,split_s,j2_over_split"
+    printf "%d,%.6f,%.6f,%.6f,%.4f\n", n, median(a, n), median(b, n), median(c, n), median(q, n)
+  }' "$CSV" >"$MED.tmp.$$"
+mv -f "$MED.tmp.$$" "$MED"
+awk -F, 'NR == 2 {
+    printf "medians of %d rounds: -j 1 %.3f s, -j 2 %.3f s, split %.3f s\n", $1, $2, $3, $4
+    printf "speedup against -j 1: pool (-j 2) %.2fx, split by hand %.2fx\n", $2 / $3, $2 / $4
+    printf "per round, -j 2 took %.3f times as long as the split (median of %d rounds)\n", $5, $1
+  }' "$MED"
+echo "wrote $CSV and $MED"

@@ -173,14 +173,13 @@ TMP="$SUMMARY.tmp.$$"
     fi
   done
 
-  SPLIT="$OUT/pool_split/pool_vs_split.csv"
+  SPLIT="$OUT/pool_split/pool_vs_split_medians.csv"
   if [ "${status[pool_vs_split]:-}" = ok ] && [ -f "$SPLIT" ]; then
-    read -r j1 j2 sp q <<<"$(awk -F, 'NR > 1 { a[NR - 1] = $2; b[NR - 1] = $3; c[NR - 1] = $4; q[NR - 1] = $3 / $4; n = NR - 1 }
-      function median(v, n,    i, j, t) {
-        for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
-        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
-      END { if (n) print median(a, n), median(b, n), median(c, n), median(q, n) }' "$SPLIT")"
-    echo "| the same 16 fields through \`nucseg segment\`: -j 1 → -j 2 (speedup); two -j 1 on halves at once, the host's ceiling (context) | $(fmt "${j1:-}") → $(fmt "${j2:-}") s ($(ratio "${j1:-}" "${j2:-}")) | — | halves: $(ratio "${j1:-}" "${sp:-}"); per round, -j 2 took $(fmt "${q:-}")× the halves' time | — | — |"
+    j1=$(csv_get "$SPLIT" j1_s)
+    j2=$(csv_get "$SPLIT" j2_s)
+    sp=$(csv_get "$SPLIT" split_s)
+    q=$(csv_get "$SPLIT" j2_over_split)
+    echo "| the same 16 fields through \`nucseg segment\`: -j 1 → -j 2 (speedup); two -j 1 on halves at once, what two independent processes get (context) | $(fmt "${j1:-}") → $(fmt "${j2:-}") s ($(ratio "${j1:-}" "${j2:-}")) | — | halves: $(ratio "${j1:-}" "${sp:-}"); per round, -j 2 took $(fmt "${q:-}")× the halves' time | — | — |"
   elif [ -n "${status[pool_vs_split]:-}" ]; then
     echo "| pool vs split by hand (pool_vs_split) | ${status[pool_vs_split]} | | | | FAILED |"
   fi

@@ -48,6 +48,9 @@ grep -q '^speedup against -j 1: pool (-j 2) [0-9.]*x, split by hand [0-9.]*x$' "
 want=$(awk -F, 'NR > 1 { s += $3 / $4; n++ } END { printf "%.3f", s / n }' "$T/split/pool_vs_split.csv")
 grep -q "^per round, -j 2 took $want times as long as the split (median of 2 rounds)$" "$T/split.txt" \
     || fail "per-round line missing or not $want: $(grep '^per round' "$T/split.txt")"
+awk -F, 'NR == 1 { if ($0 != "rounds,j1_s,j2_s,split_s,j2_over_split") exit 1; next }
+         NR == 2 { if ($1 != 2 || !($2 > 0) || !($3 > 0) || !($4 > 0) || !($5 > 0)) exit 1 }
+         END { if (NR != 2) exit 1 }' "$T/split/pool_vs_split_medians.csv" || fail "pool_vs_split_medians.csv malformed"
 [ ! -e "$T/split/scratch" ] && [ ! -e "$T/split/half_1" ] || fail "pool_vs_split.sh left its scratch behind"
 
 # bad command lines: usage errors (2), and a failing run is a failure (3), not a figure
