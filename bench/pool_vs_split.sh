@@ -3,7 +3,7 @@
 # is it the pool or the host?
 #
 # Each round times, through the CLI as a user runs it, one after the other in a random order
-# (a fixed order favoured the last run by 2-4 % here):
+# (no run always follows the same one):
 #   j1     nucseg segment INPUT_DIR -j 1
 #   j2     nucseg segment INPUT_DIR -j 2
 #   split  two `nucseg segment -j 1`, each on every other image of INPUT_DIR, started at once
