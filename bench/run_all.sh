@@ -163,10 +163,13 @@ TMP="$SUMMARY.tmp.$$"
       w1=$(csv_get "$POOL" workers 1 wall_s)
       w2=$(csv_get "$POOL" workers 2 wall_s)
       s=$(csv_get "$POOL" workers 2 speedup)
-      # The spread of the single pairs (pool_pairs.csv) beside the medians' ratio.
-      pairs=$(awk -F, 'NR > 1 { n++; if ($4 >= 1.8) k++; if (lo == "" || $4 < lo) lo = $4; if ($4 > hi) hi = $4 }
-                      END { if (n) printf "%d of %d pairs ≥ 1.8×, single pairs %.2f–%.2f×", k, n, lo, hi }' \
-                  "$OUT/$dir/pool_pairs.csv" 2>/dev/null || true)
+      # The spread of the single pairs, as bench_pool counted it, beside the medians' ratio.
+      np=$(csv_get "$POOL" workers 2 pairs)
+      pairs=""
+      if [ -n "$np" ]; then
+        pairs="$(csv_get "$POOL" workers 2 pairs_at_target) of $np pairs ≥ 1.8×, single pairs"
+        pairs="$pairs $(fmt "$(csv_get "$POOL" workers 2 pair_speedup_min)")–$(fmt "$(csv_get "$POOL" workers 2 pair_speedup_max)")×"
+      fi
       echo "| worker pool: $what, wall s at 1 → 2 workers (speedup of the medians; ${pairs:-pairs not recorded}) | $(fmt "$w1") → $(fmt "$w2") s | — | $(fmt "$s")× | ≥ 1.8× | $(verdict "$s" ge 1.8) |"
     else
       echo "| worker pool ($step) | ${status[$step]:-FAILED} | | | ≥ 1.8× | FAILED |"

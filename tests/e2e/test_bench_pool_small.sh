@@ -22,7 +22,7 @@ grep -q '^pairs: [0-2] of 2 at >= 1.8x; single pairs [0-9.]*x to [0-9.]*x$' "$T/
 grep -q 'MISS (too few images to judge)' "$T/pool.txt" || fail "3 images judged against the 16-image target"
 
 # pool_speedup.csv: rows 1 and 2, speedup = wall(1) / wall(w)
-awk -F, 'NR == 1 { if ($0 != "workers,wall_s,speedup") exit 1; next }
+awk -F, 'NR == 1 { if ($0 != "workers,wall_s,speedup,pairs,pairs_at_target,pair_speedup_min,pair_speedup_max") exit 1; next }
          { w[$1] = $2; s[$1] = $3; n++ }
          END { if (n != 2 || !(w[1] > 0) || !(w[2] > 0)) exit 1
                d = s[2] - w[1] / w[2]; if (d < 0) d = -d; if (d > 1e-3 || s[1] != "1.0000") exit 1 }' \
@@ -32,6 +32,12 @@ awk -F, 'NR == 1 { if ($0 != "repeat,wall_1_s,wall_2_s,speedup") exit 1; next }
          { n++; if ($1 != n || !($2 > 0) || !($3 > 0)) exit 1
            d = $4 - $2 / $3; if (d < 0) d = -d; if (d > 1e-3) exit 1 }
          END { if (n != 2) exit 1 }' "$T/pool/pool_pairs.csv" || fail "pool_pairs.csv malformed or inconsistent"
+# row 2's spread of the pairs is that of pool_pairs.csv, and the console says the same
+spread=$(awk -F, 'NR > 1 { n++; s = $4; if (s >= 1.8) k++; if (n == 1 || s < lo) lo = s; if (s > hi) hi = s }
+                  END { printf "2,%d,%d,%.4f,%.4f", n, k, lo, hi }' "$T/pool/pool_pairs.csv")
+got=$(awk -F, '$1 == 2 { printf "2,%s,%s,%s,%s", $4, $5, $6, $7 }' "$T/pool/pool_speedup.csv")
+[ "$got" = "$spread" ] || fail "pool_speedup.csv's spread $got, the pairs give $spread"
+grep -q "^pairs: $(echo "$spread" | cut -d, -f3) of 2 at >= 1.8x" "$T/pool.txt" || fail "console pairs line disagrees with the CSV"
 # the summary's median speedup is that of the medians of the pairs' wall times
 awk -F, 'NR == FNR { if (FNR > 1) { a[FNR - 1] = $2; b[FNR - 1] = $3 } next }
          FNR > 1 && $1 == 1 { m1 = $2 } FNR > 1 && $1 == 2 { m2 = $2 }
