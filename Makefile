@@ -1,15 +1,18 @@
 # nucseg — the two commands a user needs:
 #   make run    install missing deps, build, run the main job on a synthetic 10X/40X plate
 #   make test   install missing deps, build (release + ASan/UBSan), run every test
-# and `make bench` for the speed comparisons against the Python peers.
+# and `make bench` for the speed comparisons against the Python peers, `make bundle` for a
+# folder that runs nucseg on machines without its Debian libraries.
 
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD     ?= build
 ASAN      ?= build-asan
+PORTABLE  ?= build-portable
+BUNDLE    ?= nucseg-bundle
 RESULTS   ?= results
 NUCSEG     = $(BUILD)/nucseg
 
-.PHONY: all deps build asan run test test-release test-asan bench clean
+.PHONY: all deps build asan run test test-release test-asan bench bundle clean
 
 all: build
 
@@ -44,5 +47,14 @@ bench: build
 	@scripts/install-deps.sh --with-peers
 	bench/run_all.sh $(NUCSEG) $(RESULTS)/bench
 
+# A folder to carry nucseg to machines without its Debian libraries (scripts/make-bundle.sh),
+# from a build for any x86-64 CPU rather than this one's.
+$(PORTABLE)/CMakeCache.txt:
+	cmake -S . -B $(PORTABLE) -DCMAKE_BUILD_TYPE=Release -DNUCSEG_NATIVE=OFF
+
+bundle: deps $(PORTABLE)/CMakeCache.txt
+	cmake --build $(PORTABLE) -j $(JOBS) --target nucseg_cli bench_pool bench_segment bench_affine_fit
+	scripts/make-bundle.sh $(PORTABLE) $(BUNDLE)
+
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(PORTABLE)
