@@ -17,7 +17,8 @@ set -euo pipefail
 die() { echo "make-bundle: $*" >&2; exit "${2:-3}"; }
 [ $# -eq 2 ] || die "usage: scripts/make-bundle.sh BUILD_DIR OUT_DIR" 2
 BUILD=$1
-OUT=$2
+# Absolute and without a trailing slash: the bundle is built in a sibling folder.
+OUT=$(realpath -m -- "$2")
 [ -x "$BUILD/nucseg" ] || die "$BUILD/nucseg: not found or not executable (build first: make build)"
 if [ -e "$OUT" ] && [ ! -e "$OUT/.nucseg-bundle" ] && [ -n "$(ls -A "$OUT" 2>/dev/null)" ]; then
     die "$OUT: exists and is not a nucseg bundle; refusing to replace it"

@@ -61,7 +61,8 @@ for p in speedup_vs_workers throughput_vs_workers; do
     grep -q '<svg' "$T/bench/$p.svg" || fail "$p.svg is not an SVG"
 done
 
-# A second run replaces a bundle in place.
-"$MAKE_BUNDLE" "$BUILD" "$B" >/dev/null 2>&1 || fail "rebuilding over a bundle exited $?"
+# A second run replaces a bundle in place (named with a trailing slash, as shells complete it).
+"$MAKE_BUNDLE" "$BUILD" "$B/" >/dev/null 2>&1 || fail "rebuilding over a bundle exited $?"
+[ -z "$(find "$T" -maxdepth 2 -name '*.tmp.*')" ] || fail "a temporary folder was left behind"
 "$B/nucseg" --version >/dev/null || fail "the rebuilt bundle does not run"
 echo "ok: bundle of $BUILD loads $(awk '$2 == "=>"' "$T/list.txt" | wc -l) libraries from itself, outputs identical"
