@@ -120,7 +120,7 @@ int cmd_segment(int argc, char **argv)
                 char *end;
                 long v = strtol(optarg, &end, 10);
                 if (*end || v < 1 || v > 4096) {
-                    fprintf(stderr, "nucseg segment: -j wants a count >= 1 or 'all', not '%s'\n", optarg);
+                    fprintf(stderr, "nucseg segment: -j wants a count from 1 to 4096 or 'all', not '%s'\n", optarg);
                     rc = NS_EXIT_USAGE;
                     goto done;
                 }

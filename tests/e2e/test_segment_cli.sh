@@ -128,5 +128,7 @@ set +e
 "$BIN" segment > /dev/null 2>&1; [ $? = 2 ] || fail "no input should be usage (2)"
 "$BIN" segment "$T/nowhere" -o "$T/x" > /dev/null 2>&1; [ $? = 3 ] || fail "missing dir should be fatal (3)"
 "$BIN" segment "$T/plate" -j 0 > /dev/null 2>&1; [ $? = 2 ] || fail "-j 0 should be usage (2)"
+"$BIN" segment "$T/plate" -j 5000 > /dev/null 2> "$T/j.err"; [ $? = 2 ] || fail "-j 5000 should be usage (2)"
+grep -q "from 1 to 4096" "$T/j.err" || fail "-j 5000: the error does not give the range: $(cat "$T/j.err")"
 set -e
 echo "PASS test_segment_cli"
