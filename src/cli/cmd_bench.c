@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "nucseg/batch.h"
 #include "nucseg/scaling.h"
@@ -53,26 +54,6 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, " (see 'nucseg bench --help')\n");
     return NS_EXIT_USAGE;
-}
-
-static int parse_int(const char *s, int lo, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > INT_MAX) return -1;
-    *out = (int)v;
-    return 0;
-}
-
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
 }
 
 /* "512,1024,2048" → sizes; "none" or "" → no size sweep. */
@@ -162,27 +143,27 @@ int cmd_bench(int argc, char **argv)
         case 'q': o.progress = 0; break;
         case 'h': usage(stdout); return NS_EXIT_OK;
         case OPT_IMAGES:
-            if (parse_int(optarg, 1, &o.images)) return usage_error("--images needs a whole number >= 1, not '%s'", optarg);
+            if (!ns_arg_int(optarg, 1, INT_MAX, &o.images)) return usage_error("--images needs a whole number >= 1, not '%s'", optarg);
             break;
         case OPT_WIDTH:
-            if (parse_int(optarg, 1, &o.width)) return usage_error("--width needs a whole number >= 1, not '%s'", optarg);
+            if (!ns_arg_int(optarg, 1, INT_MAX, &o.width)) return usage_error("--width needs a whole number >= 1, not '%s'", optarg);
             break;
         case OPT_HEIGHT:
-            if (parse_int(optarg, 1, &o.height)) return usage_error("--height needs a whole number >= 1, not '%s'", optarg);
+            if (!ns_arg_int(optarg, 1, INT_MAX, &o.height)) return usage_error("--height needs a whole number >= 1, not '%s'", optarg);
             break;
         case OPT_DENSITY:
-            if (parse_double(optarg, &o.density) || !(o.density > 0 && o.density < 1))
+            if (!ns_arg_double(optarg, &o.density) || !(o.density > 0 && o.density < 1))
                 return usage_error("--density needs a number between 0 and 1, not '%s'", optarg);
             break;
         case OPT_DIAMETER:
-            if (parse_double(optarg, &o.diameter) || !(o.diameter > 0))
+            if (!ns_arg_double(optarg, &o.diameter) || !(o.diameter > 0))
                 return usage_error("--diameter needs a number of pixels > 0, not '%s'", optarg);
             break;
         case OPT_REPEATS:
-            if (parse_int(optarg, 1, &o.repeats)) return usage_error("--repeats needs a whole number >= 1, not '%s'", optarg);
+            if (!ns_arg_int(optarg, 1, INT_MAX, &o.repeats)) return usage_error("--repeats needs a whole number >= 1, not '%s'", optarg);
             break;
         case OPT_MAXW:
-            if (parse_int(optarg, 1, &o.max_workers))
+            if (!ns_arg_int(optarg, 1, INT_MAX, &o.max_workers))
                 return usage_error("--max-workers needs a whole number >= 1, not '%s'", optarg);
             break;
         case OPT_OVERSUB: o.oversubscribe = 1; break;
@@ -190,17 +171,11 @@ int cmd_bench(int argc, char **argv)
             if (parse_sizes(optarg, &o))
                 return usage_error("--sizes needs up to 16 comma-separated sizes in px (or 'none'), not '%s'", optarg);
             break;
-        case OPT_SEED: {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-')
-                return usage_error("--seed needs a whole number >= 0, not '%s'", optarg);
-            o.seed = v;
+        case OPT_SEED:
+            if (!ns_arg_u64(optarg, &o.seed)) return usage_error("--seed needs a whole number >= 0, not '%s'", optarg);
             break;
-        }
         case OPT_TOL:
-            if (parse_double(optarg, &o.tolerance) || !(o.tolerance >= 0 && o.tolerance < 1))
+            if (!ns_arg_double(optarg, &o.tolerance) || !(o.tolerance >= 0 && o.tolerance < 1))
                 return usage_error("--tolerance needs a fraction in [0, 1), not '%s'", optarg);
             break;
         default: return usage_error("%s", "unknown option");

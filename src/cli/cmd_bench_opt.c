@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "nucseg/affine.h"
 #include "nucseg/batch.h"
@@ -135,14 +136,6 @@ static ns_status csv_require(const csv_reader *r, const char *const *names, int 
     return NS_OK;
 }
 
-static int parse_double(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    return end != s && *end == 0 && errno == 0 && isfinite(*v);
-}
-
 /* ---- The pairs to benchmark ----------------------------------------------------- */
 
 typedef struct {
@@ -196,7 +189,7 @@ static ns_status read_mapping(const char *path, opt_pair_list *l, ns_error *err)
         if (strcmp(r.fields[idx[9]], "ok") != 0) continue; /* unmapped tiles: nothing to fit */
         double v[6];
         for (int k = 0; k < 6; k++)
-            if (!parse_double(r.fields[idx[3 + k]], &v[k])) {
+            if (!ns_arg_double(r.fields[idx[3 + k]], &v[k])) {
                 st = ns_error_set(err, NS_ERR_FORMAT, "%s:%ld: column %s: '%s' is not a number",
                                   path, r.lineno, cols[3 + k], r.fields[idx[3 + k]]);
                 goto done;
@@ -243,7 +236,7 @@ static ns_status read_matches(const char *path, opt_pair_list *l, ns_error *err)
         if (!p) continue; /* matches of a tile that is not mapped "ok" */
         double v[4];
         for (int k = 0; k < 4; k++)
-            if (!parse_double(r.fields[idx[2 + k]], &v[k])) {
+            if (!ns_arg_double(r.fields[idx[2 + k]], &v[k])) {
                 st = ns_error_set(err, NS_ERR_FORMAT, "%s:%ld: column %s: '%s' is not a number",
                                   path, r.lineno, cols[2 + k], r.fields[idx[2 + k]]);
                 goto done;
@@ -564,7 +557,7 @@ static void json_num(cJSON *o, const char *k, double v)
 }
 
 static ns_status write_json(const char *out, const char *map_dir, const char *truth, int trials,
-                            int iterations, unsigned long long seed, size_t pairs, size_t failed,
+                            int iterations, uint64_t seed, size_t pairs, size_t failed,
                             const opt_stats overall[NMETHODS], ns_error *err)
 {
     cJSON *root = cJSON_CreateObject();
@@ -623,21 +616,11 @@ static void usage(FILE *f)
         "Exit: 0 ok, 1 some pair could not be benchmarked, 2 usage, 3 nothing to benchmark.\n");
 }
 
-static int parse_int_opt(const char *s, int lo, int *v)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10);
-    if (errno || end == s || *end || x < lo || x > 1000000) return 0;
-    *v = (int)x;
-    return 1;
-}
-
 int cmd_bench_opt(int argc, char **argv)
 {
     const char *out = NULL, *map_arg = NULL, *truth = NULL;
     int trials = 10, iterations = 100;
-    unsigned long long seed = 1;
+    uint64_t seed = 1;
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"mapping", required_argument, 0, 'm'},
         {"truth", required_argument, 0, 't'},  {"trials", required_argument, 0, 'n'},
@@ -651,27 +634,23 @@ int cmd_bench_opt(int argc, char **argv)
         case 'm': map_arg = optarg; break;
         case 't': truth = optarg; break;
         case 'n':
-            if (!parse_int_opt(optarg, 1, &trials)) {
+            if (!ns_arg_int(optarg, 1, 1000000, &trials)) {
                 fprintf(stderr, "nucseg bench-opt: --trials '%s': need an integer >= 1\n", optarg);
                 return NS_EXIT_USAGE;
             }
             break;
         case 'i':
-            if (!parse_int_opt(optarg, 1, &iterations)) {
+            if (!ns_arg_int(optarg, 1, 1000000, &iterations)) {
                 fprintf(stderr, "nucseg bench-opt: --iterations '%s': need an integer >= 1\n", optarg);
                 return NS_EXIT_USAGE;
             }
             break;
-        case 's': {
-            char *end;
-            errno = 0;
-            seed = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end) {
+        case 's':
+            if (!ns_arg_u64(optarg, &seed)) {
                 fprintf(stderr, "nucseg bench-opt: --seed '%s': need a non-negative integer\n", optarg);
                 return NS_EXIT_USAGE;
             }
             break;
-        }
         case 'h': usage(stdout); return NS_EXIT_OK;
         default: usage(stderr); return NS_EXIT_USAGE;
         }

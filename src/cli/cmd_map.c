@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "nucseg/batch.h"
 #include "nucseg/mapping.h"
@@ -34,13 +35,6 @@ static void usage(FILE *f)
             "exit status: 0 all tiles mapped, 1 some unmapped, 2 usage, 3 nothing to map\n");
 }
 
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    *out = strtod(s, &end);
-    return end != s && *end == '\0' && isfinite(*out);
-}
-
 int cmd_map(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -59,7 +53,7 @@ int cmd_map(int argc, char **argv)
         case 'o': out_dir = optarg; break;
         case 't': truth = optarg; break;
         case 'T':
-            if (!parse_double(optarg, &o.tolerance) || o.tolerance <= 0) {
+            if (!ns_arg_double(optarg, &o.tolerance) || o.tolerance <= 0) {
                 fprintf(stderr, "nucseg map: --tolerance '%s' must be a positive number\n", optarg);
                 return NS_EXIT_USAGE;
             }
@@ -80,7 +74,7 @@ int cmd_map(int argc, char **argv)
             break;
         }
         case 'm':
-            if (!parse_double(optarg, &o.min_score) || o.min_score < 0 || o.min_score > 1) {
+            if (!ns_arg_double(optarg, &o.min_score) || o.min_score < 0 || o.min_score > 1) {
                 fprintf(stderr, "nucseg map: --min-score '%s' must be in [0, 1]\n", optarg);
                 return NS_EXIT_USAGE;
             }
@@ -93,16 +87,12 @@ int cmd_map(int argc, char **argv)
                 return NS_EXIT_USAGE;
             }
             break;
-        case 'S': {
-            char *end;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (end == optarg || *end) {
+        case 'S':
+            if (!ns_arg_u64(optarg, &o.seed)) {
                 fprintf(stderr, "nucseg map: --seed '%s' must be a non-negative integer\n", optarg);
                 return NS_EXIT_USAGE;
             }
-            o.seed = v;
             break;
-        }
         case 'h': usage(stdout); return NS_EXIT_OK;
         default: usage(stderr); return NS_EXIT_USAGE;
         }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/run_report.h"
 #include "nucseg/batch.h"
@@ -75,9 +76,29 @@ int cmd_run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
-        case 'j': jobs = optarg; break;
-        case 's': seed = optarg; break;
-        case 't': trials = optarg; break;
+        /* The stages parse these again; checked here too so that a typo is a usage error
+         * before the plate is written, not a failed stage after. */
+        case 'j':
+            if (!ns_arg_workers(optarg, &(int){0})) {
+                fprintf(stderr, "nucseg run: -j wants a count from 1 to %d or 'all', not '%s'\n", NS_ARG_MAX_WORKERS, optarg);
+                return NS_EXIT_USAGE;
+            }
+            jobs = optarg;
+            break;
+        case 's':
+            if (!ns_arg_u64(optarg, &(uint64_t){0})) {
+                fprintf(stderr, "nucseg run: --seed wants a whole number >= 0, not '%s'\n", optarg);
+                return NS_EXIT_USAGE;
+            }
+            seed = optarg;
+            break;
+        case 't':
+            if (!ns_arg_int(optarg, 1, 1000000, &(int){0})) {
+                fprintf(stderr, "nucseg run: --trials wants a whole number from 1 to 1000000, not '%s'\n", optarg);
+                return NS_EXIT_USAGE;
+            }
+            trials = optarg;
+            break;
         case 'h': usage(stdout); return NS_EXIT_OK;
         default: usage(stderr); return NS_EXIT_USAGE;
         }

@@ -1,10 +1,10 @@
 /* cmd_segment.c — `nucseg segment`: find the images, run the worker pool, report. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
@@ -49,12 +49,11 @@ static void usage(FILE *f)
         ns_default_workers(), (size_t)NS_DEFAULT_MAX_PIXELS);
 }
 
+/* A finite number > 0 (diameters, scales, seconds, pixel counts). */
 static int parse_positive(const char *s, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v > 0)) return -1;
+    double v;
+    if (!ns_arg_double(s, &v) || !(v > 0)) return -1;
     *out = v;
     return 0;
 }
@@ -115,29 +114,20 @@ int cmd_segment(int argc, char **argv)
             break;
         case 'o': opt.out_dir = optarg; break;
         case 'j':
-            if (!strcmp(optarg, "all")) opt.workers = ns_usable_cpus();
-            else {
-                char *end;
-                long v = strtol(optarg, &end, 10);
-                if (*end || v < 1 || v > 4096) {
-                    fprintf(stderr, "nucseg segment: -j wants a count from 1 to 4096 or 'all', not '%s'\n", optarg);
-                    rc = NS_EXIT_USAGE;
-                    goto done;
-                }
-                opt.workers = (int)v;
+            if (!ns_arg_workers(optarg, &opt.workers)) {
+                fprintf(stderr, "nucseg segment: -j wants a count from 1 to %d or 'all', not '%s'\n",
+                        NS_ARG_MAX_WORKERS, optarg);
+                rc = NS_EXIT_USAGE;
+                goto done;
             }
             break;
-        case OPT_CHANNEL: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 0 || v > 65535) {
+        case OPT_CHANNEL:
+            if (!ns_arg_int(optarg, 0, 65535, &opt.channel)) {
                 fprintf(stderr, "nucseg segment: --channel wants an index >= 0, not '%s'\n", optarg);
                 rc = NS_EXIT_USAGE;
                 goto done;
             }
-            opt.channel = (int)v;
             break;
-        }
         case OPT_10X: list_mag = NS_MAG_10X; explicit_lists = 1; break;
         case OPT_40X: list_mag = NS_MAG_40X; explicit_lists = 1; break;
         case OPT_MAG:
@@ -191,8 +181,9 @@ int cmd_segment(int argc, char **argv)
         case OPT_RESUME: opt.resume = 1; break;
         case OPT_MAXPIX: {
             double v;
-            if (parse_positive(optarg, &v) != 0) {
-                fprintf(stderr, "nucseg segment: --max-pixels wants a count > 0, not '%s'\n", optarg);
+            /* 1e15 px (a petapixel) is beyond any image, and well inside size_t. */
+            if (parse_positive(optarg, &v) != 0 || v < 1 || v > 1e15) {
+                fprintf(stderr, "nucseg segment: --max-pixels wants a count from 1 to 1e15, not '%s'\n", optarg);
                 rc = NS_EXIT_USAGE;
                 goto done;
             }

@@ -1,9 +1,9 @@
 /* cmd_synth.c — `nucseg synth OUT_DIR`: write a synthetic plate with exact ground truth. */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "nucseg/batch.h"
 #include "nucseg/synth.h"
@@ -32,26 +32,6 @@ static void usage(FILE *fp)
             "  -h, --help           this text\n");
 }
 
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) return -1;
-    *out = (int)v;
-    return 0;
-}
-
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end) return -1;
-    *out = v;
-    return 0;
-}
-
 int cmd_synth(int argc, char **argv)
 {
     ns_synth_plate_options o;
@@ -72,27 +52,20 @@ int cmd_synth(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 's': {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            bad = errno || end == optarg || *end || optarg[0] == '-';
-            o.seed = (uint64_t)v;
-            break;
-        }
-        case 'w': bad = parse_int(optarg, 1, 384, &o.wells); break;
-        case 't': bad = parse_int(optarg, 1, 10000, &o.tiles_10x); break;
-        case 'p': bad = parse_int(optarg, 0, 100, &o.sites_per_tile); break;
+        case 's': bad = !ns_arg_u64(optarg, &o.seed); break;
+        case 'w': bad = !ns_arg_int(optarg, 1, 384, &o.wells); break;
+        case 't': bad = !ns_arg_int(optarg, 1, 10000, &o.tiles_10x); break;
+        case 'p': bad = !ns_arg_int(optarg, 0, 100, &o.sites_per_tile); break;
         case 'a':
-            bad = parse_int(optarg, 32, 16384, &size);
+            bad = !ns_arg_int(optarg, 32, 16384, &size);
             o.width_10x = o.height_10x = size;
             break;
         case 'b':
-            bad = parse_int(optarg, 32, 16384, &size);
+            bad = !ns_arg_int(optarg, 32, 16384, &size);
             o.width_40x = o.height_40x = size;
             break;
-        case 'd': bad = parse_double(optarg, &o.diameter_10x); break;
-        case 'D': bad = parse_double(optarg, &o.density); break;
+        case 'd': bad = !ns_arg_double(optarg, &o.diameter_10x); break;
+        case 'D': bad = !ns_arg_double(optarg, &o.density); break;
         case 'h': usage(stdout); return NS_EXIT_OK;
         default: usage(stderr); return NS_EXIT_USAGE;
         }

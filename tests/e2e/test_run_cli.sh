@@ -10,6 +10,14 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$BIN" run --help | grep -q "usage: nucseg run" || fail "--help"
+# Bad option values are usage errors (2) found before any stage runs: no plate is written.
+for bad in "-j 0" "-j 5000" "-j x" "--seed -1" "--seed 1.5" "--trials 0" "--trials many"; do
+  read -r -a args <<< "$bad"
+  rc=0; "$BIN" run -o "$T/usage" "${args[@]}" > /dev/null 2> "$T/usage.err" || rc=$?
+  [ "$rc" = 2 ] || fail "run $bad: exit $rc, not 2"
+  grep -q "^nucseg run: " "$T/usage.err" || fail "run $bad: no message: $(cat "$T/usage.err")"
+  [ ! -e "$T/usage" ] || fail "run $bad: wrote $T/usage before refusing"
+done
 "$BIN" run -o "$T/results" --trials 2 > "$T/log" 2>&1 || { tail -30 "$T/log"; fail "nucseg run exit $?"; }
 grep -q "== nucseg run: summary" "$T/log" || fail "no summary"
 grep -q "images      16 (8 10X, 8 40X), 0 failed" "$T/log" || fail "images line"

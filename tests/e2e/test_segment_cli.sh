@@ -130,5 +130,14 @@ set +e
 "$BIN" segment "$T/plate" -j 0 > /dev/null 2>&1; [ $? = 2 ] || fail "-j 0 should be usage (2)"
 "$BIN" segment "$T/plate" -j 5000 > /dev/null 2> "$T/j.err"; [ $? = 2 ] || fail "-j 5000 should be usage (2)"
 grep -q "from 1 to 4096" "$T/j.err" || fail "-j 5000: the error does not give the range: $(cat "$T/j.err")"
+# Values that are numbers only in part, or not finite, or out of range, are usage errors.
+for bad in "-j 2x" "-j ''" "--channel ''" "--channel -1" "--diameter inf" "--diameter nan" "--timeout 0" \
+           "--max-pixels 1e300" "--max-pixels 0.5" "--threshold-scale 1e999"; do
+    eval "set -- $bad"
+    "$BIN" segment "$T/plate" -o "$T/usage_out" "$@" > /dev/null 2> "$T/bad.err"; rc=$?
+    [ $rc = 2 ] || fail "segment $bad should be usage (2), got $rc"
+    grep -q "^nucseg segment: " "$T/bad.err" || fail "segment $bad: no message: $(cat "$T/bad.err")"
+done
+[ ! -e "$T/usage_out" ] || fail "a usage error created the output folder"
 set -e
 echo "PASS test_segment_cli"
