@@ -11,6 +11,9 @@
 
 /* Temporary sibling name for final_path, written into buf (size bufsize). */
 ns_status ns_tmp_path(const char *final_path, char *buf, size_t bufsize, ns_error *err);
+/* The temporary name process pid uses for final_path (ns_tmp_path is this with getpid()):
+ * what to remove after a worker is killed in the middle of writing. */
+ns_status ns_tmp_path_of(const char *final_path, long pid, char *buf, size_t bufsize, ns_error *err);
 
 /* fsync + rename tmp over final; on failure removes tmp. */
 ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err);

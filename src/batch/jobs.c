@@ -70,10 +70,24 @@ static int has_mag_token(const char *name, const char *tok)
     return strstr(lower, tok) != NULL;
 }
 
+/* The folders from the top of a scan down to the one being read: a folder (or a
+ * symbolic link to one) that is one of them again is a loop, not more images. */
+typedef struct folder_path {
+    dev_t dev;
+    ino_t ino;
+    const struct folder_path *up;
+} folder_path;
+
 /* Add image files under dir (recursively when deep) with magnification mag; when
  * mag is UNKNOWN, sub-folders named like 10X / 40X assign theirs. */
-static ns_status scan(ns_job_list *jobs, const char *dir, ns_magnification mag, int deep, ns_error *err)
+static ns_status scan(ns_job_list *jobs, const char *dir, ns_magnification mag, int deep,
+                      const folder_path *up, ns_error *err)
 {
+    struct stat ds;
+    if (stat(dir, &ds) != 0) return ns_error_set(err, NS_ERR_IO, "%s: %s", dir, strerror(errno));
+    for (const folder_path *f = up; f; f = f->up)
+        if (f->dev == ds.st_dev && f->ino == ds.st_ino) return NS_OK;
+    folder_path here = {ds.st_dev, ds.st_ino, up};
     DIR *d = opendir(dir);
     if (!d) return ns_error_set(err, NS_ERR_IO, "%s: %s", dir, strerror(errno));
     ns_status st = NS_OK;
@@ -89,7 +103,7 @@ static ns_status scan(ns_job_list *jobs, const char *dir, ns_magnification mag, 
                     if (has_mag_token(e->d_name, "10x")) m = NS_MAG_10X;
                     else if (has_mag_token(e->d_name, "40x")) m = NS_MAG_40X;
                 }
-                st = scan(jobs, p, m, deep, err);
+                st = scan(jobs, p, m, deep, &here, err);
             }
         } else if (is_image_name(e->d_name)) {
             st = ns_jobs_add(jobs, p, mag, err);
@@ -118,13 +132,14 @@ ns_status ns_jobs_discover(const char *data_dir, ns_job_list *jobs, ns_error *er
         st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", data_dir);
     } else if (ns_is_dir(geno) || ns_is_dir(pheno)) {
         /* Lab layout: nuclei are segmented on the first sequencing cycle. */
-        if (ns_is_dir(cycle1)) st = scan(jobs, cycle1, NS_MAG_10X, 0, err);
-        else if (ns_is_dir(geno)) st = scan(jobs, geno, NS_MAG_10X, 0, err);
-        if (st == NS_OK && ns_is_dir(pheno)) st = scan(jobs, pheno, NS_MAG_40X, 0, err);
+        if (ns_is_dir(cycle1)) st = scan(jobs, cycle1, NS_MAG_10X, 0, NULL, err);
+        else if (ns_is_dir(geno)) st = scan(jobs, geno, NS_MAG_10X, 0, NULL, err);
+        if (st == NS_OK && ns_is_dir(pheno)) st = scan(jobs, pheno, NS_MAG_40X, 0, NULL, err);
     } else {
-        st = scan(jobs, data_dir, NS_MAG_UNKNOWN, 1, err);
+        st = scan(jobs, data_dir, NS_MAG_UNKNOWN, 1, NULL, err);
     }
     free(geno); free(pheno); free(cycle1);
-    if (st == NS_OK) qsort(jobs->items, jobs->count, sizeof *jobs->items, by_path);
+    /* No images leaves items NULL, which qsort must not be given even for 0 items. */
+    if (st == NS_OK && jobs->count > 1) qsort(jobs->items, jobs->count, sizeof *jobs->items, by_path);
     return st;
 }

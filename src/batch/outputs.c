@@ -1,10 +1,14 @@
 /* outputs.c — where an image's results go and how they are written: label TIFF,
  * nuclei CSV, centroid .npy and metadata JSON, each atomically, the metadata
  * last so that its presence means the set is complete (what --resume checks). */
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 #include "batch/outputs.h"
 #include "nucseg/fsutil.h"
@@ -26,6 +30,81 @@ ns_status ns_output_paths(const ns_job *job, const char *out_dir, ns_output_path
             return ns_error_set(err, NS_ERR_INVALID, "%s: output path too long", job->path);
     }
     return NS_OK;
+}
+
+void ns_output_remove_temporaries(const ns_job *job, const char *out_dir, long pid)
+{
+    ns_output_paths_t p;
+    ns_error err;
+    if (ns_output_paths(job, out_dir, &p, &err) != NS_OK) return;
+    for (int k = 0; k < NS_OUT_COUNT; k++) {
+        char tmp[sizeof p.file[k] + 32];
+        if (ns_tmp_path_of(p.file[k], pid, tmp, sizeof tmp, &err) == NS_OK) (void)unlink(tmp);
+    }
+}
+
+/* ".<name><suffix>.tmp.<pid>" with one of our output suffixes: that pid, else 0. */
+static long temporary_of(const char *entry)
+{
+    const char *t = strstr(entry, ".tmp.");
+    if (entry[0] != '.' || !t) return 0;
+    int ours = 0;
+    for (int k = 0; k < NS_OUT_COUNT && !ours; k++) {
+        size_t ls = strlen(SUFFIX[k]);
+        ours = (size_t)(t - entry) > ls && !strncmp(t - ls, SUFFIX[k], ls);
+    }
+    char *end;
+    long pid = strtol(t + 5, &end, 10);
+    return ours && *end == '\0' && pid > 0 ? pid : 0;
+}
+
+/* Whether process pid still runs here. A zombie does not: a killed run's workers stay
+ * zombies where the process that inherits them never reaps (some containers' init). */
+static int process_alive(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) return 0;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 1; /* no /proc: trust kill() */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')'); /* "pid (comm) S ...": comm may hold spaces */
+    return !(paren && paren[1] == ' ' && paren[2] == 'Z');
+}
+
+static void remove_stale_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid = temporary_of(e->d_name);
+        if (!pid || pid == (long)getpid() || process_alive(pid)) continue;
+        char path[8192];
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path) (void)unlink(path);
+    }
+    closedir(d);
+}
+
+void ns_outputs_remove_stale_temporaries(const ns_job_list *jobs, const char *out_dir)
+{
+    /* Each output folder once: jobs of one well share theirs. */
+    char **seen = calloc(jobs->count ? jobs->count : 1, sizeof *seen);
+    size_t nseen = 0;
+    for (size_t i = 0; seen && i < jobs->count; i++) {
+        ns_output_paths_t p;
+        ns_error err;
+        if (ns_output_paths(&jobs->items[i], out_dir, &p, &err) != NS_OK) continue;
+        size_t k = 0;
+        while (k < nseen && strcmp(seen[k], p.dir)) k++;
+        if (k < nseen || !(seen[nseen] = strdup(p.dir))) continue;
+        nseen++;
+        remove_stale_in(p.dir);
+    }
+    for (size_t k = 0; k < nseen; k++) free(seen[k]);
+    free(seen);
 }
 
 int ns_outputs_complete(const ns_output_paths_t *p)

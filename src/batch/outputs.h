@@ -13,6 +13,13 @@ typedef struct {
 } ns_output_paths_t;
 
 ns_status ns_output_paths(const ns_job *job, const char *out_dir, ns_output_paths_t *p, ns_error *err);
+/* Remove the temporary files process pid may have left for job's outputs (a worker
+ * killed while writing them). Best effort: a file that is not there is no error. */
+void ns_output_remove_temporaries(const ns_job *job, const char *out_dir, long pid);
+/* Remove, from the output folders of jobs, the temporary files (.NAME.tmp.PID) that a
+ * run killed as a whole (kill -9, power loss) left: those of processes that no longer
+ * exist here. For --resume; a file of a live process (another run) is left alone. */
+void ns_outputs_remove_stale_temporaries(const ns_job_list *jobs, const char *out_dir);
 /* All four files present: the metadata, written last, marks a complete set. */
 int ns_outputs_complete(const ns_output_paths_t *p);
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,

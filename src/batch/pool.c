@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "batch/collisions.h"
+#include "batch/outputs.h"
 #include "batch/progress.h"
 #include "batch/summary.h"
 #include "batch/worker.h"
@@ -64,13 +66,17 @@ static int reap(worker *w, ns_batch_report *rep)
     return status;
 }
 
-static size_t *order_by_cost(const ns_job_list *jobs)
+/* The jobs to run (same_as[i] < 0: not writing over another's outputs), largest first;
+ * *n says how many. */
+static size_t *order_by_cost(const ns_job_list *jobs, const long *same_as, size_t *n)
 {
     size_t *ord = malloc((jobs->count ? jobs->count : 1) * sizeof *ord);
     if (!ord) return NULL;
-    for (size_t i = 0; i < jobs->count; i++) ord[i] = i;
+    *n = 0;
+    for (size_t i = 0; i < jobs->count; i++)
+        if (same_as[i] < 0) ord[(*n)++] = i;
     /* Insertion-free: a stable sort by descending cost keeps path order on ties. */
-    for (size_t i = 1; i < jobs->count; i++) {
+    for (size_t i = 1; i < *n; i++) {
         size_t v = ord[i], j = i;
         while (j > 0 && jobs->items[ord[j - 1]].cost < jobs->items[v].cost) { ord[j] = ord[j - 1]; j--; }
         ord[j] = v;
@@ -99,6 +105,7 @@ typedef struct {
     ns_batch_report *rep;
     ns_progress *pr;
     size_t *ord;     /* jobs in hand-out order; ord[next] goes out next */
+    size_t queued;   /* jobs in ord: all but those that would overwrite another's outputs */
     size_t next;
     size_t finished; /* jobs with a final result */
     ns_idle_cores *idle; /* shared with the workers, or NULL */
@@ -107,7 +114,7 @@ typedef struct {
 
 static void hand_out(pool *p, worker *w)
 {
-    if (w->pid <= 0 || w->to_fd < 0 || w->job >= 0 || p->next >= p->jobs->count) return;
+    if (w->pid <= 0 || w->to_fd < 0 || w->job >= 0 || p->next >= p->queued) return;
     size_t idx = p->ord[p->next++];
     w->job = (long)idx;
     w->started = now_s();
@@ -125,7 +132,7 @@ static int spawn(pool *p, worker *w, worker *all, int nworkers)
     if (pipe(to) != 0) return -1;
     if (pipe(from) != 0) { close(to[0]); close(to[1]); return -1; }
     long first = -1;
-    if (p->next < p->jobs->count) {
+    if (p->next < p->queued) {
         size_t idx = p->ord[p->next];
         if (ns_write_full(to[1], &idx, sizeof idx) == 0) { /* a new pipe has room for it */
             first = (long)idx;
@@ -223,7 +230,7 @@ static int take_message(pool *p, worker *w, const ns_worker_msg *m)
  * to the queue after (its worker lost) goes to the lost worker's replacement. */
 static void release_idle_workers(pool *p, worker *ws, int nw)
 {
-    if (p->next < p->jobs->count) return;
+    if (p->next < p->queued) return;
     for (int i = 0; i < nw; i++) {
         worker *w = &ws[i];
         if (w->pid > 0 && w->to_fd >= 0 && w->job < 0) {
@@ -238,7 +245,7 @@ static void release_idle_workers(pool *p, worker *ws, int nw)
 static void publish_idle_cores(pool *p, const worker *ws, int nw)
 {
     int idle = 0;
-    if (p->next >= p->jobs->count) {
+    if (p->next >= p->queued) {
         idle = nw;
         for (int i = 0; i < nw; i++) idle -= ws[i].pid > 0 && ws[i].job >= 0;
     }
@@ -255,6 +262,7 @@ static void lose_worker(pool *p, worker *w, lost_reason why)
 {
     int timed_out = why != LOST_DIED;
     if (timed_out) kill(w->pid, SIGKILL);
+    long pid = (long)w->pid;
     int status = reap(w, p->rep);
     int blame_saving = why == LOST_TIMEOUT_SAVING || w->job < 0;
     long blamed = blame_saving ? w->saving : w->job;
@@ -271,6 +279,9 @@ static void lose_worker(pool *p, worker *w, lost_reason why)
     else
         fail(p, blamed, since, NS_ERR_CRASH, "%s: worker exited unexpectedly%s (status %d)", path, during,
              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    /* Killed while writing, it may have left temporary files, named after it. */
+    ns_output_remove_temporaries(&p->jobs->items[blamed], p->opt->out_dir, pid);
+    if (spared >= 0) ns_output_remove_temporaries(&p->jobs->items[spared], p->opt->out_dir, pid);
     requeue(p, spared);
     w->job = w->saving = -1;
 }
@@ -289,13 +300,18 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     if (opt->workers < 1) return ns_error_set(err, NS_ERR_INVALID, "workers must be >= 1 (got %d)", opt->workers);
     ns_status st = ns_mkdirs(opt->out_dir, err);
     if (st != NS_OK) return st;
+    if (opt->resume) ns_outputs_remove_stale_temporaries(jobs, opt->out_dir);
     rep->results = calloc(jobs->count, sizeof *rep->results);
-    size_t *ord = order_by_cost(jobs);
-    int nw = opt->workers < (int)jobs->count ? opt->workers : (int)jobs->count;
-    worker *ws = calloc((size_t)nw, sizeof *ws);
-    struct pollfd *pfd = calloc((size_t)nw, sizeof *pfd);
+    long *same_as = malloc(jobs->count * sizeof *same_as);
+    long ncollide = same_as ? ns_jobs_output_collisions(jobs, same_as) : -1;
+    size_t queued = 0;
+    size_t *ord = ncollide >= 0 ? order_by_cost(jobs, same_as, &queued) : NULL;
+    /* Every group of colliding jobs keeps one, so at least one job runs. */
+    int nw = opt->workers < (int)queued ? opt->workers : (int)queued;
+    worker *ws = calloc((size_t)(nw > 0 ? nw : 1), sizeof *ws);
+    struct pollfd *pfd = calloc((size_t)(nw > 0 ? nw : 1), sizeof *pfd);
     if (!rep->results || !ord || !ws || !pfd) {
-        free(ord); free(ws); free(pfd); free(rep->results); rep->results = NULL;
+        free(same_as); free(ord); free(ws); free(pfd); free(rep->results); rep->results = NULL;
         return ns_error_set(err, NS_ERR_NOMEM, "batch: out of memory for %zu jobs", jobs->count);
     }
     rep->total = jobs->count;
@@ -311,7 +327,13 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     ns_progress pr;
     ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary);
     double t0 = now_s();
-    pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord};
+    pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord, .queued = queued};
+    for (size_t i = 0; i < jobs->count; i++)
+        if (same_as[i] >= 0)
+            fail(&pl, (long)i, t0, NS_ERR_INVALID,
+                 "%s: its outputs would overwrite those of %s (same magnification, well and file name); "
+                 "rename one, or segment them in separate runs", jobs->items[i].path, jobs->items[same_as[i]].path);
+    free(same_as);
     /* One worker never has another's core to borrow. */
     pl.idle = nw > 1 ? ns_idle_cores_create() : NULL;
 
@@ -364,7 +386,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
                 continue;
             }
             /* Replace the lost worker while work remains. */
-            if (pl.next < jobs->count && spawn(&pl, w, ws, nw) != 0) {
+            if (pl.next < pl.queued && spawn(&pl, w, ws, nw) != 0) {
                 st = ns_error_set(err, NS_ERR_INTERNAL, "cannot restart worker process: %s", strerror(errno));
                 goto shutdown;
             }

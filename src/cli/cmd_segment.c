@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "nucseg/batch.h"
@@ -220,7 +221,8 @@ int cmd_segment(int argc, char **argv)
                 for (size_t i = 0; i < jobs.count; i++)
                     if (jobs.items[i].mag == NS_MAG_UNKNOWN) jobs.items[i].mag = mag;
         } else if (!ns_file_exists(input)) {
-            fprintf(stderr, "nucseg segment: %s: no such file or directory\n", input);
+            fprintf(stderr, "nucseg segment: %s: %s\n", input,
+                    access(input, F_OK) == 0 ? "not a regular file (a FIFO, device or socket)" : "no such file or directory");
             rc = NS_EXIT_FATAL;
             goto done;
         } else {

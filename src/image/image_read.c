@@ -5,11 +5,19 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef enum { FILE_TIFF, FILE_PNG } file_kind;
 
 static ns_status sniff(const char *path, file_kind *kind, ns_error *err)
 {
+    /* Only regular files: opening a FIFO named like an image would wait for a writer
+     * forever, and a device has no end. */
+    struct stat sb;
+    if (stat(path, &sb) != 0) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) return ns_error_set(err, NS_ERR_IO, "%s: is a directory, not an image", path);
+    if (!S_ISREG(sb.st_mode))
+        return ns_error_set(err, NS_ERR_IO, "%s: not a regular file (a FIFO, device or socket)", path);
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));

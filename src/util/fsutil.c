@@ -12,10 +12,15 @@
 
 ns_status ns_tmp_path(const char *final_path, char *buf, size_t bufsize, ns_error *err)
 {
+    return ns_tmp_path_of(final_path, (long)getpid(), buf, bufsize, err);
+}
+
+ns_status ns_tmp_path_of(const char *final_path, long pid, char *buf, size_t bufsize, ns_error *err)
+{
     const char *slash = strrchr(final_path, '/');
     int dirlen = slash ? (int)(slash - final_path + 1) : 0;
     const char *name = slash ? slash + 1 : final_path;
-    int n = snprintf(buf, bufsize, "%.*s.%s.tmp.%ld", dirlen, final_path, name, (long)getpid());
+    int n = snprintf(buf, bufsize, "%.*s.%s.tmp.%ld", dirlen, final_path, name, pid);
     if (n < 0 || (size_t)n >= bufsize)
         return ns_error_set(err, NS_ERR_INVALID, "%s: path too long", final_path);
     return NS_OK;

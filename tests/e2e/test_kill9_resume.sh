@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_kill9_resume.sh — nothing lost: kill -9 a batch in the middle (one worker is
-# stuck on an image, the other has finished some), then check that every output
-# under its final name is complete, that the workers died with the parent, and
-# that --resume finishes the batch without redoing the finished images.
+# stuck saving an image, its files written under temporary names; the other has
+# finished the rest), then check that every output under its final name is complete,
+# that the workers died with the parent, and that --resume finishes the batch without
+# redoing the finished images and removes the temporary files the killed run left.
 set -euo pipefail
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
@@ -14,13 +15,14 @@ mkdir -p "$T/in"
 for f in $(ls "$DATA"/*.png | grep -v _labels | head -12); do cp "$f" "$T/in/"; done
 stuck=$(basename "$(ls "$T"/in/*.png | head -1)" .png)
 
-NUCSEG_FAULT_INJECT="hang:$stuck" setsid "$BIN" segment "$T/in" --magnification auto -o "$T/out" -j 2 \
+NUCSEG_FAULT_INJECT="hang-save:$stuck" setsid "$BIN" segment "$T/in" --magnification auto -o "$T/out" -j 2 \
     --progress lines > "$T/log" 2>&1 &
 pid=$!
-# Wait until the other worker has finished the remaining images (or 60 s).
+# Wait until the other worker has finished the remaining images (or 60 s): all but the
+# stuck one and the one its worker computed meanwhile, which waits to be saved after it.
 for _ in $(seq 1 600); do
   n=$(find "$T/out" -name "*_metadata.json" 2>/dev/null | wc -l || true)
-  [ "$n" -ge 11 ] && break
+  [ "$n" -ge 10 ] && break
   sleep 0.1
 done
 kill -9 "$pid"
@@ -39,12 +41,21 @@ for m in "$T"/out/unknown/*/*_metadata.json; do
   grep -q '"nuclei"' "$m" || fail "truncated metadata $m"
 done
 [ ! -e "$T/out/unknown/$stuck/${stuck}_metadata.json" ] || fail "the stuck image cannot have finished"
+[ -n "$(find "$T/out" -name "*.tmp.*")" ] || fail "the stuck save left no temporary files: the test tests nothing"
+# A temporary file of a live process (another run writing here) must survive the resume.
+sleep 300 & live=$!
+live_tmp="$T/out/unknown/$stuck/.${stuck}_labels.tif.tmp.$live"
+: > "$live_tmp"
 
 "$BIN" segment "$T/in" --magnification auto -o "$T/out" -j 2 --resume --progress lines > "$T/log2" 2>&1 \
   || { cat "$T/log2"; fail "resume run failed"; }
 skipped=$(grep -c '^\[.*: skipped (complete)' "$T/log2")
 [ "$skipped" = "$done_before" ] || fail "resume skipped $skipped, want $done_before"
 [ "$(ls "$T"/out/unknown/*/*_metadata.json | wc -l)" = 12 ] || fail "not all 12 images complete after resume"
+[ -e "$live_tmp" ] || fail "resume removed a live process's temporary file"
+kill "$live"; rm -f "$live_tmp"
+left=$(find "$T/out" -name "*.tmp.*")
+[ -z "$left" ] || fail "resume left the killed run's temporary files: $left"
 # Every label image written by either run opens as a TIFF: nucseg eval reads them all.
 mkdir -p "$T/gt"
 for f in "$T"/in/*.png; do cp "$DATA/$(basename "$f" .png)_labels.png" "$T/gt/"; done

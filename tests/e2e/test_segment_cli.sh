@@ -34,7 +34,12 @@ head -c 6 "$T/out/10X/WellA/WellA_Tile-1_nuclei_centroids_local.npy" | grep -q "
 head -1 "$T/out/10X/WellA/WellA_Tile-1_nuclei.csv" | grep -q "^label,centroid_x,centroid_y,area,mean_intensity" || fail "csv header"
 n_csv=$(($(wc -l < "$T/out/10X/WellA/WellA_Tile-1_nuclei.csv") - 1))
 grep -q "\"nuclei\":[[:space:]]*$n_csv" "$T/out/10X/WellA/WellA_Tile-1_metadata.json" || fail "csv rows != metadata nuclei"
-ls "$T/out"/*/*/*.tmp* 2>/dev/null && fail "temporary files left behind"
+no_temporaries() { # DIR: no temporary file (.NAME.tmp.PID) left anywhere under it
+  local left
+  left=$(find "$1" -name '.*.tmp.*')
+  [ -z "$left" ] || fail "temporary files left behind in $1: $left"
+}
+no_temporaries "$T/out"
 
 # --- --resume: nothing recomputed; a deleted output is redone ---
 rm "$T/out/40X/WellB/WellB_Site-1_metadata.json"
@@ -60,6 +65,7 @@ set -e
 [ $rc = 1 ] || { cat "$T/log4"; fail "timeout run exit $rc"; }
 grep -q "WellB_Tile-1.png: timed out after 2 s" "$T/log4" || fail "timeout reason"
 [ "$(ls "$T"/hang/*/*/*_metadata.json | wc -l)" = 4 ] || fail "others lost after timeout"
+no_temporaries "$T/hang"
 
 # A worker whose save of STEM (a 10X image of WELL) hangs: that image times out "while
 # saving its outputs", the other four are complete, and STEM's set does not claim to be.
@@ -74,12 +80,44 @@ save_hangs() { # STEM WELL OUT [segment options...]
   grep -q "$stem.png: timed out after 2 s while saving its outputs" "$out.log" || { cat "$out.log"; fail "$stem: save-timeout reason"; }
   [ "$(ls "$out"/*/*/*_metadata.json | wc -l)" = 4 ] || { cat "$out.log"; fail "$stem: others lost after a save timeout"; }
   [ ! -e "$out/10X/$well/${stem}_metadata.json" ] || fail "$stem: the unsaved image claims to be complete"
+  no_temporaries "$out" # the killed worker's, removed by the parent
 }
 # Mid-batch: the image the worker was computing meanwhile goes to a fresh worker and succeeds.
 save_hangs WellA_Tile-1 WellA "$T/hangsave" -j 1
 # The batch's last image (the smallest, handed out last): its worker has been told to exit
 # (job pipe closed once the queue ran empty) while that save hangs.
 save_hangs WellA_Tile-2 WellA "$T/hanglast" -j 2
+
+# --- inputs that would write the same outputs: the first given (in path order from a folder)
+# runs, the others fail ---
+D="$T/dup"; mkdir -p "$D/a" "$D/b"
+cp "${imgs[0]}" "$D/a/W1_T.png"; cp "${imgs[1]}" "$D/b/W1_T.png"
+cp "${imgs[2]}" "$D/a/W1_U.png"
+set +e
+"$BIN" segment --10x "$D/b/W1_T.png" "$D/a/W1_T.png" "$D/a/W1_U.png" -o "$T/dupout" -j 2 --progress lines > "$T/logd" 2> "$T/errd"
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/logd" "$T/errd"; fail "colliding inputs: exit $rc, want 1"; }
+grep -q "a/W1_T.png: its outputs would overwrite those of $D/b/W1_T.png" "$T/errd" || { cat "$T/errd"; fail "collision reason"; }
+[ "$(grep -c FAILED "$T/errd")" = 1 ] || fail "only the second of the two should fail"
+grep -q "\"source\":[[:space:]]*\"$D/b/W1_T.png\"" "$T/dupout/10X/W1/W1_T_metadata.json" || fail "W1_T's outputs are not from the first input"
+[ -s "$T/dupout/10X/W1/W1_U_labels.tif" ] || fail "an image without a collision was lost"
+
+# --- discovery: a FIFO named like an image fails alone (never waits for a writer), and a
+# symbolic link back up the tree is not followed round and round ---
+F="$T/odd"; mkdir -p "$F/sub"
+cp "${imgs[0]}" "$F/sub/good.png"; mkfifo "$F/sub/fifo.tif"; ln -s .. "$F/sub/up"
+set +e
+timeout 60 "$BIN" segment "$F" -o "$T/oddout" --magnification 10x -j 2 --progress lines > "$T/logf" 2> "$T/errf"
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/logf" "$T/errf"; fail "FIFO + loop: exit $rc, want 1 (124: it hung)"; }
+grep -q "fifo.tif: not a regular file" "$T/errf" || { cat "$T/errf"; fail "FIFO reason"; }
+grep -q "2 images" "$T/logf" || { cat "$T/logf"; fail "the link loop was followed: $(head -1 "$T/logf")"; }
+set +e
+"$BIN" segment "$F/sub/fifo.tif" --magnification 10x -o "$T/fifo1" > /dev/null 2> "$T/errf1"; rc=$?
+set -e
+[ $rc = 3 ] && grep -q "fifo.tif: not a regular file" "$T/errf1" || fail "a FIFO as FILE: exit $rc: $(cat "$T/errf1")"
 
 # --- bad inputs, each its own failure, the good image unaffected ---
 B="$T/bad"; mkdir -p "$B"
@@ -127,6 +165,9 @@ done
 set +e
 "$BIN" segment > /dev/null 2>&1; [ $? = 2 ] || fail "no input should be usage (2)"
 "$BIN" segment "$T/nowhere" -o "$T/x" > /dev/null 2>&1; [ $? = 3 ] || fail "missing dir should be fatal (3)"
+mkdir "$T/noimages"
+"$BIN" segment "$T/noimages" -o "$T/x" > /dev/null 2> "$T/e0"; rc=$? # UBSan once flagged qsort(NULL, 0) here
+[ $rc = 3 ] && grep -q "no TIFF or PNG images found" "$T/e0" || fail "a folder without images: exit $rc, $(cat "$T/e0")"
 "$BIN" segment "$T/plate" -j 0 > /dev/null 2>&1; [ $? = 2 ] || fail "-j 0 should be usage (2)"
 "$BIN" segment "$T/plate" -j 5000 > /dev/null 2> "$T/j.err"; [ $? = 2 ] || fail "-j 5000 should be usage (2)"
 grep -q "from 1 to 4096" "$T/j.err" || fail "-j 5000: the error does not give the range: $(cat "$T/j.err")"
