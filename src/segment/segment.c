@@ -513,7 +513,12 @@ static ns_status reduced_foreground(const grid_input *full_in, int f, double sig
 /* The diameter a grid reduced by f suggests, in full-resolution pixels (0: no object). */
 static double grid_diameter(const grid *g, int f)
 {
-    return f * estimate_diameter(g->edt, g->comp, g->mask, g->w, (size_t)g->w * g->h, g->ncomp);
+    double d = f * estimate_diameter(g->edt, g->comp, g->mask, g->w, (size_t)g->w * g->h, g->ncomp);
+    /* Wider than the image: the foreground has (almost) no background in it, and its
+     * distance transform measures the image, not a nucleus (a field of single bright
+     * pixels blurs into one). No estimate, as with no object at all. */
+    int side = (g->w < g->h ? g->w : g->h) * f;
+    return d <= side ? d : 0.0;
 }
 
 /* A glance at quarter resolution (1/16 of the pixels, no smoothing beyond the

@@ -138,6 +138,30 @@ static void test_fields_unknown_diameter(void)
     }
 }
 
+/* A field of single bright pixels, 2 px apart: blurred, it is one foreground without
+ * background, whose distance transform measures the image. The estimate must not be
+ * wider than the image (it was 5396 px on this 300x300 field). */
+static void test_estimate_bounded_by_image(void)
+{
+    ns_image img;
+    ns_error err = {0};
+    CHECK_OK(ns_image_alloc(&img, 300, 300, NS_PIXEL_U16, &err), err);
+    uint16_t *px = img.data;
+    for (int y = 0; y < 300; y++)
+        for (int x = 0; x < 300; x++) px[y * 300 + x] = (x % 2 == 0 && y % 2 == 0) ? 5000 : 0;
+    ns_segment_params p;
+    ns_segment_params_preset(&p, NS_MAG_UNKNOWN);
+    ns_segmentation seg;
+    ns_status st = ns_segment(&img, &p, &seg, &err);
+    CHECK_OK(st, err);
+    if (st == NS_OK) {
+        CHECK_MSG(seg.diameter_used > 0 && seg.diameter_used <= 300, "estimated %.1f px on a 300 px image",
+                  seg.diameter_used);
+        ns_segmentation_free(&seg);
+    }
+    ns_image_free(&img);
+}
+
 int main(void)
 {
     snprintf(tmp_root, sizeof tmp_root, "/tmp/nucseg_test_synth_segment.XXXXXX");
@@ -148,6 +172,7 @@ int main(void)
     RUN(test_plate_views);
     RUN(test_fields);
     RUN(test_fields_unknown_diameter);
+    RUN(test_estimate_bounded_by_image);
     nftw(tmp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return check_report();
 }
