@@ -46,7 +46,7 @@ typedef struct {
     const char *out_dir;          /* OUT: results go to OUT/10X/<well>/, OUT/40X/<well>/ */
     int workers;                  /* >= 1 */
     double timeout_s;             /* per image; <= 0: none */
-    int resume;                   /* skip images whose outputs are complete */
+    int resume;                   /* skip images whose outputs are complete, intact and made with these settings */
     int channel;                  /* nuclear channel (page / sample), default 0 */
     size_t max_pixels;            /* 0: NS_DEFAULT_MAX_PIXELS */
     ns_segment_params params_10x; /* used for NS_MAG_10X jobs */
@@ -74,7 +74,7 @@ typedef struct {
     size_t total_nuclei;
     int workers;
     double wall_s;
-    double images_per_s;
+    double images_per_s;          /* images segmented (ok) per second of wall time */
     double cpu_user_s, cpu_sys_s; /* summed over worker processes */
     long peak_rss_kb;             /* largest worker peak RSS */
     ns_job_result *results;       /* owned; one per job, in job order */

@@ -1,6 +1,7 @@
 /* outputs.c — where an image's results go and how they are written: label TIFF,
  * nuclei CSV, centroid .npy and metadata JSON, each atomically, the metadata
- * last so that its presence means the set is complete (what --resume checks). */
+ * last so that its presence means the set is complete (what --resume checks first,
+ * resume.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -105,13 +106,6 @@ void ns_outputs_remove_stale_temporaries(const ns_job_list *jobs, const char *ou
     }
     for (size_t k = 0; k < nseen; k++) free(seen[k]);
     free(seen);
-}
-
-int ns_outputs_complete(const ns_output_paths_t *p)
-{
-    for (int k = 0; k < NS_OUT_COUNT; k++)
-        if (!ns_file_exists(p->file[k])) return 0;
-    return 1;
 }
 
 static ns_status write_labels(const char *path, const ns_segmentation *s, ns_error *err)

@@ -20,8 +20,6 @@ void ns_output_remove_temporaries(const ns_job *job, const char *out_dir, long p
  * run killed as a whole (kill -9, power loss) left: those of processes that no longer
  * exist here. For --resume; a file of a live process (another run) is left alone. */
 void ns_outputs_remove_stale_temporaries(const ns_job_list *jobs, const char *out_dir);
-/* All four files present: the metadata, written last, marks a complete set. */
-int ns_outputs_complete(const ns_output_paths_t *p);
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
                            const ns_output_paths_t *p, double read_ms, double *write_ms, ns_error *err);

@@ -404,7 +404,9 @@ shutdown:
     signal(SIGPIPE, old_pipe);
     ns_idle_cores_destroy(pl.idle);
     rep->wall_s = now_s() - t0;
-    rep->images_per_s = rep->wall_s > 0 ? (double)(rep->ok + rep->failed) / rep->wall_s : 0;
+    /* Throughput is images segmented: a failure that came quickly, or an image skipped by
+     * --resume, is not work done. */
+    rep->images_per_s = rep->wall_s > 0 ? (double)rep->ok / rep->wall_s : 0;
     ns_progress_finish(&pr);
     free(ord); free(ws); free(pfd);
     if (st == NS_OK && opt->write_summary) st = ns_write_batch_summary(jobs, opt, rep, err);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "batch/outputs.h"
 #include "batch/process_image.h"
+#include "batch/resume.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
 
@@ -73,16 +74,18 @@ ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *op
     double t0 = now_ms();
     ns_output_paths_t paths;
     ns_status st = ns_output_paths(job, opt->out_dir, &paths, err);
-    if (st == NS_OK && opt->resume && ns_outputs_complete(&paths)) {
+    const ns_segment_params *prm = params_for(opt, job->mag);
+    size_t done_nuclei = 0;
+    if (st == NS_OK && opt->resume && ns_outputs_reusable(&paths, opt->channel, prm, &done_nuclei)) {
         res->status = NS_OK;
         res->skipped = 1;
+        res->nuclei = done_nuclei; /* the batch's totals count what the earlier run found */
         return NS_OK;
     }
     maybe_inject_fault(job);
     ns_image img = {0};
     ns_image_info info = {0};
     ns_segmentation seg = {0};
-    const ns_segment_params *prm = params_for(opt, job->mag);
     if (st == NS_OK) st = ns_image_read(job->path, opt->channel, opt->max_pixels, &img, err);
     if (st == NS_OK) { /* what the metadata records of the input, from the plane read */
         info.width = img.width;

@@ -46,6 +46,27 @@ rm "$T/out/40X/WellB/WellB_Site-1_metadata.json"
 "$BIN" segment "$T/plate" -o "$T/out" -j 2 --resume --progress lines > "$T/log2" 2>&1 || fail "resume run"
 [ "$(grep -c '^\[.*: skipped (complete)' "$T/log2")" = 4 ] || { cat "$T/log2"; fail "resume should skip 4"; }
 [ -s "$T/out/40X/WellB/WellB_Site-1_metadata.json" ] || fail "resume did not redo the incomplete image"
+total_of() { sed -n 's/.*"nuclei_total":[[:space:]]*\([0-9]*\).*/\1/p' "$1"; }
+all_nuclei=$(total_of "$T/out/segmentation_summary.json")
+# Damaged after the fact (a metadata cut short, an emptied centroid file, a label image cut
+# to its first 100 bytes, a table missing its last row): those images are redone, the
+# intact one skipped, and the totals still count every image's nuclei.
+o="$T/out"
+truncate -s 40 "$o/10X/WellA/WellA_Tile-1_metadata.json"
+: > "$o/10X/WellB/WellB_Tile-1_nuclei_centroids_local.npy"
+truncate -s 100 "$o/40X/WellA/WellA_Site-1_labels.tif"
+sed -i '$d' "$o/40X/WellB/WellB_Site-1_nuclei.csv"
+"$BIN" segment "$T/plate" -o "$o" -j 2 --resume --progress lines > "$T/log2b" 2>&1 || { cat "$T/log2b"; fail "resume over damaged outputs"; }
+[ "$(grep -c '^\[.*: skipped (complete)' "$T/log2b")" = 1 ] || { cat "$T/log2b"; fail "resume should redo the 4 damaged images"; }
+grep -q "WellA_Tile-2.png: skipped (complete)" "$T/log2b" || fail "the intact image was not the one skipped"
+[ "$(total_of "$o/segmentation_summary.json")" = "$all_nuclei" ] || fail "totals after resume: $(total_of "$o/segmentation_summary.json"), want $all_nuclei"
+[ "$(stat -c %s "$o/40X/WellA/WellA_Site-1_labels.tif")" -gt 100 ] || fail "the label image cut short was not rewritten"
+# Other settings: nothing is skipped; the same settings again: everything is.
+"$BIN" segment "$T/plate" -o "$o" -j 2 --resume --threshold local --progress lines > "$T/log2c" 2>&1 || fail "resume, local threshold"
+[ "$(grep -c '^\[.*: skipped (complete)' "$T/log2c")" = 0 ] || { cat "$T/log2c"; fail "resume skipped images made with another threshold"; }
+grep -q '"threshold_method":[[:space:]]*"local"' "$o/10X/WellA/WellA_Tile-2_metadata.json" || fail "not redone with the local threshold"
+"$BIN" segment "$T/plate" -o "$o" -j 2 --resume --threshold local --progress lines > "$T/log2d" 2>&1 || fail "resume, same settings"
+[ "$(grep -c '^\[.*: skipped (complete)' "$T/log2d")" = 5 ] || { cat "$T/log2d"; fail "resume with the same settings should skip all 5"; }
 
 # --- a crashing worker and a hanging one: those images fail, the rest succeed ---
 set +e
