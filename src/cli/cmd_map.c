@@ -32,7 +32,11 @@ static void usage(FILE *f)
             "      --seed N            RANSAC sampling seed (default 1)\n"
             "  -h, --help              this text\n"
             "\n"
-            "exit status: 0 all tiles mapped, 1 some unmapped, 2 usage, 3 nothing to map\n");
+            "A tile whose files cannot be read (metadata, .npy) is reported on stderr and left\n"
+            "unmapped (10X: no candidate); the other tiles are mapped.\n"
+            "\n"
+            "exit status: 0 all tiles mapped, 1 some unmapped or unreadable, 2 usage, 3 nothing\n"
+            "to map (no 40X or 10X centroids, or none readable)\n");
 }
 
 int cmd_map(int argc, char **argv)
@@ -110,27 +114,41 @@ int cmd_map(int argc, char **argv)
         fprintf(stderr, "nucseg map: %s\n", err.message);
         return NS_EXIT_FATAL;
     }
+    /* One line per unreadable tile, naming the file and the reason; those tiles are not mapped. */
+    const ns_tile_set *sets[2] = {&rep.tiles_10x, &rep.tiles_40x};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < sets[k]->count; i++)
+            if (sets[k]->tiles[i].status != NS_OK) fprintf(stderr, "nucseg map: %s\n", sets[k]->tiles[i].error);
+    fflush(stderr);
     for (size_t i = 0; i < rep.count; i++) {
         const ns_map_row *row = &rep.rows[i];
         const ns_map_result *r = &row->result;
-        printf("%-20s -> %-20s %-8s score %.3f inliers %4zu rmsd %.3f px  %.0f ms", row->tile_40x->stem,
-               row->tile_10x ? row->tile_10x->stem : "-", r->mapped ? "ok" : "unmapped", r->score, r->inliers,
-               r->rmsd, r->seconds * 1e3);
+        int unreadable = row->tile_40x->status != NS_OK;
+        if (unreadable)
+            printf("%-20s -> %-20s unreadable", row->tile_40x->stem, "-");
+        else
+            printf("%-20s -> %-20s %-8s score %.3f inliers %4zu rmsd %.3f px  %.0f ms", row->tile_40x->stem,
+                   row->tile_10x ? row->tile_10x->stem : "-", r->mapped ? "ok" : "unmapped", r->score, r->inliers,
+                   r->rmsd, r->seconds * 1e3);
         if (rep.with_truth && row->eval.has_truth)
             printf("  truth %s%s corner %.3f px", row->eval.true_tile_10x, row->eval.tile_correct ? " (correct)" : " (WRONG)",
                    row->eval.corner_error_px);
-        if (row->status != NS_OK) printf("  error: %s", row->error);
+        if (row->status != NS_OK && !unreadable) printf("  error: %s", row->error);
         putchar('\n');
     }
     printf("mapped %zu of %zu 40X tiles against %zu 10X tiles, median rmsd %.3f px, %.2f s\n", rep.mapped, rep.count,
-           rep.tiles_10x.count, rep.median_rmsd, rep.seconds);
+           rep.tiles_10x.count - rep.unreadable_10x, rep.median_rmsd, rep.seconds);
+    if (rep.unreadable_40x || rep.unreadable_10x)
+        printf("unreadable: %zu 40X and %zu 10X tiles (not mapped, not candidates)\n", rep.unreadable_40x,
+               rep.unreadable_10x);
     if (rep.with_truth)
         printf("truth: %zu/%zu tiles correct, max corner error %.3f px, match precision %.4f, recall %.4f\n",
                rep.tiles_correct, rep.tiles_with_truth, rep.max_corner_error_px,
                rep.matches ? (double)rep.correct_matches / rep.matches : NAN,
                rep.truth_pairs ? (double)rep.correct_matches / rep.truth_pairs : NAN);
     st = ns_map_write(out_dir, &rep, &o, &err);
-    int code = rep.mapped == rep.count ? NS_EXIT_OK : NS_EXIT_SOME_FAILED;
+    /* An unreadable 10X tile fails too: a 40X tile that lies in it could not be mapped there. */
+    int code = rep.mapped == rep.count && rep.unreadable_10x == 0 ? NS_EXIT_OK : NS_EXIT_SOME_FAILED;
     ns_map_report_free(&rep);
     if (st != NS_OK) {
         fprintf(stderr, "nucseg map: %s\n", err.message);

@@ -152,8 +152,22 @@ ns_status ns_tile_set_load(const char *seg_dir, int mag, ns_tile_set *out, ns_er
                 if (!bigger) { st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", well_dir); break; }
                 out->tiles = bigger;
             }
-            st = load_tile(well_dir, files[f], wells[w], mag, &out->tiles[out->count], err);
+            ns_tile_points *t = &out->tiles[out->count];
+            ns_error tile_err = {0};
+            ns_status ts = load_tile(well_dir, files[f], wells[w], mag, t, &tile_err);
             out->count++; /* counted even on failure so ns_tile_set_free releases it */
+            if (ts == NS_OK) continue;
+            if (ts == NS_ERR_NOMEM) {
+                st = ns_error_set(err, ts, "%s", tile_err.message);
+                break;
+            }
+            /* A bad file fails its own tile only: the caller reports it and maps the rest. */
+            free(t->xy);
+            t->xy = NULL;
+            t->n = 0;
+            t->status = ts;
+            if (!(t->error = strdup(tile_err.message)))
+                st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", well_dir);
         }
         free_names(files, nfiles);
         free(well_dir);
