@@ -197,8 +197,8 @@ typedef struct {
  * against truth_path when it is not NULL. A tile that cannot be mapped is a row
  * with mapped == 0 (and status/error when its input was unusable, its files
  * unreadable included), not a failure; an unreadable 10X tile is no candidate.
- * Fails when there is no 40X tile at all (NS_ERR_EMPTY), when no 40X tile is
- * readable, on an unreadable truth file, and on out of memory. */
+ * Fails when there is no 40X or no 10X tile at all (NS_ERR_EMPTY), when no 40X
+ * or no 10X tile is readable, on an unreadable truth file, and on out of memory. */
 ns_status ns_map_dataset(const char *seg_dir, const char *truth_path, const ns_map_options *o,
                          ns_map_report *rep, ns_error *err);
 void ns_map_report_free(ns_map_report *r);

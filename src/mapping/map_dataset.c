@@ -141,13 +141,16 @@ ns_status ns_map_dataset(const char *seg_dir, const char *truth_path, const ns_m
     if (st == NS_OK) st = ns_tile_set_load(seg_dir, 40, &rep->tiles_40x, err);
     if (st == NS_OK && rep->tiles_40x.count == 0)
         st = ns_error_set(err, NS_ERR_EMPTY, "%s: no 40X centroids (40X/<well>/*_nuclei_centroids_local.npy)", seg_dir);
+    /* Without 10X tiles every 40X tile would come out unmapped: nothing to map into. */
+    if (st == NS_OK && rep->tiles_10x.count == 0)
+        st = ns_error_set(err, NS_ERR_EMPTY, "%s: no 10X centroids (10X/<well>/*_nuclei_centroids_local.npy)", seg_dir);
     rep->unreadable_10x = count_unreadable(&rep->tiles_10x);
     rep->unreadable_40x = count_unreadable(&rep->tiles_40x);
     /* Some readable tiles on both sides are needed for anything to be mapped at all. */
     if (st == NS_OK && rep->unreadable_40x == rep->tiles_40x.count)
         st = ns_error_set(err, NS_ERR_FORMAT, "%s: none of the %zu 40X tiles is readable (first: %s)", seg_dir,
                           rep->tiles_40x.count, rep->tiles_40x.tiles[0].error);
-    if (st == NS_OK && rep->tiles_10x.count && rep->unreadable_10x == rep->tiles_10x.count)
+    if (st == NS_OK && rep->unreadable_10x == rep->tiles_10x.count)
         st = ns_error_set(err, NS_ERR_FORMAT, "%s: none of the %zu 10X tiles is readable (first: %s)", seg_dir,
                           rep->tiles_10x.count, rep->tiles_10x.tiles[0].error);
     if (st != NS_OK) { ns_map_report_free(rep); return st; }

@@ -83,4 +83,11 @@ map_small "$T/allbad" "$T/mallbad"
 grep -q "none of the 8 40X tiles is readable" "$T/err.log" || { cat "$T/err.log"; fail "message"; }
 [ ! -e "$T/mallbad/mapping.csv" ] || fail "mapping.csv written though nothing was readable"
 
+# Only 40X outputs: nothing to map into, exit 3 like the 10X-only case.
+mkdir -p "$T/only40"
+cp -r "$T/sseg/40X" "$T/only40/"
+map_small "$T/only40" "$T/monly40"
+[ "$rc" -eq 3 ] || fail "no 10X outputs: exit $rc, expected 3"
+grep -q "no 10X centroids" "$T/err.log" || { cat "$T/err.log"; fail "no 10X: message"; }
+
 echo "PASS"
