@@ -158,13 +158,15 @@ typedef struct {
     int tile_correct;          /* mapped to the true 10X tile */
     double corner_error_px;    /* max over the 4 corner pixels, 10X px (well coordinates when the
                                   predicted tile differs); NAN when unmapped */
-    size_t matches, correct_matches, truth_pairs; /* precision = correct/matches, recall = correct/truth_pairs */
+    size_t matches, correct_matches; /* precision = correct_matches / matches */
+    size_t truth_pairs, recovered_pairs; /* recall = recovered_pairs / truth_pairs (<= 1) */
 } ns_map_eval;
 
 /* corner error + match precision/recall. A predicted match (i, j) is correct when the
  * truth nucleus nearest to i (within 0.5 diameter, in the 40X tile) and the one nearest
  * to j (in the 10X tile) share nucleus_id. truth_pairs counts nucleus_ids that a
- * detected centroid hits (same rule) in both the 40X tile and its true 10X tile. */
+ * detected centroid hits (same rule) in both the 40X tile and its true 10X tile;
+ * recovered_pairs counts those of them that some correct match has. */
 ns_status ns_map_evaluate(ns_truth *truth, const ns_tile_points *tile_40x, const ns_tile_points *tile_10x_pred,
                           const ns_tile_points *tile_10x_true, const ns_map_result *r,
                           ns_map_eval *out, ns_error *err);
@@ -189,7 +191,7 @@ typedef struct {
     int with_truth;
     size_t tiles_with_truth, tiles_correct;
     double max_corner_error_px;       /* over tiles with truth; INFINITY if one is unmapped */
-    size_t matches, correct_matches, truth_pairs;
+    size_t matches, correct_matches, truth_pairs, recovered_pairs;
     double seconds;
 } ns_map_report;
 

@@ -39,6 +39,14 @@ static void usage(FILE *f)
             "to map (no 40X or 10X centroids, or none readable)\n");
 }
 
+/* A statistic that may not exist (no tile to take it over, an unmapped tile): "n/a",
+ * the console's word for the JSON's null, instead of printf's "nan" or "inf". */
+static void print_stat(const char *fmt, double v)
+{
+    if (isfinite(v)) printf(fmt, v);
+    else fputs("n/a", stdout);
+}
+
 int cmd_map(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -126,26 +134,39 @@ int cmd_map(int argc, char **argv)
         int unreadable = row->tile_40x->status != NS_OK;
         if (unreadable)
             printf("%-20s -> %-20s unreadable", row->tile_40x->stem, "-");
-        else
-            printf("%-20s -> %-20s %-8s score %.3f inliers %4zu rmsd %.3f px  %.0f ms", row->tile_40x->stem,
-                   row->tile_10x ? row->tile_10x->stem : "-", r->mapped ? "ok" : "unmapped", r->score, r->inliers,
-                   r->rmsd, r->seconds * 1e3);
-        if (rep.with_truth && row->eval.has_truth)
-            printf("  truth %s%s corner %.3f px", row->eval.true_tile_10x, row->eval.tile_correct ? " (correct)" : " (WRONG)",
-                   row->eval.corner_error_px);
+        else {
+            printf("%-20s -> %-20s %-8s score %.3f inliers %4zu rmsd ", row->tile_40x->stem,
+                   row->tile_10x ? row->tile_10x->stem : "-", r->mapped ? "ok" : "unmapped", r->score, r->inliers);
+            print_stat("%.3f px", r->rmsd);
+            printf("  %.0f ms", r->seconds * 1e3);
+        }
+        if (rep.with_truth && row->eval.has_truth) {
+            printf("  truth %s%s corner ", row->eval.true_tile_10x, row->eval.tile_correct ? " (correct)" : " (WRONG)");
+            print_stat("%.3f px", row->eval.corner_error_px);
+        }
         if (row->status != NS_OK && !unreadable) printf("  error: %s", row->error);
         putchar('\n');
     }
-    printf("mapped %zu of %zu 40X tiles against %zu 10X tiles, median rmsd %.3f px, %.2f s\n", rep.mapped, rep.count,
-           rep.tiles_10x.count - rep.unreadable_10x, rep.median_rmsd, rep.seconds);
+    printf("mapped %zu of %zu 40X tiles against %zu 10X tiles, median rmsd ", rep.mapped, rep.count,
+           rep.tiles_10x.count - rep.unreadable_10x);
+    print_stat("%.3f px", rep.median_rmsd);
+    printf(", %.2f s\n", rep.seconds);
     if (rep.unreadable_40x || rep.unreadable_10x)
         printf("unreadable: %zu 40X and %zu 10X tiles (not mapped, not candidates)\n", rep.unreadable_40x,
                rep.unreadable_10x);
-    if (rep.with_truth)
-        printf("truth: %zu/%zu tiles correct, max corner error %.3f px, match precision %.4f, recall %.4f\n",
-               rep.tiles_correct, rep.tiles_with_truth, rep.max_corner_error_px,
-               rep.matches ? (double)rep.correct_matches / rep.matches : NAN,
-               rep.truth_pairs ? (double)rep.correct_matches / rep.truth_pairs : NAN);
+    if (rep.with_truth) {
+        size_t no_corner = 0; /* tiles with truth but no comparable transform (unmapped) */
+        for (size_t i = 0; i < rep.count; i++)
+            no_corner += rep.rows[i].eval.has_truth && !isfinite(rep.rows[i].eval.corner_error_px);
+        printf("truth: %zu/%zu tiles correct, max corner error ", rep.tiles_correct, rep.tiles_with_truth);
+        print_stat("%.3f px", rep.tiles_with_truth ? rep.max_corner_error_px : NAN);
+        if (no_corner) printf(" (none for %zu of %zu tiles)", no_corner, rep.tiles_with_truth);
+        fputs(", match precision ", stdout);
+        print_stat("%.4f", rep.matches ? (double)rep.correct_matches / rep.matches : NAN);
+        fputs(", recall ", stdout);
+        print_stat("%.4f", rep.truth_pairs ? (double)rep.recovered_pairs / rep.truth_pairs : NAN);
+        putchar('\n');
+    }
     st = ns_map_write(out_dir, &rep, &o, &err);
     /* An unreadable 10X tile fails too: a 40X tile that lies in it could not be mapped there. */
     int code = rep.mapped == rep.count && rep.unreadable_10x == 0 ? NS_EXIT_OK : NS_EXIT_SOME_FAILED;

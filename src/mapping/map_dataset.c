@@ -118,6 +118,7 @@ static ns_status evaluate_all(ns_map_report *rep, const char *truth_path, ns_err
         rep->matches += row->eval.matches;
         rep->correct_matches += row->eval.correct_matches;
         rep->truth_pairs += row->eval.truth_pairs;
+        rep->recovered_pairs += row->eval.recovered_pairs;
     }
     ns_truth_free(&truth);
     return st;

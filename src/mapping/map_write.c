@@ -101,8 +101,9 @@ static ns_status write_summary(const char *path, const ns_map_report *rep, const
             cJSON_AddNumberToObject(t, "matches", (double)rep->matches);
             cJSON_AddNumberToObject(t, "correct_matches", (double)rep->correct_matches);
             cJSON_AddNumberToObject(t, "truth_pairs", (double)rep->truth_pairs);
+            cJSON_AddNumberToObject(t, "recovered_pairs", (double)rep->recovered_pairs);
             add_num(t, "match_precision", rep->matches ? (double)rep->correct_matches / rep->matches : NAN);
-            add_num(t, "match_recall", rep->truth_pairs ? (double)rep->correct_matches / rep->truth_pairs : NAN);
+            add_num(t, "match_recall", rep->truth_pairs ? (double)rep->recovered_pairs / rep->truth_pairs : NAN);
         }
     }
     /* Tiles whose files could not be read, both magnifications (a 10X one has no row). */

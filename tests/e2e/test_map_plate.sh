@@ -61,19 +61,33 @@ cp -r "$T/sseg" "$T/broken"
 truncate -s 200 "$T/broken/40X/Well1/Well1_Site-1_nuclei_centroids_local.npy"
 echo garbage >"$T/broken/40X/Well2/Well2_Site-0_metadata.json"
 rm "$T/broken/10X/Well1/Well1_Tile-3_metadata.json"
-map_small "$T/broken" "$T/mbroken"
+map_small "$T/broken" "$T/mbroken" --truth "$T/small/truth.json"
 [ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "one unreadable tile: exit $rc, expected 1"; }
 [ "$(wc -l <"$T/err.log")" -eq 3 ] || { cat "$T/err.log"; fail "expected one line per unreadable tile"; }
 grep -q "Well1_Site-1_nuclei_centroids_local.npy: truncated" "$T/err.log" || fail "truncated .npy not named"
 grep -q "Well2_Site-0_metadata.json: not valid JSON" "$T/err.log" || fail "bad metadata not named"
 grep -q "Well1_Tile-3_metadata.json: No such file" "$T/err.log" || fail "missing 10X metadata not named"
 csv="$T/mbroken/mapping.csv"
-grep -q "^Well1_Site-1,,Well1,.*,unmapped$" "$csv" || fail "unreadable tile not an unmapped row: $(cat "$csv")"
-grep -q "^Well2_Site-0,,Well2,.*,unmapped$" "$csv" || fail "unreadable tile not an unmapped row"
-[ "$(grep -c ',ok$' "$csv")" -ge 4 ] || fail "the readable tiles were not mapped: $(cat "$csv")"
+grep -Eq "^Well1_Site-1,,Well1,.*,unmapped(,|$)" "$csv" || fail "unreadable tile not an unmapped row: $(cat "$csv")"
+grep -Eq "^Well2_Site-0,,Well2,.*,unmapped(,|$)" "$csv" || fail "unreadable tile not an unmapped row"
+[ "$(grep -c ",ok," "$csv")" -ge 4 ] || fail "the readable tiles were not mapped: $(cat "$csv")"
 grep -q '"error":[[:space:]]*".*Well1_Site-1_nuclei_centroids_local.npy: truncated' "$T/mbroken/mapping_summary.json" \
     || fail "the JSON lacks the unreadable tile's error"
 grep -q '"magnification":[[:space:]]*"10X"' "$T/mbroken/mapping_summary.json" || fail "the JSON lacks the unreadable 10X tile"
+# Unmapped tiles have no corner error: the console says n/a where the JSON says null.
+grep -Eq "max corner error n/a \(none for [0-9]+ of 8 tiles\)" "$T/out.log" || { cat "$T/out.log"; fail "max corner error"; }
+grep -q '"max_corner_error_px":[[:space:]]*null' "$T/mbroken/mapping_summary.json" || fail "JSON max corner error"
+! grep -Eiq "\b(nan|inf)\b" "$T/out.log" || { cat "$T/out.log"; fail "nan/inf on the console"; }
+
+# Truth statistics stay consistent with a truth.json that names a 10X tile that does not
+# exist (recall <= 1) or has no tiles (recall n/a, not nan).
+sed '0,/"tile_10x":[[:space:]]*"[^"]*"/s//"tile_10x": "Nope"/' "$T/small/truth.json" >"$T/small/nope.json"
+map_small "$T/sseg" "$T/mnope" --truth "$T/small/nope.json"
+recall=$(grep -o '"match_recall":[[:space:]]*[0-9.eE+-]*' "$T/mnope/mapping_summary.json" | sed 's/.*:[[:space:]]*//')
+awk -v r="$recall" 'BEGIN { exit !(r != "" && r + 0 <= 1 && r + 0 > 0.5) }' || fail "recall $recall with a wrong true tile"
+sed 's/"tiles":[[:space:]]*\[/"tiles": [], "unused": [/' "$T/small/truth.json" >"$T/small/notiles.json"
+map_small "$T/sseg" "$T/mnotiles" --truth "$T/small/notiles.json"
+grep -q "recall n/a" "$T/out.log" || { cat "$T/out.log"; fail "recall without truth tiles"; }
 
 # Nothing readable at all: exit 3, nothing written.
 cp -r "$T/sseg" "$T/allbad"
