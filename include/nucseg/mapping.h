@@ -26,7 +26,8 @@ typedef struct {
 } ns_triangulation;
 
 /* Delaunay triangles of n points (qhull "d Qt Qbb Qc Qz"). Fewer than 3 points →
- * NS_ERR_EMPTY; all points collinear / coincident → NS_ERR_INVALID. */
+ * NS_ERR_EMPTY; a NaN/Inf coordinate, or all points collinear / coincident →
+ * NS_ERR_INVALID. */
 ns_status ns_delaunay(const double *xy, size_t n, ns_triangulation *out, ns_error *err);
 void ns_triangulation_free(ns_triangulation *t);
 
@@ -56,7 +57,8 @@ void ns_tile_set_free(ns_tile_set *s);
 /* Load SEG_DIR/<mag>X/<well>/<stem>_nuclei_centroids_local.npy with the sibling
  * <stem>_metadata.json ("width", "height", "well"; optional "stage_x", "stage_y").
  * Tiles are sorted by (well, stem). A missing <mag>X folder gives an empty set.
- * A tile whose files cannot be read (missing or invalid metadata, unreadable .npy)
+ * A tile whose files cannot be read (missing or invalid metadata, unreadable .npy,
+ * a NaN/Inf coordinate: the tile is rejected, as dropping points would renumber labels)
  * stays in the set with status/error set and no points, so one bad tile does not
  * stop the others; only out of memory or an unlistable folder fail the load. */
 ns_status ns_tile_set_load(const char *seg_dir, int magnification, ns_tile_set *out, ns_error *err);

@@ -79,6 +79,18 @@ grep -Eq "max corner error n/a \(none for [0-9]+ of 8 tiles\)" "$T/out.log" || {
 grep -q '"max_corner_error_px":[[:space:]]*null' "$T/mbroken/mapping_summary.json" || fail "JSON max corner error"
 ! grep -Eiq "\b(nan|inf)\b" "$T/out.log" || { cat "$T/out.log"; fail "nan/inf on the console"; }
 
+# A NaN coordinate (row 3's x) rejects its tile with a message naming the file, instead
+# of Delaunay calling all its points collinear.
+cp -r "$T/sseg" "$T/nan"
+npy="$T/nan/40X/Well2/Well2_Site-2_nuclei_centroids_local.npy"
+hl=$(od -An -tu2 -j8 -N2 "$npy" | tr -d ' ')
+printf '\x00\x00\x00\x00\x00\x00\xf8\x7f' | dd of="$npy" bs=1 seek=$((10 + hl + 16 * 3)) conv=notrunc status=none
+map_small "$T/nan" "$T/mnan"
+[ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "NaN coordinate: exit $rc, expected 1"; }
+grep -q "Well2_Site-2_nuclei_centroids_local.npy: non-finite coordinates (row 3: nan" "$T/err.log" \
+    || { cat "$T/err.log"; fail "NaN coordinate: message"; }
+[ "$(grep -c ",ok$" "$T/mnan/mapping.csv")" -eq 7 ] || fail "NaN coordinate: the other 7 tiles not mapped"
+
 # Truth statistics stay consistent with a truth.json that names a 10X tile that does not
 # exist (recall <= 1) or has no tiles (recall n/a, not nan).
 sed '0,/"tile_10x":[[:space:]]*"[^"]*"/s//"tile_10x": "Nope"/' "$T/small/truth.json" >"$T/small/nope.json"
