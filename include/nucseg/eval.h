@@ -15,7 +15,14 @@ typedef struct {
     double dsb_score;
 } ns_eval_result;
 
-/* truth and pred: w*h label images (0 = background). Labels need not be consecutive. */
+/* Label values may reach 4 × pixels + 65536: scoring keeps a table indexed by label,
+ * so a larger value (a non-label image) is refused instead of allocated for.
+ * NS_ERR_UNSUPPORTED, with the largest value and the limit, when lab exceeds it;
+ * the message does not name the file (the caller adds it). */
+ns_status ns_eval_check_labels(const uint32_t *lab, int width, int height, ns_error *err);
+
+/* truth and pred: w*h label images (0 = background). Labels need not be consecutive.
+ * Fails as ns_eval_check_labels on either image ("ground truth"/"prediction" say which). */
 ns_status ns_eval_labels(const uint32_t *truth, const uint32_t *pred, int width, int height,
                          ns_eval_result *out, ns_error *err);
 

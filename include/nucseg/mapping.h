@@ -26,7 +26,8 @@ typedef struct {
 } ns_triangulation;
 
 /* Delaunay triangles of n points (qhull "d Qt Qbb Qc Qz"). Fewer than 3 points →
- * NS_ERR_EMPTY; all points collinear / coincident → NS_ERR_INVALID. */
+ * NS_ERR_EMPTY; a NaN/Inf coordinate, or all points collinear / coincident →
+ * NS_ERR_INVALID. */
 ns_status ns_delaunay(const double *xy, size_t n, ns_triangulation *out, ns_error *err);
 void ns_triangulation_free(ns_triangulation *t);
 
@@ -41,6 +42,8 @@ typedef struct {
     size_t n;
     int has_stage;     /* metadata gave "stage_x"/"stage_y" (µm or any common unit) */
     double stage_x, stage_y;
+    ns_status status;  /* NS_OK, or why ns_tile_set_load could not read this tile (then n == 0) */
+    char *error;       /* owned; that reason, naming the file; NULL when status is NS_OK */
 } ns_tile_points;
 
 typedef struct {
@@ -53,7 +56,11 @@ void ns_tile_set_free(ns_tile_set *s);
 
 /* Load SEG_DIR/<mag>X/<well>/<stem>_nuclei_centroids_local.npy with the sibling
  * <stem>_metadata.json ("width", "height", "well"; optional "stage_x", "stage_y").
- * Tiles are sorted by (well, stem). A missing <mag>X folder gives an empty set. */
+ * Tiles are sorted by (well, stem). A missing <mag>X folder gives an empty set.
+ * A tile whose files cannot be read (missing or invalid metadata, unreadable .npy,
+ * a NaN/Inf coordinate: the tile is rejected, as dropping points would renumber labels)
+ * stays in the set with status/error set and no points, so one bad tile does not
+ * stop the others; only out of memory or an unlistable folder fail the load. */
 ns_status ns_tile_set_load(const char *seg_dir, int magnification, ns_tile_set *out, ns_error *err);
 
 /* ---- Mapping one 40X tile ---------------------------------------------------- */
@@ -153,13 +160,15 @@ typedef struct {
     int tile_correct;          /* mapped to the true 10X tile */
     double corner_error_px;    /* max over the 4 corner pixels, 10X px (well coordinates when the
                                   predicted tile differs); NAN when unmapped */
-    size_t matches, correct_matches, truth_pairs; /* precision = correct/matches, recall = correct/truth_pairs */
+    size_t matches, correct_matches; /* precision = correct_matches / matches */
+    size_t truth_pairs, recovered_pairs; /* recall = recovered_pairs / truth_pairs (<= 1) */
 } ns_map_eval;
 
 /* corner error + match precision/recall. A predicted match (i, j) is correct when the
  * truth nucleus nearest to i (within 0.5 diameter, in the 40X tile) and the one nearest
  * to j (in the 10X tile) share nucleus_id. truth_pairs counts nucleus_ids that a
- * detected centroid hits (same rule) in both the 40X tile and its true 10X tile. */
+ * detected centroid hits (same rule) in both the 40X tile and its true 10X tile;
+ * recovered_pairs counts those of them that some correct match has. */
 ns_status ns_map_evaluate(ns_truth *truth, const ns_tile_points *tile_40x, const ns_tile_points *tile_10x_pred,
                           const ns_tile_points *tile_10x_true, const ns_map_result *r,
                           ns_map_eval *out, ns_error *err);
@@ -171,26 +180,29 @@ typedef struct {
     const ns_tile_points *tile_10x;  /* best candidate (borrowed); NULL when none scored */
     ns_map_result result;            /* owned */
     ns_status status;                /* NS_OK, or why this tile could not be mapped at all */
-    char error[256];
+    char error[NS_ERROR_MAX];
     ns_map_eval eval;                /* when truth was given */
 } ns_map_row;
 
 typedef struct {
-    ns_tile_set tiles_10x, tiles_40x; /* owned */
+    ns_tile_set tiles_10x, tiles_40x; /* owned; unreadable tiles keep status/error (see ns_tile_set_load) */
+    size_t unreadable_10x, unreadable_40x; /* tiles whose files could not be read */
     ns_map_row *rows; size_t count;   /* one per 40X tile, sorted by (well, stem) */
     size_t mapped;
     double median_rmsd;               /* over mapped tiles; NAN when none */
     int with_truth;
     size_t tiles_with_truth, tiles_correct;
     double max_corner_error_px;       /* over tiles with truth; INFINITY if one is unmapped */
-    size_t matches, correct_matches, truth_pairs;
+    size_t matches, correct_matches, truth_pairs, recovered_pairs;
     double seconds;
 } ns_map_report;
 
 /* Load SEG_DIR, map every 40X tile against the 10X tiles of its well, and evaluate
  * against truth_path when it is not NULL. A tile that cannot be mapped is a row
- * with mapped == 0 (and status/error when its input was unusable), not a failure.
- * Fails on unreadable inputs and when there is no 40X tile at all (NS_ERR_EMPTY). */
+ * with mapped == 0 (and status/error when its input was unusable, its files
+ * unreadable included), not a failure; an unreadable 10X tile is no candidate.
+ * Fails when there is no 40X or no 10X tile at all (NS_ERR_EMPTY), when no 40X
+ * or no 10X tile is readable, on an unreadable truth file, and on out of memory. */
 ns_status ns_map_dataset(const char *seg_dir, const char *truth_path, const ns_map_options *o,
                          ns_map_report *rep, ns_error *err);
 void ns_map_report_free(ns_map_report *r);

@@ -613,7 +613,8 @@ static void usage(FILE *f)
         "\n"
         "Writes OUT/optimizer_benchmark.csv, _summary.csv (by well and method), _overall.csv,\n"
         "optimizer_benchmark.json and {rmsd,time,success}_vs_perturbation.{png,svg}.\n"
-        "Exit: 0 ok, 1 some pair could not be benchmarked, 2 usage, 3 nothing to benchmark.\n");
+        "Exit: 0 ok, 1 some pair could not be benchmarked, 2 usage, 3 nothing to benchmark\n"
+        "(SEG_DIR missing, no mapped pair, unreadable inputs).\n");
 }
 
 int cmd_bench_opt(int argc, char **argv)
@@ -662,6 +663,12 @@ int cmd_bench_opt(int argc, char **argv)
         return NS_EXIT_USAGE;
     }
     const char *seg_dir = argv[optind];
+    /* SEG_DIR is checked even with --mapping: a typo there must not pass silently. */
+    if (!ns_is_dir(seg_dir)) {
+        fprintf(stderr, "nucseg bench-opt: %s: %s (SEG_DIR)\n", seg_dir,
+                ns_file_exists(seg_dir) ? "not a directory" : "no such directory");
+        return NS_EXIT_FATAL;
+    }
     char *map_dir = map_arg ? strdup(map_arg) : ns_path_join(seg_dir, "../mapping");
     char *map_csv = map_dir ? ns_path_join(map_dir, "mapping.csv") : NULL;
     char *match_csv = map_dir ? ns_path_join(map_dir, "matches.csv") : NULL;

@@ -1,6 +1,7 @@
 /* cmd_eval.c — `nucseg eval GT_DIR PRED_DIR`: F1 at IoU 0.5 and the DSB2018
  * score of predicted label images against ground truth, per image and mean. */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +24,16 @@ static void usage(FILE *f)
         "IoU > 0.5. Reports F1 at IoU 0.5 and the DSB2018 score (mean over IoU 0.50..0.95 of\n"
         "TP/(TP+FP+FN)), per image and averaged over images.\n"
         "\n"
+        "Two candidates for one image (say x/<id>_labels.tif and y/<id>_labels.tif) are\n"
+        "ambiguous: that image is not scored and both are named. Label values above\n"
+        "4 x pixels + 65536 are refused (not a label image), naming the file.\n"
+        "\n"
         "  --csv FILE   also write the per-image table to FILE\n"
         "  -h, --help   this text\n"
         "\n"
-        "exit status: 0 every ground-truth image had a prediction; 1 some were missing or\n"
-        "unreadable; 2 usage error; 3 no ground truth found.\n");
+        "exit status: 0 every ground-truth image had a prediction; 1 some (or all) were\n"
+        "missing, ambiguous or unreadable; 2 usage error; 3 no ground truth found, or\n"
+        "GT_DIR or PRED_DIR is not a readable folder.\n");
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -36,35 +42,76 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
-/* Find <name> anywhere under dir (depth-first); malloc'd path or NULL. */
-static char *find_file(const char *dir, const char *name, int depth)
+/* Every prediction-like file (*_labels.{tif,tiff,png}) under PRED_DIR, found once. */
+typedef struct {
+    char **paths; /* owned, sorted */
+    size_t count, cap;
+} pred_list;
+
+static void pred_list_free(pred_list *l)
 {
-    char *direct = ns_path_join(dir, name);
-    if (direct && ns_file_exists(direct) && !ns_is_dir(direct)) return direct;
-    free(direct);
-    if (depth > 4) return NULL;
-    DIR *d = opendir(dir);
-    if (!d) return NULL;
-    struct dirent *e;
-    char *found = NULL;
-    while (!found && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char *p = ns_path_join(dir, e->d_name);
-        if (p && ns_is_dir(p)) found = find_file(p, name, depth + 1);
-        free(p);
-    }
-    closedir(d);
-    return found;
+    for (size_t i = 0; i < l->count; i++) free(l->paths[i]);
+    free(l->paths);
+    memset(l, 0, sizeof *l);
 }
 
+static int is_label_name(const char *s)
+{
+    return ends_with(s, "_labels.png") || ends_with(s, "_labels.tif") || ends_with(s, "_labels.tiff");
+}
+
+/* Is path's base name <id>_labels.{tif,tiff,png}? */
+static int is_prediction_of(const char *path, const char *id)
+{
+    const char *slash = strrchr(path, '/'), *nm = slash ? slash + 1 : path;
+    size_t n = strlen(id);
+    if (strncmp(nm, id, n)) return 0;
+    return !strcmp(nm + n, "_labels.tif") || !strcmp(nm + n, "_labels.tiff") || !strcmp(nm + n, "_labels.png");
+}
+
+/* Walk dir depth-first (to depth 4, which also ends a symbolic-link loop); 0 on out of memory. */
+static int collect_preds(const char *dir, int depth, pred_list *l)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 1; /* an unreadable sub-folder holds no prediction we could read */
+    struct dirent *e;
+    int ok = 1;
+    while (ok && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue; /* ., .., and temporary files of a running segment */
+        char *p = ns_path_join(dir, e->d_name);
+        if (!p) { ok = 0; break; }
+        if (ns_is_dir(p)) {
+            if (depth < 4) ok = collect_preds(p, depth + 1, l);
+            free(p);
+            continue;
+        }
+        if (!is_label_name(e->d_name)) { free(p); continue; }
+        if (l->count == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 64;
+            char **pp = realloc(l->paths, cap * sizeof *pp);
+            if (!pp) { free(p); ok = 0; break; }
+            l->paths = pp;
+            l->cap = cap;
+        }
+        l->paths[l->count++] = p;
+    }
+    closedir(d);
+    return ok;
+}
+
+/* Read a label image and check its values, so an error names the file it is about. */
 static ns_status read_labels(const char *path, ns_image *lab, ns_error *err)
 {
     ns_image img;
     ns_status st = ns_image_read(path, 0, 0, &img, err);
     if (st != NS_OK) return st;
     st = ns_image_to_u32(&img, lab, err); /* refuses float images */
-    if (st != NS_OK) ns_error_prefix(err, "%s", path);
     ns_image_free(&img);
+    if (st == NS_OK) {
+        st = ns_eval_check_labels(lab->data, lab->width, lab->height, err);
+        if (st != NS_OK) ns_image_free(lab);
+    }
+    if (st != NS_OK) ns_error_prefix(err, "%s", path);
     return st;
 }
 
@@ -87,8 +134,20 @@ int cmd_eval(int argc, char **argv)
     }
     if (argc - optind != 2) { usage(stderr); return NS_EXIT_USAGE; }
     const char *gt_dir = argv[optind], *pred_dir = argv[optind + 1];
-    DIR *d = opendir(gt_dir);
-    if (!d) { fprintf(stderr, "nucseg eval: %s: cannot open folder\n", gt_dir); return NS_EXIT_FATAL; }
+    /* A PRED_DIR that is not there is one mistake, not "no prediction" for every image. */
+    DIR *d = opendir(pred_dir);
+    if (!d) {
+        fprintf(stderr, "nucseg eval: %s: %s (PRED_DIR)\n", pred_dir,
+                errno == ENOENT ? "no such directory" : strerror(errno));
+        return NS_EXIT_FATAL;
+    }
+    closedir(d);
+    d = opendir(gt_dir);
+    if (!d) {
+        fprintf(stderr, "nucseg eval: %s: %s (GT_DIR)\n", gt_dir,
+                errno == ENOENT ? "no such directory" : strerror(errno));
+        return NS_EXIT_FATAL;
+    }
     /* Ground truth: *_labels.{png,tif,tiff}. */
     char **names = NULL;
     size_t nn = 0, cap = 0;
@@ -112,12 +171,22 @@ int cmd_eval(int argc, char **argv)
         return NS_EXIT_FATAL;
     }
     qsort(names, nn, sizeof *names, by_name);
+    pred_list preds = {0};
+    if (!collect_preds(pred_dir, 0, &preds)) {
+        fprintf(stderr, "nucseg eval: %s: out of memory listing predictions\n", pred_dir);
+        pred_list_free(&preds);
+        for (size_t i = 0; i < nn; i++) free(names[i]);
+        free(names);
+        return NS_EXIT_FATAL;
+    }
+    if (preds.count) qsort(preds.paths, preds.count, sizeof *preds.paths, by_name); /* stable listing order */
     ns_atomic_file out;
     ns_error err;
     int have_csv = 0;
     if (csv) {
         if (ns_atomic_open(&out, csv, &err) != NS_OK) {
             fprintf(stderr, "nucseg eval: %s\n", err.message);
+            pred_list_free(&preds);
             for (size_t i = 0; i < nn; i++) free(names[i]);
             free(names);
             return NS_EXIT_FATAL;
@@ -132,17 +201,25 @@ int cmd_eval(int argc, char **argv)
         char id[1024];
         snprintf(id, sizeof id, "%s", names[i]);
         *strstr(id, "_labels.") = 0;
-        char want[1100];
-        char *pred = NULL;
-        const char *exts[] = {"_labels.tif", "_labels.tiff", "_labels.png"};
-        for (int k = 0; k < 3 && !pred; k++) {
-            snprintf(want, sizeof want, "%s%s", id, exts[k]);
-            pred = find_file(pred_dir, want, 0);
-        }
+        /* Candidates: <id>_labels.{tif,tiff,png} anywhere under PRED_DIR. More than one is
+         * ambiguous (two runs' outputs side by side): that image fails, naming them all. */
+        size_t ncand = 0;
+        const char *pred = NULL;
+        for (size_t k = 0; k < preds.count; k++)
+            if (is_prediction_of(preds.paths[k], id) && ncand++ == 0) pred = preds.paths[k];
         char *gt = ns_path_join(gt_dir, names[i]);
         ns_image a = {0}, b = {0};
         ns_eval_result r;
-        if (!pred) {
+        if (!gt) {
+            fprintf(stderr, "nucseg eval: %s: out of memory\n", names[i]);
+            missing++;
+        } else if (ncand > 1) {
+            fprintf(stderr, "nucseg eval: %s: %zu candidate predictions, not scored:", names[i], ncand);
+            for (size_t k = 0; k < preds.count; k++)
+                if (is_prediction_of(preds.paths[k], id)) fprintf(stderr, " %s", preds.paths[k]);
+            fputc('\n', stderr);
+            missing++;
+        } else if (!pred) {
             fprintf(stderr, "nucseg eval: %s: no prediction %s_labels.tif under %s\n", names[i], id, pred_dir);
             missing++;
         } else if (read_labels(gt, &a, &err) != NS_OK || read_labels(pred, &b, &err) != NS_OK) {
@@ -153,7 +230,7 @@ int cmd_eval(int argc, char **argv)
                     b.height, a.width, a.height);
             missing++;
         } else if (ns_eval_labels(a.data, b.data, a.width, a.height, &r, &err) != NS_OK) {
-            fprintf(stderr, "nucseg eval: %s: %s\n", pred, err.message);
+            fprintf(stderr, "nucseg eval: %s vs %s: %s\n", gt, pred, err.message);
             missing++;
         } else {
             printf("%-28s %6zu %6zu %7.3f %7.3f\n", id, r.n_true, r.n_pred, r.f1_50, r.dsb_score);
@@ -166,13 +243,14 @@ int cmd_eval(int argc, char **argv)
         }
         ns_image_free(&a);
         ns_image_free(&b);
-        free(pred);
         free(gt);
     }
     if (scored) printf("mean over %zu images: F1@0.5 %.4f  DSB2018 score %.4f\n", scored, sum_f1 / scored, sum_dsb / scored);
     if (missing) printf("%zu ground-truth images had no usable prediction\n", missing);
     if (have_csv && ns_atomic_close(&out, &err) != NS_OK) fprintf(stderr, "nucseg eval: %s\n", err.message);
+    pred_list_free(&preds);
     for (size_t i = 0; i < nn; i++) free(names[i]);
     free(names);
-    return scored == 0 ? NS_EXIT_FATAL : missing ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
+    /* Ground truth was found, so even none scored is "some failed" (1), not "could not run" (3). */
+    return missing ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
 }

@@ -32,7 +32,19 @@ static void usage(FILE *f)
             "      --seed N            RANSAC sampling seed (default 1)\n"
             "  -h, --help              this text\n"
             "\n"
-            "exit status: 0 all tiles mapped, 1 some unmapped, 2 usage, 3 nothing to map\n");
+            "A tile whose files cannot be read (metadata, .npy) is reported on stderr and left\n"
+            "unmapped (10X: no candidate); the other tiles are mapped.\n"
+            "\n"
+            "exit status: 0 all tiles mapped, 1 some unmapped or unreadable, 2 usage, 3 nothing\n"
+            "to map (no 40X or 10X centroids, or none readable)\n");
+}
+
+/* A statistic that may not exist (no tile to take it over, an unmapped tile): "n/a",
+ * the console's word for the JSON's null, instead of printf's "nan" or "inf". */
+static void print_stat(const char *fmt, double v)
+{
+    if (isfinite(v)) printf(fmt, v);
+    else fputs("n/a", stdout);
 }
 
 int cmd_map(int argc, char **argv)
@@ -110,27 +122,54 @@ int cmd_map(int argc, char **argv)
         fprintf(stderr, "nucseg map: %s\n", err.message);
         return NS_EXIT_FATAL;
     }
+    /* One line per unreadable tile, naming the file and the reason; those tiles are not mapped. */
+    const ns_tile_set *sets[2] = {&rep.tiles_10x, &rep.tiles_40x};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < sets[k]->count; i++)
+            if (sets[k]->tiles[i].status != NS_OK) fprintf(stderr, "nucseg map: %s\n", sets[k]->tiles[i].error);
+    fflush(stderr);
     for (size_t i = 0; i < rep.count; i++) {
         const ns_map_row *row = &rep.rows[i];
         const ns_map_result *r = &row->result;
-        printf("%-20s -> %-20s %-8s score %.3f inliers %4zu rmsd %.3f px  %.0f ms", row->tile_40x->stem,
-               row->tile_10x ? row->tile_10x->stem : "-", r->mapped ? "ok" : "unmapped", r->score, r->inliers,
-               r->rmsd, r->seconds * 1e3);
-        if (rep.with_truth && row->eval.has_truth)
-            printf("  truth %s%s corner %.3f px", row->eval.true_tile_10x, row->eval.tile_correct ? " (correct)" : " (WRONG)",
-                   row->eval.corner_error_px);
-        if (row->status != NS_OK) printf("  error: %s", row->error);
+        int unreadable = row->tile_40x->status != NS_OK;
+        if (unreadable)
+            printf("%-20s -> %-20s unreadable", row->tile_40x->stem, "-");
+        else {
+            printf("%-20s -> %-20s %-8s score %.3f inliers %4zu rmsd ", row->tile_40x->stem,
+                   row->tile_10x ? row->tile_10x->stem : "-", r->mapped ? "ok" : "unmapped", r->score, r->inliers);
+            print_stat("%.3f px", r->rmsd);
+            printf("  %.0f ms", r->seconds * 1e3);
+        }
+        if (rep.with_truth && row->eval.has_truth) {
+            printf("  truth %s%s corner ", row->eval.true_tile_10x, row->eval.tile_correct ? " (correct)" : " (WRONG)");
+            print_stat("%.3f px", row->eval.corner_error_px);
+        }
+        if (row->status != NS_OK && !unreadable) printf("  error: %s", row->error);
         putchar('\n');
     }
-    printf("mapped %zu of %zu 40X tiles against %zu 10X tiles, median rmsd %.3f px, %.2f s\n", rep.mapped, rep.count,
-           rep.tiles_10x.count, rep.median_rmsd, rep.seconds);
-    if (rep.with_truth)
-        printf("truth: %zu/%zu tiles correct, max corner error %.3f px, match precision %.4f, recall %.4f\n",
-               rep.tiles_correct, rep.tiles_with_truth, rep.max_corner_error_px,
-               rep.matches ? (double)rep.correct_matches / rep.matches : NAN,
-               rep.truth_pairs ? (double)rep.correct_matches / rep.truth_pairs : NAN);
+    printf("mapped %zu of %zu 40X tiles against %zu 10X tiles, median rmsd ", rep.mapped, rep.count,
+           rep.tiles_10x.count - rep.unreadable_10x);
+    print_stat("%.3f px", rep.median_rmsd);
+    printf(", %.2f s\n", rep.seconds);
+    if (rep.unreadable_40x || rep.unreadable_10x)
+        printf("unreadable: %zu 40X and %zu 10X tiles (not mapped, not candidates)\n", rep.unreadable_40x,
+               rep.unreadable_10x);
+    if (rep.with_truth) {
+        size_t no_corner = 0; /* tiles with truth but no comparable transform (unmapped) */
+        for (size_t i = 0; i < rep.count; i++)
+            no_corner += rep.rows[i].eval.has_truth && !isfinite(rep.rows[i].eval.corner_error_px);
+        printf("truth: %zu/%zu tiles correct, max corner error ", rep.tiles_correct, rep.tiles_with_truth);
+        print_stat("%.3f px", rep.tiles_with_truth ? rep.max_corner_error_px : NAN);
+        if (no_corner) printf(" (none for %zu of %zu tiles)", no_corner, rep.tiles_with_truth);
+        fputs(", match precision ", stdout);
+        print_stat("%.4f", rep.matches ? (double)rep.correct_matches / rep.matches : NAN);
+        fputs(", recall ", stdout);
+        print_stat("%.4f", rep.truth_pairs ? (double)rep.recovered_pairs / rep.truth_pairs : NAN);
+        putchar('\n');
+    }
     st = ns_map_write(out_dir, &rep, &o, &err);
-    int code = rep.mapped == rep.count ? NS_EXIT_OK : NS_EXIT_SOME_FAILED;
+    /* An unreadable 10X tile fails too: a 40X tile that lies in it could not be mapped there. */
+    int code = rep.mapped == rep.count && rep.unreadable_10x == 0 ? NS_EXIT_OK : NS_EXIT_SOME_FAILED;
     ns_map_report_free(&rep);
     if (st != NS_OK) {
         fprintf(stderr, "nucseg map: %s\n", err.message);

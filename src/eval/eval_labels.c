@@ -15,14 +15,44 @@ static uint64_t mix(uint64_t k)
     return k;
 }
 
-/* Dense ids 1..N for the labels present (labels need not be consecutive). */
-static ns_status densify(const uint32_t *lab, size_t n, uint32_t **ids, uint32_t **area, size_t *count,
-                         ns_error *err)
+static uint64_t label_limit(size_t n)
+{
+    return (uint64_t)n * 4 + 65536;
+}
+
+static uint32_t max_label(const uint32_t *lab, size_t n)
 {
     uint32_t maxl = 0;
     for (size_t i = 0; i < n; i++) if (lab[i] > maxl) maxl = lab[i];
-    if ((uint64_t)maxl > (uint64_t)n * 4 + 65536)
-        return ns_error_set(err, NS_ERR_UNSUPPORTED, "eval: label values up to %u on %zu pixels", maxl, n);
+    return maxl;
+}
+
+static ns_status too_large(uint32_t maxl, size_t n, ns_error *err)
+{
+    return ns_error_set(err, NS_ERR_UNSUPPORTED,
+                        "label values up to %u on %zu pixels; the limit is 4 x pixels + 65536 = %llu", maxl, n,
+                        (unsigned long long)label_limit(n));
+}
+
+ns_status ns_eval_check_labels(const uint32_t *lab, int width, int height, ns_error *err)
+{
+    if (width <= 0 || height <= 0) return ns_error_set(err, NS_ERR_EMPTY, "empty image");
+    size_t n = (size_t)width * (size_t)height;
+    uint32_t maxl = max_label(lab, n);
+    return (uint64_t)maxl > label_limit(n) ? too_large(maxl, n, err) : NS_OK;
+}
+
+/* Dense ids 1..N for the labels present (labels need not be consecutive); which
+ * ("ground truth", "prediction") names the image in an error. */
+static ns_status densify(const uint32_t *lab, size_t n, const char *which, uint32_t **ids, uint32_t **area,
+                         size_t *count, ns_error *err)
+{
+    uint32_t maxl = max_label(lab, n);
+    if ((uint64_t)maxl > label_limit(n)) {
+        ns_status st = too_large(maxl, n, err);
+        ns_error_prefix(err, "eval: %s", which);
+        return st;
+    }
     uint32_t *map = calloc((size_t)maxl + 1, sizeof *map);
     if (!map) return ns_error_set(err, NS_ERR_NOMEM, "eval: out of memory");
     for (size_t i = 0; i < n; i++) if (lab[i]) map[lab[i]] = 1;
@@ -45,9 +75,9 @@ ns_status ns_eval_labels(const uint32_t *truth, const uint32_t *pred, int width,
     size_t n = (size_t)width * (size_t)height;
     uint32_t *tid = NULL, *tarea = NULL, *pid = NULL, *parea = NULL;
     size_t nt = 0, np = 0;
-    ns_status st = densify(truth, n, &tid, &tarea, &nt, err);
+    ns_status st = densify(truth, n, "ground truth", &tid, &tarea, &nt, err);
     if (st != NS_OK) return st;
-    if ((st = densify(pred, n, &pid, &parea, &np, err)) != NS_OK) { free(tid); free(tarea); return st; }
+    if ((st = densify(pred, n, "prediction", &pid, &parea, &np, err)) != NS_OK) { free(tid); free(tarea); return st; }
 
     /* Intersections of every overlapping (truth, pred) pair, in a hash table. */
     size_t cap = 1024;

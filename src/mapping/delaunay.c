@@ -56,6 +56,9 @@ ns_status ns_delaunay(const double *xy, size_t n, ns_triangulation *out, ns_erro
         return ns_error_set(err, NS_ERR_EMPTY, "Delaunay: %zu point(s), need at least 3", n);
     if (n > (size_t)1 << 30)
         return ns_error_set(err, NS_ERR_TOO_LARGE, "Delaunay: %zu points is too many", n);
+    for (size_t i = 0; i < n; i++) /* qhull and the collinearity test give nonsense on NaN/Inf */
+        if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]))
+            return ns_error_set(err, NS_ERR_INVALID, "Delaunay: point %zu has non-finite coordinates", i);
     if (all_collinear(xy, n))
         return ns_error_set(err, NS_ERR_INVALID, "Delaunay: all %zu points are collinear", n);
 

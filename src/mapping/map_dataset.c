@@ -31,6 +31,27 @@ static const ns_tile_points *find_tile(const ns_tile_set *s, const char *stem)
     return NULL;
 }
 
+/* The row of a 40X tile whose files could not be read: unmapped, with the reason. */
+static void unreadable_row(ns_map_row *row)
+{
+    ns_map_result *r = &row->result;
+    memset(r, 0, sizeof *r);
+    r->tile_10x = -1;
+    r->rmsd = r->rmsd_lbfgsb = r->rmsd_lm = NAN;
+    r->optimizer = "";
+    ns_affine_identity(&r->t);
+    row->status = row->tile_40x->status;
+    snprintf(row->error, sizeof row->error, "%s", row->tile_40x->error);
+}
+
+/* Tiles of s that ns_tile_set_load could not read. */
+static size_t count_unreadable(const ns_tile_set *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->count; i++) n += s->tiles[i].status != NS_OK;
+    return n;
+}
+
 /* Candidates for a 40X tile: the 10X tiles of its well, as contiguous copies of
  * pointers (tile structs are copied shallowly; they stay owned by the set). */
 static ns_status map_all(ns_map_report *rep, ns_map_index **ix, const ns_map_options *o, ns_error *err)
@@ -46,9 +67,13 @@ static ns_status map_all(ns_map_report *rep, ns_map_index **ix, const ns_map_opt
     for (size_t r = 0; r < rep->count; r++) {
         ns_map_row *row = &rep->rows[r];
         const ns_tile_points *t40 = row->tile_40x;
+        if (t40->status != NS_OK) { /* its files could not be read: a failed row, the rest go on */
+            unreadable_row(row);
+            continue;
+        }
         size_t nc = 0;
         for (size_t i = 0; i < s10->count; i++)
-            if (!strcmp(s10->tiles[i].well, t40->well)) {
+            if (s10->tiles[i].status == NS_OK && !strcmp(s10->tiles[i].well, t40->well)) {
                 cand[nc] = s10->tiles[i];
                 cix[nc] = ix[i];
                 cpos[nc] = i;
@@ -93,6 +118,7 @@ static ns_status evaluate_all(ns_map_report *rep, const char *truth_path, ns_err
         rep->matches += row->eval.matches;
         rep->correct_matches += row->eval.correct_matches;
         rep->truth_pairs += row->eval.truth_pairs;
+        rep->recovered_pairs += row->eval.recovered_pairs;
     }
     ns_truth_free(&truth);
     return st;
@@ -116,6 +142,18 @@ ns_status ns_map_dataset(const char *seg_dir, const char *truth_path, const ns_m
     if (st == NS_OK) st = ns_tile_set_load(seg_dir, 40, &rep->tiles_40x, err);
     if (st == NS_OK && rep->tiles_40x.count == 0)
         st = ns_error_set(err, NS_ERR_EMPTY, "%s: no 40X centroids (40X/<well>/*_nuclei_centroids_local.npy)", seg_dir);
+    /* Without 10X tiles every 40X tile would come out unmapped: nothing to map into. */
+    if (st == NS_OK && rep->tiles_10x.count == 0)
+        st = ns_error_set(err, NS_ERR_EMPTY, "%s: no 10X centroids (10X/<well>/*_nuclei_centroids_local.npy)", seg_dir);
+    rep->unreadable_10x = count_unreadable(&rep->tiles_10x);
+    rep->unreadable_40x = count_unreadable(&rep->tiles_40x);
+    /* Some readable tiles on both sides are needed for anything to be mapped at all. */
+    if (st == NS_OK && rep->unreadable_40x == rep->tiles_40x.count)
+        st = ns_error_set(err, NS_ERR_FORMAT, "%s: none of the %zu 40X tiles is readable (first: %s)", seg_dir,
+                          rep->tiles_40x.count, rep->tiles_40x.tiles[0].error);
+    if (st == NS_OK && rep->unreadable_10x == rep->tiles_10x.count)
+        st = ns_error_set(err, NS_ERR_FORMAT, "%s: none of the %zu 10X tiles is readable (first: %s)", seg_dir,
+                          rep->tiles_10x.count, rep->tiles_10x.tiles[0].error);
     if (st != NS_OK) { ns_map_report_free(rep); return st; }
 
     size_t n10 = rep->tiles_10x.count;
@@ -123,7 +161,8 @@ ns_status ns_map_dataset(const char *seg_dir, const char *truth_path, const ns_m
     rep->rows = calloc(rep->tiles_40x.count, sizeof *rep->rows);
     if (!ix || !rep->rows) st = ns_error_set(err, NS_ERR_NOMEM, "mapping: out of memory");
     for (size_t i = 0; st == NS_OK && i < n10; i++)
-        st = ns_map_index_build(&rep->tiles_10x.tiles[i], o, &ix[i], err);
+        if (rep->tiles_10x.tiles[i].status == NS_OK) /* an unreadable tile is no candidate */
+            st = ns_map_index_build(&rep->tiles_10x.tiles[i], o, &ix[i], err);
     if (st == NS_OK) {
         rep->count = rep->tiles_40x.count;
         for (size_t r = 0; r < rep->count; r++) rep->rows[r].tile_40x = &rep->tiles_40x.tiles[r];

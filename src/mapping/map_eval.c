@@ -49,8 +49,9 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Distinct non-negative ids common to both arrays (arrays are sorted in place). */
-static size_t common_ids(int *a, size_t na, int *b, size_t nb)
+/* Distinct non-negative ids common to both arrays (arrays are sorted in place);
+ * stored in ascending order in out when it is not NULL (room for min(na, nb)). */
+static size_t common_ids(int *a, size_t na, int *b, size_t nb, int *out)
 {
     qsort(a, na, sizeof *a, cmp_int);
     qsort(b, nb, sizeof *b, cmp_int);
@@ -62,7 +63,11 @@ static size_t common_ids(int *a, size_t na, int *b, size_t nb)
         if (a[i] < b[j]) i++;
         else if (a[i] > b[j]) j++;
         else {
-            if (a[i] != last) { n++; last = a[i]; }
+            if (a[i] != last) {
+                if (out) out[n] = a[i];
+                n++;
+                last = a[i];
+            }
             i++;
             j++;
         }
@@ -111,20 +116,32 @@ ns_status ns_map_evaluate(ns_truth *truth, const ns_tile_points *t40, const ns_t
         out->corner_error_px = worst;
     }
 
-    int *id40 = NULL, *idp = NULL, *idt = NULL;
+    int *id40 = NULL, *idp = NULL, *idt = NULL, *hit = NULL, *pairs = NULL;
     ns_status st = assign_ids(truth, t40, &id40, err);
     if (st == NS_OK && pred10 && r->inliers) st = assign_ids(truth, pred10, &idp, err);
     if (st == NS_OK && true10) st = assign_ids(truth, true10, &idt, err);
+    out->matches = r->mapped ? r->inliers : 0;
     if (st == NS_OK) {
-        out->matches = r->mapped ? r->inliers : 0;
+        hit = malloc((out->matches ? out->matches : 1) * sizeof *hit);
+        pairs = malloc((t40->n ? t40->n : 1) * sizeof *pairs);
+        if (!hit || !pairs) st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", t40->stem);
+    }
+    if (st == NS_OK) {
         for (size_t m = 0; m < out->matches; m++) {
             int a = id40[r->matches[m].label_40x - 1], b = idp[r->matches[m].label_10x - 1];
-            if (a >= 0 && a == b) out->correct_matches++;
+            if (a >= 0 && a == b) hit[out->correct_matches++] = a;
         }
-        if (true10) out->truth_pairs = common_ids(id40, t40->n, idt, true10->n);
+        /* Recall counts only truth pairs (of the true 10X tile) that a correct match
+         * recovers, each once: a match on a wrong tile or a repeated id cannot push it
+         * over 1, as counting correct matches over truth_pairs did. */
+        size_t np = true10 ? common_ids(id40, t40->n, idt, true10->n, pairs) : 0;
+        out->truth_pairs = np;
+        out->recovered_pairs = common_ids(hit, out->correct_matches, pairs, np, NULL);
     }
     free(id40);
     free(idp);
     free(idt);
+    free(hit);
+    free(pairs);
     return st;
 }

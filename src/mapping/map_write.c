@@ -101,10 +101,26 @@ static ns_status write_summary(const char *path, const ns_map_report *rep, const
             cJSON_AddNumberToObject(t, "matches", (double)rep->matches);
             cJSON_AddNumberToObject(t, "correct_matches", (double)rep->correct_matches);
             cJSON_AddNumberToObject(t, "truth_pairs", (double)rep->truth_pairs);
+            cJSON_AddNumberToObject(t, "recovered_pairs", (double)rep->recovered_pairs);
             add_num(t, "match_precision", rep->matches ? (double)rep->correct_matches / rep->matches : NAN);
-            add_num(t, "match_recall", rep->truth_pairs ? (double)rep->correct_matches / rep->truth_pairs : NAN);
+            add_num(t, "match_recall", rep->truth_pairs ? (double)rep->recovered_pairs / rep->truth_pairs : NAN);
         }
     }
+    /* Tiles whose files could not be read, both magnifications (a 10X one has no row). */
+    cJSON *bad = cJSON_AddArrayToObject(root, "unreadable");
+    const ns_tile_set *sets[2] = {&rep->tiles_10x, &rep->tiles_40x};
+    for (int k = 0; bad && k < 2; k++)
+        for (size_t i = 0; i < sets[k]->count; i++) {
+            const ns_tile_points *t = &sets[k]->tiles[i];
+            if (t->status == NS_OK) continue;
+            cJSON *e = cJSON_CreateObject();
+            if (!e) break;
+            cJSON_AddStringToObject(e, "tile", t->stem);
+            cJSON_AddStringToObject(e, "well", t->well);
+            cJSON_AddStringToObject(e, "magnification", t->magnification == 10 ? "10X" : "40X");
+            cJSON_AddStringToObject(e, "error", t->error);
+            cJSON_AddItemToArray(bad, e);
+        }
     cJSON *tiles = cJSON_AddArrayToObject(root, "per_tile");
     for (size_t i = 0; tiles && i < rep->count; i++) {
         const ns_map_row *row = &rep->rows[i];

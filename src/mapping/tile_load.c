@@ -2,6 +2,7 @@
  * SEG_DIR/<mag>X/<well>/<stem>_nuclei_centroids_local.npy + <stem>_metadata.json. */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,8 +113,15 @@ static ns_status load_tile(const char *well_dir, const char *file, const char *w
     size_t rows = 0, cols = 0;
     double *data = NULL;
     if (st == NS_OK) st = ns_npy_read_f64(npy, &data, &rows, &cols, err);
-    if (st == NS_OK && rows > 0 && cols != 2) {
+    if (st == NS_OK && rows > 0 && cols != 2)
         st = ns_error_set(err, NS_ERR_FORMAT, "%s: %zu columns, expected 2 (x, y)", npy, cols);
+    /* NaN/Inf rejects the tile: dropping the point would renumber the labels after it
+     * (row i is label i + 1), and Delaunay would only call such points collinear. */
+    for (size_t i = 0; st == NS_OK && i < rows; i++)
+        if (!isfinite(data[2 * i]) || !isfinite(data[2 * i + 1]))
+            st = ns_error_set(err, NS_ERR_FORMAT, "%s: non-finite coordinates (row %zu: %g, %g); tile rejected", npy,
+                              i, data[2 * i], data[2 * i + 1]);
+    if (st != NS_OK) {
         free(data);
         data = NULL;
     }
@@ -152,8 +160,22 @@ ns_status ns_tile_set_load(const char *seg_dir, int mag, ns_tile_set *out, ns_er
                 if (!bigger) { st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", well_dir); break; }
                 out->tiles = bigger;
             }
-            st = load_tile(well_dir, files[f], wells[w], mag, &out->tiles[out->count], err);
+            ns_tile_points *t = &out->tiles[out->count];
+            ns_error tile_err = {0};
+            ns_status ts = load_tile(well_dir, files[f], wells[w], mag, t, &tile_err);
             out->count++; /* counted even on failure so ns_tile_set_free releases it */
+            if (ts == NS_OK) continue;
+            if (ts == NS_ERR_NOMEM) {
+                st = ns_error_set(err, ts, "%s", tile_err.message);
+                break;
+            }
+            /* A bad file fails its own tile only: the caller reports it and maps the rest. */
+            free(t->xy);
+            t->xy = NULL;
+            t->n = 0;
+            t->status = ts;
+            if (!(t->error = strdup(tile_err.message)))
+                st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", well_dir);
         }
         free_names(files, nfiles);
         free(well_dir);

@@ -11,6 +11,7 @@ void ns_tile_points_free(ns_tile_points *t)
     free(t->stem);
     free(t->well);
     free(t->xy);
+    free(t->error);
     memset(t, 0, sizeof *t);
 }
 

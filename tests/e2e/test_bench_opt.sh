@@ -96,6 +96,11 @@ cp "$T/mapping/matches.csv" "$T/empty/"
 rc=0; "$BIN" bench-opt "$T/seg" -o "$T/out3" --mapping "$T/empty" 2>"$T/err" || rc=$?
 [ "$rc" -eq 3 ] || { echo "FAIL: nothing mapped: exit $rc, expected 3"; exit 1; }
 grep -q "nucseg bench-opt:" "$T/err"
+# A SEG_DIR that does not exist is exit 3 naming it, even with --mapping given.
+rc=0; "$BIN" bench-opt "$T/nonex" -o "$T/out4" --mapping "$T/mapping" >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" -eq 3 ] || { echo "FAIL: missing SEG_DIR: exit $rc, expected 3"; exit 1; }
+grep -q "$T/nonex: no such directory (SEG_DIR)" "$T/err" || { cat "$T/err"; echo "FAIL: missing SEG_DIR: message"; exit 1; }
+[ ! -e "$T/out4" ] || { echo "FAIL: missing SEG_DIR: outputs written"; exit 1; }
 rc=0; "$BIN" bench-opt "$T/seg" 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || { echo "FAIL: missing -o: exit $rc, expected 2"; exit 1; }
 "$BIN" bench-opt --help | grep -q "usage: nucseg bench-opt"

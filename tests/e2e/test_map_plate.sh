@@ -43,4 +43,77 @@ awk -v p="$precision" -v r="$recall" 'BEGIN {
     if (p == "" || p + 0 < 0.99) { print "FAIL: precision " p " < 0.99"; exit 1 }
     if (r == "" || r + 0 < 0.95) { print "FAIL: recall " r " < 0.95"; exit 1 }
 }'
+
+# --- broken inputs, on a small plate (2 wells x 4 tiles, 0.4 s to make) ---
+fail() { echo "FAIL: $*"; exit 1; }
+"$BIN" synth "$T/small" --wells 2 --tiles-10x 4 --sites-per-tile 1 --size-10x 256 --size-40x 512 >/dev/null
+"$BIN" segment "$T/small" -o "$T/sseg" >/dev/null 2>&1 || fail "segment of the small plate"
+map_small() { # SEG_DIR OUT [extra args]: runs nucseg map, sets rc, output in $T/out.log, $T/err.log
+  local seg=$1 out=$2
+  shift 2
+  rc=0
+  "$BIN" map "$seg" -o "$out" "$@" >"$T/out.log" 2>"$T/err.log" || rc=$?
+}
+
+# One unreadable file per tile (a truncated 40X .npy, a 40X metadata that is not JSON,
+# a deleted 10X metadata): each fails alone with one line naming it, the rest are mapped, exit 1.
+cp -r "$T/sseg" "$T/broken"
+truncate -s 200 "$T/broken/40X/Well1/Well1_Site-1_nuclei_centroids_local.npy"
+echo garbage >"$T/broken/40X/Well2/Well2_Site-0_metadata.json"
+rm "$T/broken/10X/Well1/Well1_Tile-3_metadata.json"
+map_small "$T/broken" "$T/mbroken" --truth "$T/small/truth.json"
+[ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "one unreadable tile: exit $rc, expected 1"; }
+[ "$(wc -l <"$T/err.log")" -eq 3 ] || { cat "$T/err.log"; fail "expected one line per unreadable tile"; }
+grep -q "Well1_Site-1_nuclei_centroids_local.npy: truncated" "$T/err.log" || fail "truncated .npy not named"
+grep -q "Well2_Site-0_metadata.json: not valid JSON" "$T/err.log" || fail "bad metadata not named"
+grep -q "Well1_Tile-3_metadata.json: No such file" "$T/err.log" || fail "missing 10X metadata not named"
+csv="$T/mbroken/mapping.csv"
+grep -Eq "^Well1_Site-1,,Well1,.*,unmapped(,|$)" "$csv" || fail "unreadable tile not an unmapped row: $(cat "$csv")"
+grep -Eq "^Well2_Site-0,,Well2,.*,unmapped(,|$)" "$csv" || fail "unreadable tile not an unmapped row"
+[ "$(grep -c ",ok," "$csv")" -ge 4 ] || fail "the readable tiles were not mapped: $(cat "$csv")"
+grep -q '"error":[[:space:]]*".*Well1_Site-1_nuclei_centroids_local.npy: truncated' "$T/mbroken/mapping_summary.json" \
+    || fail "the JSON lacks the unreadable tile's error"
+grep -q '"magnification":[[:space:]]*"10X"' "$T/mbroken/mapping_summary.json" || fail "the JSON lacks the unreadable 10X tile"
+# Unmapped tiles have no corner error: the console says n/a where the JSON says null.
+grep -Eq "max corner error n/a \(none for [0-9]+ of 8 tiles\)" "$T/out.log" || { cat "$T/out.log"; fail "max corner error"; }
+grep -q '"max_corner_error_px":[[:space:]]*null' "$T/mbroken/mapping_summary.json" || fail "JSON max corner error"
+! grep -Eiq "\b(nan|inf)\b" "$T/out.log" || { cat "$T/out.log"; fail "nan/inf on the console"; }
+
+# A NaN coordinate (row 3's x) rejects its tile with a message naming the file, instead
+# of Delaunay calling all its points collinear.
+cp -r "$T/sseg" "$T/nan"
+npy="$T/nan/40X/Well2/Well2_Site-2_nuclei_centroids_local.npy"
+hl=$(od -An -tu2 -j8 -N2 "$npy" | tr -d ' ')
+printf '\x00\x00\x00\x00\x00\x00\xf8\x7f' | dd of="$npy" bs=1 seek=$((10 + hl + 16 * 3)) conv=notrunc status=none
+map_small "$T/nan" "$T/mnan"
+[ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "NaN coordinate: exit $rc, expected 1"; }
+grep -q "Well2_Site-2_nuclei_centroids_local.npy: non-finite coordinates (row 3: nan" "$T/err.log" \
+    || { cat "$T/err.log"; fail "NaN coordinate: message"; }
+[ "$(grep -c ",ok$" "$T/mnan/mapping.csv")" -eq 7 ] || fail "NaN coordinate: the other 7 tiles not mapped"
+
+# Truth statistics stay consistent with a truth.json that names a 10X tile that does not
+# exist (recall <= 1) or has no tiles (recall n/a, not nan).
+sed '0,/"tile_10x":[[:space:]]*"[^"]*"/s//"tile_10x": "Nope"/' "$T/small/truth.json" >"$T/small/nope.json"
+map_small "$T/sseg" "$T/mnope" --truth "$T/small/nope.json"
+recall=$(grep -o '"match_recall":[[:space:]]*[0-9.eE+-]*' "$T/mnope/mapping_summary.json" | sed 's/.*:[[:space:]]*//')
+awk -v r="$recall" 'BEGIN { exit !(r != "" && r + 0 <= 1 && r + 0 > 0.5) }' || fail "recall $recall with a wrong true tile"
+sed 's/"tiles":[[:space:]]*\[/"tiles": [], "unused": [/' "$T/small/truth.json" >"$T/small/notiles.json"
+map_small "$T/sseg" "$T/mnotiles" --truth "$T/small/notiles.json"
+grep -q "recall n/a" "$T/out.log" || { cat "$T/out.log"; fail "recall without truth tiles"; }
+
+# Nothing readable at all: exit 3, nothing written.
+cp -r "$T/sseg" "$T/allbad"
+for f in "$T"/allbad/40X/*/*_metadata.json; do echo garbage >"$f"; done
+map_small "$T/allbad" "$T/mallbad"
+[ "$rc" -eq 3 ] || fail "no readable 40X tile: exit $rc, expected 3"
+grep -q "none of the 8 40X tiles is readable" "$T/err.log" || { cat "$T/err.log"; fail "message"; }
+[ ! -e "$T/mallbad/mapping.csv" ] || fail "mapping.csv written though nothing was readable"
+
+# Only 40X outputs: nothing to map into, exit 3 like the 10X-only case.
+mkdir -p "$T/only40"
+cp -r "$T/sseg/40X" "$T/only40/"
+map_small "$T/only40" "$T/monly40"
+[ "$rc" -eq 3 ] || fail "no 10X outputs: exit $rc, expected 3"
+grep -q "no 10X centroids" "$T/err.log" || { cat "$T/err.log"; fail "no 10X: message"; }
+
 echo "PASS"

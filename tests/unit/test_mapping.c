@@ -257,6 +257,14 @@ static void test_degenerate_inputs(void)
     double same[8] = {5, 5, 5, 5, 5, 5, 5, 5};
     CHECK(ns_delaunay(same, 4, &t, &err) == NS_ERR_INVALID);
 
+    /* NaN/Inf is named as such, not taken for collinear points */
+    double bad[8] = {0, 0, 10, 0, 0, 10, NAN, 4};
+    st = ns_delaunay(bad, 4, &t, &err);
+    CHECK(st == NS_ERR_INVALID);
+    CHECK_MSG(strstr(err.message, "point 3 has non-finite coordinates") != NULL, "%s", err.message);
+    bad[6] = INFINITY;
+    CHECK(ns_delaunay(bad, 4, &t, &err) == NS_ERR_INVALID && strstr(err.message, "non-finite"));
+
     /* a 40X tile that cannot be triangulated fails with a message naming it */
     ns_tile_points t40 = {.stem = "Well1_Site-9", .well = "Well1", .magnification = 40, .width = 100,
                           .height = 100, .xy = line, .n = 10};
