@@ -211,12 +211,17 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
 
     if (summary) {
         fprintf(summary, "\n== nucseg run: summary\n");
-        if (seg)
-            fprintf(summary, "  images      %.0f (%.0f 10X, %.0f 40X), %.0f failed; %.0f nuclei; %.2f s with %.0f worker(s)\n",
-                    num(seg, "images", "total"), num(seg, "images", "10X"), num(seg, "images", "40X"),
+        if (seg) {
+            /* Images of unknown magnification are named only when there are some: they
+             * are segmented but neither mapped nor benchmarked. */
+            double unknown = num(seg, "images", "unknown");
+            char extra[48] = "";
+            if (unknown > 0) snprintf(extra, sizeof extra, ", %.0f of unknown magnification", unknown);
+            fprintf(summary, "  images      %.0f (%.0f 10X, %.0f 40X%s), %.0f failed; %.0f nuclei; %.2f s with %.0f worker(s)\n",
+                    num(seg, "images", "total"), num(seg, "images", "10X"), num(seg, "images", "40X"), extra,
                     num(seg, "failed", NULL), num(seg, "nuclei_total", NULL), num(seg, "wall_s", NULL),
                     num(seg, "workers", NULL));
-        else
+        } else
             fprintf(summary, "  images      (segmentation did not finish)\n");
         if (map)
             fprintf(summary, "  tiles       %.0f of %.0f 40X tiles mapped\n", num(map, "mapped", NULL),

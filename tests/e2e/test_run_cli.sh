@@ -18,6 +18,16 @@ for bad in "-j 0" "-j 5000" "-j x" "--seed -1" "--seed 1.5" "--trials 0" "--tria
   grep -q "^nucseg run: " "$T/usage.err" || fail "run $bad: no message: $(cat "$T/usage.err")"
   [ ! -e "$T/usage" ] || fail "run $bad: wrote $T/usage before refusing"
 done
+# A DATA_DIR without 10X/40X folders: segmented (magnification unknown, said so), but
+# there is nothing to map, and the run says so and exits 3 with its report written.
+mkdir -p "$T/plain"
+for f in $(find "${NUCSEG_TEST_DATA:?}/dsb2018-dev" -name '*.png' ! -name '*_labels.png' | sort | head -2); do cp "$f" "$T/plain/"; done
+rc=0; "$BIN" run "$T/plain" -o "$T/plainout" > "$T/plain.log" 2>&1 || rc=$?
+[ "$rc" = 3 ] || { cat "$T/plain.log"; fail "run on images of unknown magnification: exit $rc, not 3"; }
+grep -q "images      2 (0 10X, 0 40X, 2 of unknown magnification), 0 failed" "$T/plain.log" || fail "unknown images not named: $(grep '  images' "$T/plain.log")"
+grep -q "no 40X centroids" "$T/plain.log" || fail "no reason given for the missing mapping"
+[ -s "$T/plainout/report.html" ] || fail "no report after a stage could not run"
+
 "$BIN" run -o "$T/results" --trials 2 > "$T/log" 2>&1 || { tail -30 "$T/log"; fail "nucseg run exit $?"; }
 grep -q "== nucseg run: summary" "$T/log" || fail "no summary"
 grep -q "images      16 (8 10X, 8 40X), 0 failed" "$T/log" || fail "images line"
