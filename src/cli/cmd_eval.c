@@ -55,9 +55,15 @@ static void pred_list_free(pred_list *l)
     memset(l, 0, sizeof *l);
 }
 
+/* How label images are named, ground truth and predictions alike: <id><suffix>. */
+static const char *const LABEL_SUFFIX[] = {"_labels.tif", "_labels.tiff", "_labels.png"};
+#define N_LABEL_SUFFIX (sizeof LABEL_SUFFIX / sizeof LABEL_SUFFIX[0])
+
 static int is_label_name(const char *s)
 {
-    return ends_with(s, "_labels.png") || ends_with(s, "_labels.tif") || ends_with(s, "_labels.tiff");
+    for (size_t k = 0; k < N_LABEL_SUFFIX; k++)
+        if (ends_with(s, LABEL_SUFFIX[k])) return 1;
+    return 0;
 }
 
 /* Is path's base name <id>_labels.{tif,tiff,png}? */
@@ -66,7 +72,9 @@ static int is_prediction_of(const char *path, const char *id)
     const char *slash = strrchr(path, '/'), *nm = slash ? slash + 1 : path;
     size_t n = strlen(id);
     if (strncmp(nm, id, n)) return 0;
-    return !strcmp(nm + n, "_labels.tif") || !strcmp(nm + n, "_labels.tiff") || !strcmp(nm + n, "_labels.png");
+    for (size_t k = 0; k < N_LABEL_SUFFIX; k++)
+        if (!strcmp(nm + n, LABEL_SUFFIX[k])) return 1;
+    return 0;
 }
 
 /* Walk dir depth-first (to depth 4, which also ends a symbolic-link loop); 0 on out of memory. */
@@ -154,7 +162,7 @@ int cmd_eval(int argc, char **argv)
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *s = e->d_name;
-        if (!(ends_with(s, "_labels.png") || ends_with(s, "_labels.tif") || ends_with(s, "_labels.tiff"))) continue;
+        if (!is_label_name(s)) continue;
         if (nn == cap) {
             cap = cap ? cap * 2 : 64;
             char **p = realloc(names, cap * sizeof *p);
