@@ -20,6 +20,9 @@ ns_status ns_normalize(const ns_image *img, double pct_lo, double pct_hi, float 
  * are exactly those ns_normalize writes). */
 typedef struct {
     float lo, scale; /* out = clip((v - lo) * scale, 0, 1) */
+    /* The same in double, for float images: their range may lie anywhere float
+     * reaches (1e-40 or 1e38), where 1 / (hi - lo) or v - lo leave float's range. */
+    double lo_d, scale_d;
 } ns_norm_map;
 ns_status ns_normalize_map(const ns_image *img, double pct_lo, double pct_hi, ns_norm_map *map, ns_error *err);
 /* Row y of img, rescaled, into out (img->width floats). */

@@ -68,8 +68,12 @@ ns_status ns_normalize_map(const ns_image *img, double pct_lo, double pct_hi, ns
         free(s);
     }
     if (!(hi > lo)) hi = lo + 1.0; /* flat image: everything maps to 0 */
+    /* Above 2^53, lo + 1 == lo: a flat image that bright maps to 0 as well. */
+    double scale = hi > lo ? 1.0 / (hi - lo) : 0.0;
     map->lo = (float)lo;
-    map->scale = (float)(1.0 / (hi - lo));
+    map->scale = (float)scale;
+    map->lo_d = lo;
+    map->scale_d = scale;
     return NS_OK;
 }
 
@@ -104,10 +108,13 @@ void ns_normalize_row(const ns_image *img, const ns_norm_map *map, int y, float 
         break;
     }
     case NS_PIXEL_F32: {
+        /* In double: a float image's values can be denormal (1/(hi - lo) overflows
+         * float) or near FLT_MAX (v - lo overflows); double holds both exactly enough. */
         const float *p = (const float *)img->data + base;
+        const double dlo = map->lo_d, dscale = map->scale_d;
         for (size_t i = 0; i < n; i++) {
-            float v = isfinite(p[i]) ? p[i] : flo;
-            out[i] = fminf(1.0f, fmaxf(0.0f, (v - flo) * scale));
+            double v = isfinite(p[i]) ? ((double)p[i] - dlo) * dscale : 0.0;
+            out[i] = (float)(v < 0.0 ? 0.0 : v < 1.0 ? v : 1.0);
         }
         break;
     }

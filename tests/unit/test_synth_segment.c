@@ -162,6 +162,58 @@ static void test_estimate_bounded_by_image(void)
     ns_image_free(&img);
 }
 
+/* A float image is segmented the same wherever its values lie in float's range: the
+ * same field scaled by 2^-140 (every value denormal, where 1 / range overflows float)
+ * and by 2^100 (values up to 1e35) gives the labels of the unscaled one.
+ * Powers of two scale these integer values exactly, so the labels must be equal. */
+static void test_float_range_invariant(void)
+{
+    ns_synth_field_options o;
+    ns_synth_field_options_default(&o);
+    o.width = o.height = 384;
+    o.diameter = 10.0;
+    o.seed = 21;
+    ns_image img, lab;
+    size_t n = 0;
+    ns_error err = {0};
+    CHECK_OK(ns_synth_field(&o, &img, &lab, &n, &err), err);
+    CHECK(img.type == NS_PIXEL_U16);
+    const double scales[] = {1.0, 0x1p-140, 0x1p100};
+    ns_segmentation ref = {0};
+    int have_ref = 0;
+    for (int k = 0; k < 3; k++) {
+        ns_image f;
+        CHECK_OK(ns_image_alloc(&f, img.width, img.height, NS_PIXEL_F32, &err), err);
+        const uint16_t *src = img.data;
+        float *dst = f.data;
+        size_t np = (size_t)img.width * (size_t)img.height;
+        for (size_t i = 0; i < np; i++) dst[i] = (float)((double)src[i] * scales[k]);
+        ns_segment_params p;
+        ns_segment_params_preset(&p, NS_MAG_10X);
+        ns_segmentation seg = {0};
+        ns_status st = ns_segment(&f, &p, &seg, &err);
+        CHECK_OK(st, err);
+        if (st == NS_OK && k == 0) {
+            CHECK_MSG(seg.count * 20 >= n * 19 && seg.count * 20 <= n * 21, "unscaled float field: %zu nuclei of %zu",
+                      seg.count, n);
+            ref = seg;
+            have_ref = 1;
+        } else if (st == NS_OK) {
+            size_t differ = 0;
+            for (size_t i = 0; have_ref && i < np; i++)
+                differ += ns_segmentation_label(&seg, i) != ns_segmentation_label(&ref, i);
+            CHECK_MSG(have_ref && seg.count == ref.count && differ == 0,
+                      "float field scaled by %g: %zu nuclei (unscaled %zu), %zu labels differ", scales[k],
+                      seg.count, ref.count, differ);
+            ns_segmentation_free(&seg);
+        }
+        ns_image_free(&f);
+    }
+    if (have_ref) ns_segmentation_free(&ref);
+    ns_image_free(&img);
+    ns_image_free(&lab);
+}
+
 int main(void)
 {
     snprintf(tmp_root, sizeof tmp_root, "/tmp/nucseg_test_synth_segment.XXXXXX");
@@ -173,6 +225,7 @@ int main(void)
     RUN(test_fields);
     RUN(test_fields_unknown_diameter);
     RUN(test_estimate_bounded_by_image);
+    RUN(test_float_range_invariant);
     nftw(tmp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return check_report();
 }
