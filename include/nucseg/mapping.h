@@ -160,7 +160,9 @@ typedef struct {
     int tile_correct;          /* mapped to the true 10X tile */
     double corner_error_px;    /* max over the 4 corner pixels, 10X px (well coordinates when the
                                   predicted tile differs); NAN when unmapped */
-    size_t matches, correct_matches; /* precision = correct_matches / matches */
+    size_t matches, correct_matches; /* precision = correct_matches / matches; matches counts
+                                        the final matches only when truth lists the nuclei of
+                                        both tiles (otherwise none can be judged) */
     size_t truth_pairs, recovered_pairs; /* recall = recovered_pairs / truth_pairs (<= 1) */
 } ns_map_eval;
 

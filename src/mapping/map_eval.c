@@ -120,7 +120,10 @@ ns_status ns_map_evaluate(ns_truth *truth, const ns_tile_points *t40, const ns_t
     ns_status st = assign_ids(truth, t40, &id40, err);
     if (st == NS_OK && pred10 && r->inliers) st = assign_ids(truth, pred10, &idp, err);
     if (st == NS_OK && true10) st = assign_ids(truth, true10, &idt, err);
-    out->matches = r->mapped ? r->inliers : 0;
+    /* Only matches the truth can judge count towards precision: both tiles' nuclei
+     * must be listed, or a correct match would count as a wrong one. */
+    int judged = r->mapped && pred10 && ns_truth_find_tile(truth, t40->stem) && ns_truth_find_tile(truth, pred10->stem);
+    out->matches = judged ? r->inliers : 0;
     if (st == NS_OK) {
         hit = malloc((out->matches ? out->matches : 1) * sizeof *hit);
         pairs = malloc((t40->n ? t40->n : 1) * sizeof *pairs);

@@ -92,7 +92,7 @@ grep -q "Well2_Site-2_nuclei_centroids_local.npy: non-finite coordinates (row 3:
 [ "$(grep -c ",ok$" "$T/mnan/mapping.csv")" -eq 7 ] || fail "NaN coordinate: the other 7 tiles not mapped"
 
 # Truth statistics stay consistent with a truth.json that names a 10X tile that does not
-# exist (recall <= 1) or has no tiles (recall n/a, not nan).
+# exist (recall <= 1) or has no tiles (recall and precision n/a, not nan or 0).
 sed '0,/"tile_10x":[[:space:]]*"[^"]*"/s//"tile_10x": "Nope"/' "$T/small/truth.json" >"$T/small/nope.json"
 map_small "$T/sseg" "$T/mnope" --truth "$T/small/nope.json"
 recall=$(grep -o '"match_recall":[[:space:]]*[0-9.eE+-]*' "$T/mnope/mapping_summary.json" | sed 's/.*:[[:space:]]*//')
@@ -100,6 +100,10 @@ awk -v r="$recall" 'BEGIN { exit !(r != "" && r + 0 <= 1 && r + 0 > 0.5) }' || f
 sed 's/"tiles":[[:space:]]*\[/"tiles": [], "unused": [/' "$T/small/truth.json" >"$T/small/notiles.json"
 map_small "$T/sseg" "$T/mnotiles" --truth "$T/small/notiles.json"
 grep -q "recall n/a" "$T/out.log" || { cat "$T/out.log"; fail "recall without truth tiles"; }
+# No tile's nuclei listed: no match can be judged, so precision is n/a (null), not 0.
+grep -q "match precision n/a" "$T/out.log" || { cat "$T/out.log"; fail "precision without truth tiles"; }
+grep -q '"match_precision":[[:space:]]*null' "$T/mnotiles/mapping_summary.json" \
+    || fail "precision without truth tiles: JSON not null"
 
 # Nothing readable at all: exit 3, nothing written.
 cp -r "$T/sseg" "$T/allbad"
