@@ -26,6 +26,12 @@ typedef struct {
 
 void ns_synth_field_options_default(ns_synth_field_options *o);
 
+/* What ns_synth_field accepts besides positive sizes of at most NS_DEFAULT_MAX_PIXELS:
+ * diameter in [MIN, MAX] px, density in (0, MAX]. */
+#define NS_SYNTH_FIELD_MIN_DIAMETER 2.0
+#define NS_SYNTH_FIELD_MAX_DIAMETER 1000.0
+#define NS_SYNTH_FIELD_MAX_DENSITY 0.9
+
 /* image: U16 intensities; labels: U32 ground-truth instances 1..N, every label used
  * (labels may be NULL when not wanted). Both allocated here. count: N. Nuclei are
  * placed until `density` is covered or the capped attempts run out (dense requests,

@@ -12,7 +12,9 @@
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "nucseg/batch.h"
+#include "nucseg/image.h"
 #include "nucseg/scaling.h"
+#include "nucseg/synth.h"
 
 #define DEFAULT_OUT "results/segmentation_benchmark"
 
@@ -29,15 +31,16 @@ static void usage(FILE *f)
         "  -o, --out OUT         results folder (default " DEFAULT_OUT ")\n"
         "      --images N        synthetic fields per image size (default 24)\n"
         "      --width W         synthetic field width for the worker sweep (default 1024)\n"
-        "      --height H        synthetic field height (default 1024)\n"
-        "      --density D       fraction of the field covered by nuclei (default 0.25)\n"
-        "      --diameter PX     nuclear diameter in px, for synthesis and segmentation (default 10)\n"
+        "      --height H        synthetic field height (default 1024; W x H at most 2^28 pixels)\n"
+        "      --density D       fraction of the field covered by nuclei, at most 0.9 (default 0.25)\n"
+        "      --diameter PX     nuclear diameter in px, for synthesis (2 to 1000) and segmentation\n"
+        "                        (default 10)\n"
         "      --repeats N       runs per configuration (default 3)\n"
         "      --max-workers N   largest worker count (default: usable CPUs; 2x with --oversubscribe)\n"
         "      --oversubscribe   also measure more workers than CPUs\n"
         "      --sizes LIST      square sizes for the image-size sweep, e.g. 512,2048, or 'none'\n"
         "                        (default 512,1024,2048; the worker-sweep size is\n"
-        "                        not run twice: its worker-sweep rows stand for it)\n"
+        "                        not run twice: its worker-sweep rows stand for it; at most 16384)\n"
         "      --seed S          synthetic seed (default 1)\n"
         "      --tolerance F     a count within F of the best throughput counts as as good (default 0.03)\n"
         "  -q, --quiet           no progress lines\n"
@@ -66,7 +69,8 @@ static int parse_sizes(const char *s, ns_scaling_options *o)
         char *end;
         errno = 0;
         long v = strtol(p, &end, 10);
-        if (errno || end == p || v < 1 || v > 65536 || (*end && *end != ',')) return -1;
+        if (errno || end == p || v < 1 || (size_t)v * (size_t)v > NS_DEFAULT_MAX_PIXELS || (*end && *end != ','))
+            return -1;
         if (o->nsizes == NS_SCALING_MAX_SIZES) return -1;
         o->sizes[o->nsizes++] = (int)v;
         p = *end ? end + 1 : end;
@@ -137,6 +141,7 @@ int cmd_bench(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     optind = 0;
     int c;
+    const char *diameter_arg = NULL;
     while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': o.out_dir = optarg; break;
@@ -152,12 +157,13 @@ int cmd_bench(int argc, char **argv)
             if (!ns_arg_int(optarg, 1, INT_MAX, &o.height)) return usage_error("--height needs a whole number >= 1, not '%s'", optarg);
             break;
         case OPT_DENSITY:
-            if (!ns_arg_double(optarg, &o.density) || !(o.density > 0 && o.density < 1))
-                return usage_error("--density needs a number between 0 and 1, not '%s'", optarg);
+            if (!ns_arg_double(optarg, &o.density) || !(o.density > 0 && o.density <= NS_SYNTH_FIELD_MAX_DENSITY))
+                return usage_error("--density needs a fraction above 0 and at most 0.9, not '%s'", optarg);
             break;
         case OPT_DIAMETER:
             if (!ns_arg_double(optarg, &o.diameter) || !(o.diameter > 0))
                 return usage_error("--diameter needs a number of pixels > 0, not '%s'", optarg);
+            diameter_arg = optarg;
             break;
         case OPT_REPEATS:
             if (!ns_arg_int(optarg, 1, INT_MAX, &o.repeats)) return usage_error("--repeats needs a whole number >= 1, not '%s'", optarg);
@@ -169,7 +175,8 @@ int cmd_bench(int argc, char **argv)
         case OPT_OVERSUB: o.oversubscribe = 1; break;
         case OPT_SIZES:
             if (parse_sizes(optarg, &o))
-                return usage_error("--sizes needs up to 16 comma-separated sizes in px (or 'none'), not '%s'", optarg);
+                return usage_error("--sizes needs up to 16 comma-separated sizes from 1 to 16384 px (or 'none'), "
+                                   "not '%s'", optarg);
             break;
         case OPT_SEED:
             if (!ns_arg_u64(optarg, &o.seed)) return usage_error("--seed needs a whole number >= 0, not '%s'", optarg);
@@ -183,6 +190,17 @@ int cmd_bench(int argc, char **argv)
     }
     if (optind < argc) o.data_dir = argv[optind++];
     if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
+    /* Without DATA_DIR the fields are synthesised: refuse here what synthesis would refuse
+     * after the output folder is made, so that a bad value is a usage error naming its option. */
+    if (!o.data_dir) {
+        if (diameter_arg && !(o.diameter >= NS_SYNTH_FIELD_MIN_DIAMETER && o.diameter <= NS_SYNTH_FIELD_MAX_DIAMETER))
+            return usage_error("--diameter '%s': synthetic fields need a diameter from 2 to 1000 px", diameter_arg);
+        if ((size_t)o.width * (size_t)o.height > NS_DEFAULT_MAX_PIXELS) {
+            char size[64];
+            snprintf(size, sizeof size, "%dx%d", o.width, o.height);
+            return usage_error("--width x --height %s: a synthetic field has at most 2^28 pixels", size);
+        }
+    }
 
     ns_scaling_result r;
     ns_error err;

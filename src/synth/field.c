@@ -45,10 +45,12 @@ static ns_status check_field_options(const ns_synth_field_options *o, ns_error *
 {
     if (o->width < 1 || o->height < 1 || (size_t)o->width * (size_t)o->height > NS_DEFAULT_MAX_PIXELS)
         return ns_error_set(err, NS_ERR_INVALID, "synthetic field: size %dx%d out of range", o->width, o->height);
-    if (!(o->diameter >= 2.0) || o->diameter > 1000.0)
-        return ns_error_set(err, NS_ERR_INVALID, "synthetic field: diameter %g out of range [2, 1000]", o->diameter);
-    if (!(o->density > 0.0) || o->density > 0.9)
-        return ns_error_set(err, NS_ERR_INVALID, "synthetic field: density %g out of range (0, 0.9]", o->density);
+    if (!(o->diameter >= NS_SYNTH_FIELD_MIN_DIAMETER) || o->diameter > NS_SYNTH_FIELD_MAX_DIAMETER)
+        return ns_error_set(err, NS_ERR_INVALID, "synthetic field: diameter %g out of range [%g, %g]", o->diameter,
+                            NS_SYNTH_FIELD_MIN_DIAMETER, NS_SYNTH_FIELD_MAX_DIAMETER);
+    if (!(o->density > 0.0) || o->density > NS_SYNTH_FIELD_MAX_DENSITY)
+        return ns_error_set(err, NS_ERR_INVALID, "synthetic field: density %g out of range (0, %g]", o->density,
+                            NS_SYNTH_FIELD_MAX_DENSITY);
     if (!(o->touching >= 0.0 && o->touching <= 1.0) || !(o->blur_fraction >= 0.0 && o->blur_fraction <= 1.0))
         return ns_error_set(err, NS_ERR_INVALID, "synthetic field: touching %g and blur fraction %g must be in [0, 1]",
                             o->touching, o->blur_fraction);

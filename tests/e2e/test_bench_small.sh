@@ -98,6 +98,19 @@ set +e
 set -e
 [ "$rc" -eq 2 ] || fail "--sizes 12x gave exit status $rc, expected 2"
 "$NUCSEG_BIN" bench --help | grep -q '^usage: nucseg bench' || fail "--help prints no usage"
+# values the synthetic fields cannot take are usage errors naming the option, refused before
+# OUT is made (they used to pass the parser and stop synthesis with exit status 3)
+for bad in "--density 0.95" "--diameter 1" "--diameter 1500" "--width 20000 --height 20000" "--sizes 256,20000"; do
+    read -r -a args <<< "$bad"
+    set +e
+    "$NUCSEG_BIN" bench -o "$T/refused" --images 1 --width 64 --height 64 --repeats 1 -q "${args[@]}" \
+        >/dev/null 2>"$T/err.txt"; rc=$?
+    set -e
+    [ "$rc" -eq 2 ] || fail "bench $bad gave exit status $rc, expected 2: $(cat "$T/err.txt")"
+    opt=${bad%% *}
+    grep -q "^nucseg bench: $opt" "$T/err.txt" || fail "bench $bad: message does not name $opt: $(cat "$T/err.txt")"
+    [ ! -e "$T/refused" ] || fail "bench $bad made $T/refused before refusing"
+done
 
 # a real browser renders the page, when one is installed
 browser=""
