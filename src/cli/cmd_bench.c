@@ -185,7 +185,9 @@ int cmd_bench(int argc, char **argv)
             if (!ns_arg_double(optarg, &o.tolerance) || !(o.tolerance >= 0 && o.tolerance < 1))
                 return usage_error("--tolerance needs a fraction in [0, 1), not '%s'", optarg);
             break;
-        default: return usage_error("%s", "unknown option");
+        default: /* getopt has named the option and what is wrong with it */
+            fprintf(stderr, "see 'nucseg bench --help'\n");
+            return NS_EXIT_USAGE;
         }
     }
     if (optind < argc) o.data_dir = argv[optind++];

@@ -46,8 +46,14 @@ int main(int argc, char **argv)
         return NS_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
+        if (!strcmp(argv[1], commands[i].name)) {
+            /* getopt names the program in its messages ("unrecognized option"): make that
+             * "nucseg bench", as every other message of the command says, not "bench". */
+            char prog[32];
+            snprintf(prog, sizeof prog, "nucseg %s", commands[i].name);
+            argv[1] = prog;
             return commands[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "nucseg: '%s' is not a command. See 'nucseg --help'.\n", argv[1]);
     return NS_EXIT_USAGE;
 }
