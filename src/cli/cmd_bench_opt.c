@@ -636,13 +636,13 @@ int cmd_bench_opt(int argc, char **argv)
         case 't': truth = optarg; break;
         case 'n':
             if (!ns_arg_int(optarg, 1, 1000000, &trials)) {
-                fprintf(stderr, "nucseg bench-opt: --trials '%s': need an integer >= 1\n", optarg);
+                fprintf(stderr, "nucseg bench-opt: --trials '%s': need a whole number from 1 to 1000000\n", optarg);
                 return NS_EXIT_USAGE;
             }
             break;
         case 'i':
             if (!ns_arg_int(optarg, 1, 1000000, &iterations)) {
-                fprintf(stderr, "nucseg bench-opt: --iterations '%s': need an integer >= 1\n", optarg);
+                fprintf(stderr, "nucseg bench-opt: --iterations '%s': need a whole number from 1 to 1000000\n", optarg);
                 return NS_EXIT_USAGE;
             }
             break;

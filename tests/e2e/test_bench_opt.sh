@@ -104,5 +104,15 @@ grep -q "$T/nonex: no such directory (SEG_DIR)" "$T/err" || { cat "$T/err"; echo
 rc=0; "$BIN" bench-opt "$T/seg" 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || { echo "FAIL: missing -o: exit $rc, expected 2"; exit 1; }
 "$BIN" bench-opt --help | grep -q "usage: nucseg bench-opt"
+# Out-of-range counts are usage errors that state the range (above it, "need an integer >= 1"
+# was no reason at all).
+for bad in "--trials 0" "--trials 1000001" "--iterations 2000000" "--iterations x"; do
+  read -r -a args <<< "$bad"
+  rc=0; "$BIN" bench-opt "$T/seg" -o "$T/out5" --mapping "$T/mapping" "${args[@]}" >/dev/null 2>"$T/err" || rc=$?
+  [ "$rc" -eq 2 ] || { echo "FAIL: $bad: exit $rc, expected 2"; exit 1; }
+  grep -q "^nucseg bench-opt: ${args[0]} '${args[1]}': need a whole number from 1 to 1000000$" "$T/err" \
+    || { cat "$T/err"; echo "FAIL: $bad: message does not state the range"; exit 1; }
+  [ ! -e "$T/out5" ] || { echo "FAIL: $bad: outputs written"; exit 1; }
+done
 
 echo "test_bench_opt: ok"
