@@ -169,8 +169,11 @@ int cmd_bench(int argc, char **argv)
             if (!ns_arg_int(optarg, 1, INT_MAX, &o.repeats)) return usage_error("--repeats needs a whole number >= 1, not '%s'", optarg);
             break;
         case OPT_MAXW:
-            if (!ns_arg_int(optarg, 1, INT_MAX, &o.max_workers))
-                return usage_error("--max-workers needs a whole number >= 1, not '%s'", optarg);
+            if (!ns_arg_int(optarg, 1, NS_ARG_MAX_WORKERS, &o.max_workers)) {
+                fprintf(stderr, "nucseg bench: --max-workers needs a whole number from 1 to %d (as segment -j), "
+                        "not '%s' (see 'nucseg bench --help')\n", NS_ARG_MAX_WORKERS, optarg);
+                return NS_EXIT_USAGE;
+            }
             break;
         case OPT_OVERSUB: o.oversubscribe = 1; break;
         case OPT_SIZES:

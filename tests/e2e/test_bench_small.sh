@@ -99,8 +99,10 @@ set -e
 [ "$rc" -eq 2 ] || fail "--sizes 12x gave exit status $rc, expected 2"
 "$NUCSEG_BIN" bench --help | grep -q '^usage: nucseg bench' || fail "--help prints no usage"
 # values the synthetic fields cannot take are usage errors naming the option, refused before
-# OUT is made (they used to pass the parser and stop synthesis with exit status 3)
-for bad in "--density 0.95" "--diameter 1" "--diameter 1500" "--width 20000 --height 20000" "--sizes 256,20000"; do
+# OUT is made (they used to pass the parser and stop synthesis with exit status 3); so is a
+# worker count above segment -j's limit (it used to be run)
+for bad in "--density 0.95" "--diameter 1" "--diameter 1500" "--width 20000 --height 20000" "--sizes 256,20000" \
+           "--max-workers 4097"; do
     read -r -a args <<< "$bad"
     set +e
     "$NUCSEG_BIN" bench -o "$T/refused" --images 1 --width 64 --height 64 --repeats 1 -q "${args[@]}" \
