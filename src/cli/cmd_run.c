@@ -109,6 +109,13 @@ int cmd_run(int argc, char **argv)
         return NS_EXIT_USAGE;
     }
     const char *data_arg = optind < argc ? argv[optind] : NULL;
+    /* Checked before OUT is made: segment would take a file for a single image and ask for
+     * its --magnification, an option run does not have. */
+    if (data_arg && !ns_is_dir(data_arg)) {
+        fprintf(stderr, "nucseg run: %s: %s (DATA_DIR)\n", data_arg,
+                ns_file_exists(data_arg) ? "not a directory" : "no such directory");
+        return NS_EXIT_FATAL;
+    }
 
     ns_error err;
     if (ns_mkdirs(out, &err) != NS_OK) {

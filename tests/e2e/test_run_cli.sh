@@ -18,6 +18,16 @@ for bad in "-j 0" "-j 5000" "-j x" "--seed -1" "--seed 1.5" "--trials 0" "--tria
   grep -q "^nucseg run: " "$T/usage.err" || fail "run $bad: no message: $(cat "$T/usage.err")"
   [ ! -e "$T/usage" ] || fail "run $bad: wrote $T/usage before refusing"
 done
+# A DATA_DIR that is a file or missing: exit 3 naming it, nothing written (a file used to reach
+# segment, which asked for --magnification, an option run does not have).
+: > "$T/afile.tif"
+for d in "$T/afile.tif" "$T/nonexistent"; do
+  rc=0; "$BIN" run "$d" -o "$T/refused" > /dev/null 2> "$T/refused.err" || rc=$?
+  [ "$rc" = 3 ] || fail "run $d: exit $rc, not 3"
+  grep -q "^nucseg run: $d: \(not a directory\|no such directory\) (DATA_DIR)$" "$T/refused.err" \
+    || fail "run $d: message: $(cat "$T/refused.err")"
+  [ ! -e "$T/refused" ] || fail "run $d: wrote $T/refused"
+done
 # A DATA_DIR without 10X/40X folders: segmented (magnification unknown, said so), but
 # there is nothing to map, and the run says so and exits 3 with its report written.
 mkdir -p "$T/plain"
