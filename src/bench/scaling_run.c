@@ -409,8 +409,7 @@ static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_
     s->scratch = ns_path_join(o->out_dir, "scratch");
     s->inputs = ns_path_join(o->out_dir, "inputs");
     if (!s->scratch || !s->inputs) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", o->out_dir);
-    ns_status st = ns_mkdirs(o->out_dir, err);
-    if (st) return st;
+    ns_status st = NS_OK;
 
     runner rn;
     memset(&rn, 0, sizeof rn);
@@ -433,6 +432,7 @@ static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_
         if (!st && s->main_jobs.count == 0)
             st = ns_error_set(err, NS_ERR_EMPTY, "%s: no TIFF or PNG images found", o->data_dir);
         if (!st) st = probe_sizes(&s->main_jobs, &w, &h, &mp, err);
+        if (!st) st = ns_mkdirs(o->out_dir, err); /* once there is something to measure */
         if (st) return st;
         size_t n10 = 0, n40 = 0;
         for (size_t i = 0; i < s->main_jobs.count; i++) {
@@ -448,6 +448,8 @@ static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_
         if (o->nsizes && o->progress)
             printf("size sweep skipped: it needs synthetic inputs (no DATA_DIR)\n");
     } else {
+        st = ns_mkdirs(o->out_dir, err);
+        if (st) return st;
         double g0 = now_s();
         w = o->width;
         h = o->height;

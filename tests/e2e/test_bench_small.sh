@@ -114,6 +114,18 @@ for bad in "--density 0.95" "--diameter 1" "--diameter 1500" "--width 20000 --he
     [ ! -e "$T/refused" ] || fail "bench $bad made $T/refused before refusing"
 done
 
+# a DATA_DIR with nothing to measure is exit 3 naming it, and OUT is not made (it used to be
+# left behind, empty)
+mkdir -p "$T/empty"
+for d in "$T/empty" "$T/nonexistent"; do
+    set +e
+    "$NUCSEG_BIN" bench "$d" -o "$T/nothing" -q --repeats 1 >/dev/null 2>"$T/err.txt"; rc=$?
+    set -e
+    [ "$rc" -eq 3 ] || fail "bench $d gave exit status $rc, expected 3"
+    grep -q "^nucseg bench: $d: " "$T/err.txt" || fail "bench $d: message does not name it: $(cat "$T/err.txt")"
+    [ ! -e "$T/nothing" ] || fail "bench $d made $T/nothing"
+done
+
 # a real browser renders the page, when one is installed
 browser=""
 for b in chromium chromium-headless-shell google-chrome chromium-browser; do
