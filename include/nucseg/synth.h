@@ -60,6 +60,7 @@ typedef struct {
     size_t nuclei;                     /* distinct nuclei generated (summed over wells) */
     size_t labels_10x, labels_40x;     /* truth labels over all 10X tiles / 40X sites */
     double seconds;                    /* wall time */
+    size_t removed_previous;           /* files of an earlier plate's views this one lacks, removed */
 } ns_synth_plate_summary;
 
 /* ns_synth_plate, also filling summary (may be NULL). */

@@ -100,6 +100,9 @@ int cmd_synth(int argc, char **argv)
     printf("  40X sites:   %s/phenotyping/\n", out_dir);
     printf("  truth:       %s/truth/ and %s/truth.json\n", out_dir, out_dir);
     printf("  previews:    %s/preview/\n", out_dir);
+    if (sum.removed_previous)
+        printf("  removed %zu files of views of the previous plate in %s that this one does not have\n",
+               sum.removed_previous, out_dir);
     printf("  done in %.2f s\n", sum.seconds);
     return NS_EXIT_OK;
 }

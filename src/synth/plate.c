@@ -6,6 +6,9 @@
  *   OUT/truth.json                               every transform, tile and pair
  *   OUT/preview/<stem>.png, <stem>_overlay.png   for a human to look at
  *
+ * Written over an earlier plate, the earlier views this plate lacks are removed
+ * (plate_prune.c).
+ *
  * Each well is one scene of nuclei in well coordinates (10X px); every view is
  * rendered from it through its own pixel -> well map, so nucleus ids and shapes
  * agree between the 10X tiles and the 40X sites. Each view draws from its own
@@ -234,6 +237,7 @@ ns_status ns_synth_plate_run(const char *out_dir, const ns_synth_plate_options *
     if (st != NS_OK) return st;
     st = make_dirs(out_dir, err);
     if (st != NS_OK) return st;
+    cJSON *previous = synth_plate_previous(out_dir);
 
     plate_ctx c = {.out_dir = out_dir, .o = o, .sum = sum};
     int max_w = o->width_10x > o->width_40x ? o->width_10x : o->width_40x;
@@ -271,7 +275,9 @@ ns_status ns_synth_plate_run(const char *out_dir, const ns_synth_plate_options *
         goto done;
     }
     st = ns_write_file_atomic(json_path, text, strlen(text), err);
+    if (st == NS_OK) st = synth_plate_prune(out_dir, previous, c.tiles, &sum->removed_previous, err);
 done:
+    cJSON_Delete(previous);
     free(text);
     free(json_path);
     cJSON_Delete(root);

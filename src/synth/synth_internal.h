@@ -11,6 +11,7 @@
 #include "nucseg/error.h"
 #include "nucseg/image.h"
 #include "nucseg/synth.h"
+#include <cjson/cJSON.h>
 
 /* ---- PRNG: xoshiro256** seeded through splitmix64 (rng.c) ---- */
 typedef struct {
@@ -137,5 +138,14 @@ void synth_plate_layout_free(synth_plate_layout *l);
 /* 8-bit contrast-stretched gray PNG, and an RGB copy with truth outlines. */
 ns_status synth_preview_write(const char *dir, const char *stem, const ns_image *img,
                               const ns_image *labels, ns_error *err);
+
+/* ---- Regenerating a plate in place (plate_prune.c) ---- */
+/* The truth.json a synth plate left in out_dir, parsed; NULL if there is none, it
+ * cannot be read or another program wrote it. The caller cJSON_Deletes it. */
+cJSON *synth_plate_previous(const char *out_dir);
+/* Remove the files of each view of previous (a truth.json root, may be NULL) whose stem
+ * the new tiles array lacks; *removed counts the files removed. */
+ns_status synth_plate_prune(const char *out_dir, const cJSON *previous, const cJSON *tiles, size_t *removed,
+                            ns_error *err);
 
 #endif

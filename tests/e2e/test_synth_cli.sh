@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_synth_cli.sh — `nucseg synth` end to end on a small plate: exit statuses (0 ok,
 # 2 usage), the lab layout and truth files it promises, PNG previews that are PNGs,
-# and byte-identical output for the same seed (different output for another seed).
+# byte-identical output for the same seed (different output for another seed), and a
+# plate written over an earlier one replacing it.
 set -euo pipefail
 
 : "${NUCSEG_BIN:?NUCSEG_BIN must name the nucseg binary}"
@@ -51,4 +52,23 @@ ls -A "$T/a" "$T/a"/* | grep -q '\.tmp\.' && fail "temporary files left behind"
 diff -r "$T/a" "$T/b" >/dev/null || fail "same seed, different bytes"
 cmp -s "$T/a/genotyping/cycle_1/Well1_Tile-0.tif" "$T/c/genotyping/cycle_1/Well1_Tile-0.tif" \
     && fail "seeds 5 and 6 gave the same tile"
+
+# A smaller plate written over a bigger one replaces it: the views it lacks go, so segment
+# and map see only what the new truth.json describes; the user's own files stay.
+before=$(find "$T/b" -type f | wc -l)
+touch "$T/b/notes.txt" "$T/b/phenotyping/Mine_Site-9.tif"
+"$NUCSEG_BIN" synth "$T/b" --seed 5 --wells 1 --tiles-10x 2 --size-10x 256 --size-40x 512 >"$T/b.log" \
+    || fail "synth over an earlier plate exited $?"
+gone=$((before + 2 - $(find "$T/b" -type f | wc -l)))
+[ "$gone" -gt 0 ] && grep -q "removed $gone files of views of the previous plate" "$T/b.log" \
+    || fail "$gone files gone, report: $(grep removed "$T/b.log")"
+[ -z "$(find "$T/b" -name 'Well2_*')" ] || fail "the earlier plate's Well2 is left: $(find "$T/b" -name 'Well2_*' | head -3)"
+[ "$(ls "$T/b/genotyping/cycle_1")" = "$(printf 'Well1_Tile-0.tif\nWell1_Tile-1.tif')" ] \
+    || fail "10X tiles after the smaller plate: $(ls "$T/b/genotyping/cycle_1" | tr '\n' ' ')"
+[ "$(ls "$T/b/phenotyping" | wc -l)" -eq 3 ] || fail "40X sites after the smaller plate: $(ls "$T/b/phenotyping")"
+[ -e "$T/b/notes.txt" ] && [ -e "$T/b/phenotyping/Mine_Site-9.tif" ] || fail "a user's file was removed"
+# A truth.json another program wrote names nothing synth may remove.
+sed 's/"nucseg synth"/"someone else"/' "$T/a/truth.json" >"$T/c/truth.json"
+"$NUCSEG_BIN" synth "$T/c" --seed 6 --wells 1 --size-10x 256 --size-40x 512 >/dev/null || fail "synth over c exited $?"
+[ -e "$T/c/phenotyping/Well2_Site-0.tif" ] || fail "files listed by a foreign truth.json were removed"
 echo "PASS"
