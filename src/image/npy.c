@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -199,6 +200,19 @@ ns_status ns_npy_read_f64(const char *path, double **data, size_t *rows, size_t 
         goto done;
     }
     size_t count = r * c;
+    /* The values must be in the file: check before allocating, or a header of a few bytes
+     * claiming (2032196486,) would have us allocate 16 GB only to find the data missing. */
+    struct stat sb;
+    off_t at = ftello(fp);
+    if (fstat(fileno(fp), &sb) != 0 || at < 0) {
+        st = ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (count > (uint64_t)(sb.st_size - at) / sizeof(double)) {
+        st = ns_error_set(err, NS_ERR_FORMAT, "%s: truncated .npy data (%zux%zu float64 expected, %lld bytes present)",
+                          path, r, c, (long long)(sb.st_size - at));
+        goto done;
+    }
     /* Never NULL on success, so callers can tell "read 0 rows" from "not read". */
     values = malloc(count ? count * sizeof(double) : sizeof(double));
     if (!values) {
