@@ -94,10 +94,8 @@ static ns_status write_view(plate_ctx *c, const synth_scene *scene, const char *
                             int preview, size_t *labels_out, ns_error *err)
 {
     const char *mag = is_40x ? "40X" : "10X";
-    char file_rel[1024], labels_rel[1024], csv_rel[1024];
-    snprintf(file_rel, sizeof file_rel, "%s/%s.tif", is_40x ? "phenotyping" : "genotyping/cycle_1", stem);
-    snprintf(labels_rel, sizeof labels_rel, "truth/%s/%s_labels.tif", mag, stem);
-    snprintf(csv_rel, sizeof csv_rel, "truth/%s/%s_nuclei.csv", mag, stem);
+    synth_view_files f;
+    synth_view_files_of(stem, is_40x, &f);
     ns_image img = {0};
     synth_truth truth = {0};
     char *path = NULL;
@@ -109,33 +107,34 @@ static ns_status write_view(plate_ctx *c, const synth_scene *scene, const char *
     ns_status st = synth_render(scene, to_well, w, h, c->buf.signal, c->buf.owner, c->buf.depth, err);
     if (st == NS_OK) st = synth_form_image(c->buf.signal, w, h, &cam, &rng, &img, err);
     if (st == NS_OK) st = synth_truth_build(scene, c->buf.owner, w, h, &truth, err);
-    const char *rels[3] = {file_rel, labels_rel, csv_rel};
-    for (int k = 0; k < 3 && st == NS_OK; k++) {
+    for (int k = SYNTH_VIEW_IMAGE; k <= SYNTH_VIEW_CSV && st == NS_OK; k++) {
         free(path);
-        path = out_path(c, rels[k]);
+        path = out_path(c, f.rel[k]);
         if (!path) st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", stem);
-        else if (k == 0) st = ns_tiff_write(path, &img, 1, err);
-        else if (k == 1) st = ns_tiff_write(path, &truth.labels, 1, err);
+        else if (k == SYNTH_VIEW_IMAGE) st = ns_tiff_write(path, &img, 1, err);
+        else if (k == SYNTH_VIEW_LABELS) st = ns_tiff_write(path, &truth.labels, 1, err);
         else st = synth_truth_write_csv(path, &truth, err);
     }
     if (st == NS_OK && preview) {
         free(path);
-        path = out_path(c, "preview");
-        st = path ? synth_preview_write(path, stem, &img, &truth.labels, err)
-                  : ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", stem);
+        path = out_path(c, f.rel[SYNTH_VIEW_PREVIEW]);
+        char *overlay = out_path(c, f.rel[SYNTH_VIEW_OVERLAY]);
+        st = path && overlay ? synth_preview_write(path, overlay, &img, &truth.labels, err)
+                             : ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", stem);
+        free(overlay);
     }
     if (st == NS_OK) {
         cJSON *t = cJSON_CreateObject();
         cJSON_AddStringToObject(t, "stem", stem);
-        cJSON_AddStringToObject(t, "file", file_rel);
+        cJSON_AddStringToObject(t, "file", f.rel[SYNTH_VIEW_IMAGE]);
         cJSON_AddStringToObject(t, "well", well);
         cJSON_AddStringToObject(t, "magnification", mag);
         cJSON_AddNumberToObject(t, "width", w);
         cJSON_AddNumberToObject(t, "height", h);
         cJSON_AddNumberToObject(t, "nuclei", (double)truth.count);
         cJSON_AddItemToObject(t, "to_well", affine_json(to_well));
-        cJSON_AddStringToObject(t, "labels", labels_rel);
-        cJSON_AddStringToObject(t, "nuclei_csv", csv_rel);
+        cJSON_AddStringToObject(t, "labels", f.rel[SYNTH_VIEW_LABELS]);
+        cJSON_AddStringToObject(t, "nuclei_csv", f.rel[SYNTH_VIEW_CSV]);
         cJSON_AddItemToArray(c->tiles, t);
         *labels_out = truth.count;
     }

@@ -60,15 +60,10 @@ ns_status synth_plate_prune(const char *out_dir, const cJSON *previous, const cJ
         const char *stem = s->valuestring, *mag = m->valuestring;
         int is_40x = !strcmp(mag, "40X");
         if ((!is_40x && strcmp(mag, "10X")) || has_stem(tiles, stem)) continue;
-        /* The names write_view and synth_preview_write give a view's files. */
-        char rel[5][300];
-        snprintf(rel[0], sizeof rel[0], "%s/%s.tif", is_40x ? "phenotyping" : "genotyping/cycle_1", stem);
-        snprintf(rel[1], sizeof rel[1], "truth/%s/%s_labels.tif", mag, stem);
-        snprintf(rel[2], sizeof rel[2], "truth/%s/%s_nuclei.csv", mag, stem);
-        snprintf(rel[3], sizeof rel[3], "preview/%s.png", stem);
-        snprintf(rel[4], sizeof rel[4], "preview/%s_overlay.png", stem);
-        for (int k = 0; k < 5; k++) {
-            char *path = ns_path_join(out_dir, rel[k]);
+        synth_view_files f;
+        synth_view_files_of(stem, is_40x, &f);
+        for (int k = 0; k < SYNTH_VIEW_FILES; k++) {
+            char *path = ns_path_join(out_dir, f.rel[k]);
             if (!path) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", out_dir);
             int rc = unlink(path), e = errno;
             if (rc != 0 && e != ENOENT) {

@@ -57,25 +57,17 @@ static int is_outline(const uint32_t *lab, int w, int h, int x, int y)
            lab[(size_t)(y - 1) * w + x] != l || lab[(size_t)(y + 1) * w + x] != l;
 }
 
-ns_status synth_preview_write(const char *dir, const char *stem, const ns_image *img,
+ns_status synth_preview_write(const char *gray_path, const char *overlay_path, const ns_image *img,
                               const ns_image *labels, ns_error *err)
 {
     ns_image gray = {0};
     uint8_t *rgb = NULL;
-    char name[512];
-    char *path = NULL;
     ns_status st = stretch_to_u8(img, &gray, err);
     if (st != NS_OK) return st;
-    snprintf(name, sizeof name, "%s.png", stem);
-    path = ns_path_join(dir, name);
-    if (!path) {
-        st = ns_error_set(err, NS_ERR_NOMEM, "preview: out of memory");
-        goto done;
-    }
-    st = ns_png_write(path, &gray, err);
+    st = ns_png_write(gray_path, &gray, err);
     if (st != NS_OK || !labels) goto done;
     if (labels->type != NS_PIXEL_U32 || labels->width != img->width || labels->height != img->height) {
-        st = ns_error_set(err, NS_ERR_INVALID, "preview %s: labels must be U32 and the image's size", stem);
+        st = ns_error_set(err, NS_ERR_INVALID, "%s: labels must be U32 and the image's size", overlay_path);
         goto done;
     }
     int w = img->width, h = img->height;
@@ -92,16 +84,8 @@ ns_status synth_preview_write(const char *dir, const char *stem, const ns_image 
             if (is_outline(lab, w, h, x, y)) label_colour(lab[i], rgb + 3 * i);
             else rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = g[i];
         }
-    free(path);
-    snprintf(name, sizeof name, "%s_overlay.png", stem);
-    path = ns_path_join(dir, name);
-    if (!path) {
-        st = ns_error_set(err, NS_ERR_NOMEM, "preview: out of memory");
-        goto done;
-    }
-    st = ns_png_write_rgb(path, w, h, rgb, err);
+    st = ns_png_write_rgb(overlay_path, w, h, rgb, err);
 done:
-    free(path);
     free(rgb);
     ns_image_free(&gray);
     return st;

@@ -136,8 +136,16 @@ void synth_plate_layout_free(synth_plate_layout *l);
 
 /* ---- Previews (preview.c) ---- */
 /* 8-bit contrast-stretched gray PNG, and an RGB copy with truth outlines. */
-ns_status synth_preview_write(const char *dir, const char *stem, const ns_image *img,
+ns_status synth_preview_write(const char *gray_path, const char *overlay_path, const ns_image *img,
                               const ns_image *labels, ns_error *err);
+
+/* ---- A plate view's files, relative to the plate folder (view_files.c) ---- */
+enum { SYNTH_VIEW_IMAGE, SYNTH_VIEW_LABELS, SYNTH_VIEW_CSV, SYNTH_VIEW_PREVIEW, SYNTH_VIEW_OVERLAY, SYNTH_VIEW_FILES };
+typedef struct {
+    char rel[SYNTH_VIEW_FILES][1024];
+} synth_view_files;
+/* The image, its truth labels and table, and its two previews, for view stem. */
+void synth_view_files_of(const char *stem, int is_40x, synth_view_files *f);
 
 /* ---- Regenerating a plate in place (plate_prune.c) ---- */
 /* The truth.json a synth plate left in out_dir, parsed; NULL if there is none, it
