@@ -27,7 +27,7 @@ grep -q '^Recommendation: ' "$T/stdout.txt" || fail "stdout lacks the recommenda
 grep -q '^\[1/[0-9]*\] sequential 256x256 4 images: ' "$T/stdout.txt" || fail "no progress line for the first run"
 
 # plot names, as the library lists them in ns_scaling_plot_names
-plots=$(sed -n '/ns_scaling_plot_names\[\] = {/,/NULL}/p' "$NUCSEG_SRC/src/bench/scaling_plots.c" | grep -o '"[a-z_0-9]*"' | tr -d '"')
+plots=$(sed -n '/ns_scaling_plot_names\[\] = {/,/NULL}/p' "$NUCSEG_SRC/src/scaling/scaling_plots.c" | grep -o '"[a-z_0-9]*"' | tr -d '"')
 [ -n "$plots" ] || fail "could not read the plot names from scaling_plots.c"
 for p in $plots; do
     [ -s "$T/$p.png" ] || fail "$p.png missing"
