@@ -33,7 +33,7 @@ void ns_html_link(FILE *f, const char *href, const char *text);
 void ns_html_table_begin(FILE *f, const char *const *headers, size_t n);
 void ns_html_table_row(FILE *f, const char *const *cells, size_t n);
 void ns_html_table_end(FILE *f);
-/* A small unquoted CSV file as a table (header row first; an empty field keeps its
+/* A small CSV file (read by csv_read.h) as a table (header row first; an empty field keeps its
  * column; long numbers shown to 6 significant digits), at most max_rows data rows
  * and a note when there are more. A missing file writes a one-line note instead. */
 void ns_html_csv_table(FILE *f, const char *csv_path, size_t max_rows);
