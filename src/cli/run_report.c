@@ -10,6 +10,7 @@
 #include "nucseg/csv_read.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/report.h"
+#include "nucseg/report_run.h"
 
 static cJSON *load_json(const char *dir, const char *name)
 {
@@ -165,6 +166,11 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
     } else {
         ns_html_paragraph(f, "The segmentation stage did not write its summary.");
     }
+    char *truth = p->plate ? ns_path_join(p->plate, "truth") : NULL;
+    ns_report_place place = {p->out, "report_files"};
+    ns_report_segmentation(f, &place, p->seg, truth && ns_is_dir(truth) ? truth : NULL);
+    free(truth);
+    ns_html_heading(f, 3, "Files");
     stage_files(f, p->out, p->seg);
 
     ns_html_heading(f, 2, "2. 10X / 40X mapping");
@@ -173,9 +179,7 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
                  num(map, "mapped", NULL), num(map, "tiles", NULL), num(map, "tiles_10x", NULL),
                  num(map, "seconds", NULL));
         ns_html_paragraph(f, text);
-        char *mcsv = ns_path_join(p->map, "mapping.csv");
-        if (mcsv) ns_html_csv_table(f, mcsv, 50);
-        free(mcsv);
+        ns_report_mapping(f, p->map);
     } else {
         ns_html_paragraph(f, "The mapping stage did not write its summary.");
     }
@@ -190,7 +194,8 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
         char *prev = ns_path_join(p->plate, "preview");
         if (prev && ns_is_dir(prev)) {
             ns_html_heading(f, 2, "The synthetic plate");
-            ns_html_paragraph(f, "Contrast-stretched previews of the generated images, with ground truth.");
+            ns_html_paragraph(f, "Contrast-stretched previews of the generated images, and the same with the "
+                                 "true nuclei outlined (the truth nucseg is scored against above).");
             stage_files(f, p->out, prev);
         }
         free(prev);

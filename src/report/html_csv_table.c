@@ -31,7 +31,15 @@ void ns_html_csv_table(FILE *html, const char *csv_path, size_t max_rows)
         return;
     }
     char shown[MAX_COLS][SHOWN_LEN];
-    ns_html_table_begin(html, (const char *const *)r.header, (size_t)(r.nheader < MAX_COLS ? r.nheader : MAX_COLS));
+    /* Column names shown with spaces for underscores: a header can wrap between words. */
+    size_t nh = (size_t)(r.nheader < MAX_COLS ? r.nheader : MAX_COLS);
+    const char *head[MAX_COLS];
+    for (size_t i = 0; i < nh; i++) {
+        char *h = r.header[i]; /* the reader's copy, read no more */
+        for (char *c = h; *c; c++) if (*c == '_') *c = ' ';
+        head[i] = h;
+    }
+    ns_html_table_begin(html, head, nh);
     size_t row = 0;
     int more = 0;
     while ((st = ns_csv_next(&r, &err)) == NS_OK && !r.eof) {
