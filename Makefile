@@ -35,9 +35,11 @@ run: build
 	$(NUCSEG) run -o $(RESULTS)
 
 test-release: build
+	@scripts/install-deps.sh --with-test
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-asan: asan
+	@scripts/install-deps.sh --with-test
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -LE slow
 

@@ -9,12 +9,15 @@ BUILD_PKGS=(build-essential cmake pkg-config
             libcjson-dev libplplot-dev plplot-driver-cairo)
 # The peer pipelines that `make bench` compares against; not needed by nucseg itself.
 PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv)
+# What `make test` needs beyond the build: a browser to render the HTML report headless.
+TEST_PKGS=(chromium)
 
 want=("${BUILD_PKGS[@]}")
 case "${1:-}" in
   --with-peers) want+=("${PEER_PKGS[@]}") ;;
+  --with-test) want+=("${TEST_PKGS[@]}") ;;
   "") ;;
-  *) echo "usage: $0 [--with-peers]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--with-peers|--with-test]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -7,7 +7,9 @@
 #define NUCSEG_REPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include "nucseg/image.h"
 
 /* Write s with &, <, >, " and ' escaped. NULL writes nothing. */
 void ns_html_escape(FILE *f, const char *s);
@@ -33,10 +35,20 @@ void ns_html_link(FILE *f, const char *href, const char *text);
 void ns_html_table_begin(FILE *f, const char *const *headers, size_t n);
 void ns_html_table_row(FILE *f, const char *const *cells, size_t n);
 void ns_html_table_end(FILE *f);
-/* A small unquoted CSV file as a table (header row first; an empty field keeps its
- * column; long numbers shown to 6 significant digits), at most max_rows data rows
- * and a note when there are more. A missing file writes a one-line note instead. */
+/* A small CSV file (read by csv_read.h) as a table (header row first, _ shown as a space
+ * so that headers wrap between words; an empty field keeps its column; long numbers
+ * shown to 6 significant digits), at most max_rows data rows and a note when there are
+ * more. A missing file writes a one-line note instead. */
 void ns_html_csv_table(FILE *f, const char *csv_path, size_t max_rows);
+
+/* A PNG of a region of img (width x height px from x0, y0), reduced by block means
+ * of factor x factor px and contrast-stretched, with the outline of every nucleus of
+ * labels (img's size, 0 = background) drawn in a colour of its own. */
+typedef struct {
+    int x0, y0, width, height, factor;
+} ns_overlay_region;
+ns_status ns_overlay_png(const char *path, const ns_image *img, const uint32_t *labels,
+                         const ns_overlay_region *region, ns_error *err);
 
 /* One CSV field (RFC 4180): quoted, with doubled quotes, when it holds , " or a newline. */
 void ns_csv_field(FILE *f, const char *s);

@@ -128,6 +128,89 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+/* The ground truth in gt_dir, *_labels.{png,tif,tiff}, sorted into *names (*nn of
+ * them); 0 when the folder cannot be read or holds none (said on stderr). */
+static int list_truth(const char *gt_dir, char ***names_out, size_t *nn_out)
+{
+    DIR *d = opendir(gt_dir);
+    if (!d) {
+        fprintf(stderr, "nucseg eval: %s: %s (GT_DIR)\n", gt_dir,
+                errno == ENOENT ? "no such directory" : strerror(errno));
+        return 0;
+    }
+    char **names = NULL;
+    size_t nn = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *s = e->d_name;
+        if (!is_label_name(s)) continue;
+        if (nn == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **p = realloc(names, cap * sizeof *p);
+            if (!p) break;
+            names = p;
+        }
+        names[nn] = strdup(s);
+        if (names[nn]) nn++;
+    }
+    closedir(d);
+    if (nn == 0) {
+        fprintf(stderr, "nucseg eval: %s: no *_labels.png / *_labels.tif ground truth found\n", gt_dir);
+        free(names);
+        return 0;
+    }
+    qsort(names, nn, sizeof *names, by_name);
+    *names_out = names;
+    *nn_out = nn;
+    return 1;
+}
+
+/* Score the prediction of ground-truth image `name` into r: 1, or 0 (said on stderr)
+ * when it has no usable prediction. id: the image's name without _labels.*. */
+static int score_image(const char *gt_dir, const char *pred_dir, const char *name, const char *id,
+                       const pred_list *preds, ns_eval_result *r)
+{
+    /* Candidates: <id>_labels.{tif,tiff,png} anywhere under PRED_DIR. More than one is
+     * ambiguous (two runs' outputs side by side): that image fails, naming them all. */
+    size_t ncand = 0;
+    const char *pred = NULL;
+    for (size_t k = 0; k < preds->count; k++)
+        if (is_prediction_of(preds->paths[k], id) && ncand++ == 0) pred = preds->paths[k];
+    char *gt = ns_path_join(gt_dir, name);
+    ns_image a = {0}, b = {0};
+    ns_error err;
+    int ok = 0;
+    if (!gt) {
+        fprintf(stderr, "nucseg eval: %s: out of memory\n", name);
+    } else if (ncand > 1) {
+        fprintf(stderr, "nucseg eval: %s: %zu candidate predictions, not scored:", name, ncand);
+        for (size_t k = 0; k < preds->count; k++)
+            if (is_prediction_of(preds->paths[k], id)) fprintf(stderr, " %s", preds->paths[k]);
+        fputc('\n', stderr);
+    } else if (!pred) {
+        fprintf(stderr, "nucseg eval: %s: no prediction %s_labels.tif under %s\n", name, id, pred_dir);
+    } else if (read_labels(gt, &a, &err) != NS_OK || read_labels(pred, &b, &err) != NS_OK) {
+        fprintf(stderr, "nucseg eval: %s\n", err.message);
+    } else if (a.width != b.width || a.height != b.height) {
+        fprintf(stderr, "nucseg eval: %s: size %dx%d differs from ground truth %dx%d\n", pred, b.width,
+                b.height, a.width, a.height);
+    } else if (ns_eval_labels(a.data, b.data, a.width, a.height, r, &err) != NS_OK) {
+        fprintf(stderr, "nucseg eval: %s vs %s: %s\n", gt, pred, err.message);
+    } else {
+        ok = 1;
+    }
+    ns_image_free(&a);
+    ns_image_free(&b);
+    free(gt);
+    return ok;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -150,41 +233,14 @@ int cmd_eval(int argc, char **argv)
         return NS_EXIT_FATAL;
     }
     closedir(d);
-    d = opendir(gt_dir);
-    if (!d) {
-        fprintf(stderr, "nucseg eval: %s: %s (GT_DIR)\n", gt_dir,
-                errno == ENOENT ? "no such directory" : strerror(errno));
-        return NS_EXIT_FATAL;
-    }
-    /* Ground truth: *_labels.{png,tif,tiff}. */
     char **names = NULL;
-    size_t nn = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *s = e->d_name;
-        if (!is_label_name(s)) continue;
-        if (nn == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **p = realloc(names, cap * sizeof *p);
-            if (!p) break;
-            names = p;
-        }
-        names[nn] = strdup(s);
-        if (names[nn]) nn++;
-    }
-    closedir(d);
-    if (nn == 0) {
-        fprintf(stderr, "nucseg eval: %s: no *_labels.png / *_labels.tif ground truth found\n", gt_dir);
-        free(names);
-        return NS_EXIT_FATAL;
-    }
-    qsort(names, nn, sizeof *names, by_name);
+    size_t nn = 0;
+    if (!list_truth(gt_dir, &names, &nn)) return NS_EXIT_FATAL;
     pred_list preds = {0};
     if (!collect_preds(pred_dir, 0, &preds)) {
         fprintf(stderr, "nucseg eval: %s: out of memory listing predictions\n", pred_dir);
         pred_list_free(&preds);
-        for (size_t i = 0; i < nn; i++) free(names[i]);
-        free(names);
+        free_names(names, nn);
         return NS_EXIT_FATAL;
     }
     if (preds.count) qsort(preds.paths, preds.count, sizeof *preds.paths, by_name); /* stable listing order */
@@ -195,8 +251,7 @@ int cmd_eval(int argc, char **argv)
         if (ns_atomic_open(&out, csv, &err) != NS_OK) {
             fprintf(stderr, "nucseg eval: %s\n", err.message);
             pred_list_free(&preds);
-            for (size_t i = 0; i < nn; i++) free(names[i]);
-            free(names);
+            free_names(names, nn);
             return NS_EXIT_FATAL;
         }
         have_csv = 1;
@@ -209,56 +264,24 @@ int cmd_eval(int argc, char **argv)
         char id[1024];
         snprintf(id, sizeof id, "%s", names[i]);
         *strstr(id, "_labels.") = 0;
-        /* Candidates: <id>_labels.{tif,tiff,png} anywhere under PRED_DIR. More than one is
-         * ambiguous (two runs' outputs side by side): that image fails, naming them all. */
-        size_t ncand = 0;
-        const char *pred = NULL;
-        for (size_t k = 0; k < preds.count; k++)
-            if (is_prediction_of(preds.paths[k], id) && ncand++ == 0) pred = preds.paths[k];
-        char *gt = ns_path_join(gt_dir, names[i]);
-        ns_image a = {0}, b = {0};
         ns_eval_result r;
-        if (!gt) {
-            fprintf(stderr, "nucseg eval: %s: out of memory\n", names[i]);
+        if (!score_image(gt_dir, pred_dir, names[i], id, &preds, &r)) {
             missing++;
-        } else if (ncand > 1) {
-            fprintf(stderr, "nucseg eval: %s: %zu candidate predictions, not scored:", names[i], ncand);
-            for (size_t k = 0; k < preds.count; k++)
-                if (is_prediction_of(preds.paths[k], id)) fprintf(stderr, " %s", preds.paths[k]);
-            fputc('\n', stderr);
-            missing++;
-        } else if (!pred) {
-            fprintf(stderr, "nucseg eval: %s: no prediction %s_labels.tif under %s\n", names[i], id, pred_dir);
-            missing++;
-        } else if (read_labels(gt, &a, &err) != NS_OK || read_labels(pred, &b, &err) != NS_OK) {
-            fprintf(stderr, "nucseg eval: %s\n", err.message);
-            missing++;
-        } else if (a.width != b.width || a.height != b.height) {
-            fprintf(stderr, "nucseg eval: %s: size %dx%d differs from ground truth %dx%d\n", pred, b.width,
-                    b.height, a.width, a.height);
-            missing++;
-        } else if (ns_eval_labels(a.data, b.data, a.width, a.height, &r, &err) != NS_OK) {
-            fprintf(stderr, "nucseg eval: %s vs %s: %s\n", gt, pred, err.message);
-            missing++;
-        } else {
-            printf("%-28s %6zu %6zu %7.3f %7.3f\n", id, r.n_true, r.n_pred, r.f1_50, r.dsb_score);
-            if (have_csv)
-                fprintf(out.fp, "%s,%zu,%zu,%zu,%zu,%zu,%.4f,%.4f,%.4f,%.4f\n", id, r.n_true, r.n_pred, r.tp50,
-                        r.fp50, r.fn50, r.precision50, r.recall50, r.f1_50, r.dsb_score);
-            sum_f1 += r.f1_50;
-            sum_dsb += r.dsb_score;
-            scored++;
+            continue;
         }
-        ns_image_free(&a);
-        ns_image_free(&b);
-        free(gt);
+        printf("%-28s %6zu %6zu %7.3f %7.3f\n", id, r.n_true, r.n_pred, r.f1_50, r.dsb_score);
+        if (have_csv)
+            fprintf(out.fp, "%s,%zu,%zu,%zu,%zu,%zu,%.4f,%.4f,%.4f,%.4f\n", id, r.n_true, r.n_pred, r.tp50,
+                    r.fp50, r.fn50, r.precision50, r.recall50, r.f1_50, r.dsb_score);
+        sum_f1 += r.f1_50;
+        sum_dsb += r.dsb_score;
+        scored++;
     }
     if (scored) printf("mean over %zu images: F1@0.5 %.4f  DSB2018 score %.4f\n", scored, sum_f1 / scored, sum_dsb / scored);
     if (missing) printf("%zu ground-truth images had no usable prediction\n", missing);
     if (have_csv && ns_atomic_close(&out, &err) != NS_OK) fprintf(stderr, "nucseg eval: %s\n", err.message);
     pred_list_free(&preds);
-    for (size_t i = 0; i < nn; i++) free(names[i]);
-    free(names);
+    free_names(names, nn);
     /* Ground truth was found, so even none scored is "some failed" (1), not "could not run" (3). */
     return missing ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
 }

@@ -58,12 +58,14 @@ static int run_stage(const char *title, int (*fn)(int, char **), char **argv)
     return rc;
 }
 
-int cmd_run(int argc, char **argv)
+typedef struct {
+    const char *out, *jobs, *seed, *trials; /* jobs: NULL for the stages' default */
+    const char *data;                       /* DATA_DIR, or NULL for the synthetic plate */
+} run_args;
+
+/* The command line into a: -1 when the command should run, else the exit status. */
+static int parse_options(int argc, char **argv, run_args *a)
 {
-    const char *out = "results";
-    const char *jobs = NULL;
-    const char *seed = "1";
-    const char *trials = "10";
     static const struct option longopts[] = {
         {"out", required_argument, NULL, 'o'},
         {"jobs", required_argument, NULL, 'j'},
@@ -71,11 +73,12 @@ int cmd_run(int argc, char **argv)
         {"trials", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    *a = (run_args){.out = "results", .seed = "1", .trials = "10"};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
+        case 'o': a->out = optarg; break;
         /* The stages parse these again; checked here too so that a typo is a usage error
          * before the plate is written, not a failed stage after. */
         case 'j':
@@ -83,21 +86,21 @@ int cmd_run(int argc, char **argv)
                 fprintf(stderr, "nucseg run: -j wants a count from 1 to %d or 'all', not '%s'\n", NS_ARG_MAX_WORKERS, optarg);
                 return NS_EXIT_USAGE;
             }
-            jobs = optarg;
+            a->jobs = optarg;
             break;
         case 's':
             if (!ns_arg_u64(optarg, &(uint64_t){0})) {
                 fprintf(stderr, "nucseg run: --seed wants a whole number >= 0, not '%s'\n", optarg);
                 return NS_EXIT_USAGE;
             }
-            seed = optarg;
+            a->seed = optarg;
             break;
         case 't':
             if (!ns_arg_int(optarg, 1, 1000000, &(int){0})) {
                 fprintf(stderr, "nucseg run: --trials wants a whole number from 1 to 1000000, not '%s'\n", optarg);
                 return NS_EXIT_USAGE;
             }
-            trials = optarg;
+            a->trials = optarg;
             break;
         case 'h': usage(stdout); return NS_EXIT_OK;
         default: usage(stderr); return NS_EXIT_USAGE;
@@ -108,75 +111,86 @@ int cmd_run(int argc, char **argv)
         usage(stderr);
         return NS_EXIT_USAGE;
     }
-    const char *data_arg = optind < argc ? argv[optind] : NULL;
+    a->data = optind < argc ? argv[optind] : NULL;
     /* Checked before OUT is made: segment would take a file for a single image and ask for
      * its --magnification, an option run does not have. */
-    if (data_arg && !ns_is_dir(data_arg)) {
-        fprintf(stderr, "nucseg run: %s: %s (DATA_DIR)\n", data_arg,
-                ns_file_exists(data_arg) ? "not a directory" : "no such directory");
+    if (a->data && !ns_is_dir(a->data)) {
+        fprintf(stderr, "nucseg run: %s: %s (DATA_DIR)\n", a->data,
+                ns_file_exists(a->data) ? "not a directory" : "no such directory");
         return NS_EXIT_FATAL;
     }
+    return -1;
+}
 
-    ns_error err;
-    if (ns_mkdirs(out, &err) != NS_OK) {
-        fprintf(stderr, "nucseg run: %s\n", err.message);
-        return NS_EXIT_FATAL;
-    }
-    char *plate = ns_path_join(out, "plate");
-    char *seg = ns_path_join(out, "segmentation");
-    char *map = ns_path_join(out, "mapping");
-    char *opt = ns_path_join(out, "optimizer_benchmark");
-    if (!plate || !seg || !map || !opt) {
-        fprintf(stderr, "nucseg run: out of memory\n");
-        free(plate); free(seg); free(map); free(opt);
-        return NS_EXIT_FATAL;
-    }
-    const char *data = data_arg ? data_arg : plate;
-    /* The synthetic plate carries its ground truth: mapping and the optimizer
-     * benchmark then also report their errors against it. */
-    char *truth_path = data_arg ? NULL : ns_path_join(plate, "truth.json");
-    char *truth = truth_path;
+/* The stages in order, each through its command; the worst exit status. A stage that
+ * could not run stops the ones after it (their inputs are missing). truth: the plate's
+ * truth.json, or NULL. */
+static int run_stages(const run_args *r, const ns_run_paths *p, char *truth)
+{
     int worst = NS_EXIT_OK;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-
-    if (!data_arg) {
-        char *a[] = {"synth", plate, "--seed", (char *)seed, NULL};
-        int rc = run_stage("synthetic plate", cmd_synth, a);
-        if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
+    char *data = (char *)(r->data ? r->data : p->plate);
+    if (!r->data) {
+        char *a[] = {"synth", (char *)p->plate, "--seed", (char *)r->seed, NULL};
+        if (run_stage("synthetic plate", cmd_synth, a) != 0) return NS_EXIT_FATAL;
     }
     {
-        char *a[] = {"segment", (char *)data, "-o", seg, "--progress", "auto", NULL, NULL, NULL};
-        if (jobs) { a[6] = "-j"; a[7] = (char *)jobs; }
+        char *a[] = {"segment", data, "-o", (char *)p->seg, "--progress", "auto", NULL, NULL, NULL};
+        if (r->jobs) { a[6] = "-j"; a[7] = (char *)r->jobs; }
         int rc = run_stage("segmentation", cmd_segment, a);
         if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
-        else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
+        else if (rc != 0) return NS_EXIT_FATAL;
     }
     {
-        char *a[] = {"map", seg, "-o", map, NULL, NULL, NULL};
+        char *a[] = {"map", (char *)p->seg, "-o", (char *)p->map, NULL, NULL, NULL};
         if (truth) { a[4] = "--truth"; a[5] = truth; }
         int rc = run_stage("10X<->40X mapping", cmd_map, a);
         if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
-        else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
+        else if (rc != 0) return NS_EXIT_FATAL;
     }
     {
-        char *a[] = {"bench-opt", seg, "-o", opt, "--mapping", map, "--trials", (char *)trials, NULL, NULL, NULL};
+        char *a[] = {"bench-opt", (char *)p->seg, "-o", (char *)p->opt, "--mapping", (char *)p->map,
+                     "--trials", (char *)r->trials, NULL, NULL, NULL};
         if (truth) { a[8] = "--truth"; a[9] = truth; }
         int rc = run_stage("optimizer benchmark", cmd_bench_opt, a);
         if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
-        else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
+        else if (rc != 0) return NS_EXIT_FATAL;
     }
+    return worst;
+}
 
-done:
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    {
-        double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-        ns_run_paths paths = {out, data_arg ? NULL : plate, seg, map, opt};
-        if (ns_run_report_write(&paths, wall, worst, stdout, &err) != NS_OK) {
-            fprintf(stderr, "nucseg run: %s\n", err.message);
-            if (worst == NS_EXIT_OK) worst = NS_EXIT_FATAL;
-        }
+int cmd_run(int argc, char **argv)
+{
+    run_args r;
+    int rc = parse_options(argc, argv, &r);
+    if (rc >= 0) return rc;
+    ns_error err;
+    if (ns_mkdirs(r.out, &err) != NS_OK) {
+        fprintf(stderr, "nucseg run: %s\n", err.message);
+        return NS_EXIT_FATAL;
     }
-    free(plate); free(seg); free(map); free(opt); free(truth_path);
+    char *plate = ns_path_join(r.out, "plate");
+    char *seg = ns_path_join(r.out, "segmentation");
+    char *map = ns_path_join(r.out, "mapping");
+    char *opt = ns_path_join(r.out, "optimizer_benchmark");
+    /* The synthetic plate carries its ground truth: mapping and the optimizer
+     * benchmark then also report their errors against it. */
+    char *truth = r.data || !plate ? NULL : ns_path_join(plate, "truth.json");
+    if (!plate || !seg || !map || !opt || (!r.data && !truth)) {
+        fprintf(stderr, "nucseg run: out of memory\n");
+        free(plate); free(seg); free(map); free(opt); free(truth);
+        return NS_EXIT_FATAL;
+    }
+    ns_run_paths paths = {r.out, plate, seg, map, opt};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int worst = run_stages(&r, &paths, truth);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    paths.plate = r.data ? NULL : plate; /* the report shows the plate only when run made it */
+    if (ns_run_report_write(&paths, wall, worst, stdout, &err) != NS_OK) {
+        fprintf(stderr, "nucseg run: %s\n", err.message);
+        if (worst == NS_EXIT_OK) worst = NS_EXIT_FATAL;
+    }
+    free(plate); free(seg); free(map); free(opt); free(truth);
     return worst;
 }

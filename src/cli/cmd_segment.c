@@ -72,7 +72,87 @@ static int parse_mag(const char *s, ns_magnification *m)
 enum { OPT_CHANNEL = 256, OPT_10X, OPT_40X, OPT_MAG, OPT_DIAM, OPT_DIAM10, OPT_DIAM40, OPT_THRESH,
        OPT_TSCALE, OPT_NOSPLIT, OPT_TIMEOUT, OPT_RESUME, OPT_MAXPIX, OPT_PROGRESS };
 
-int cmd_segment(int argc, char **argv)
+typedef struct {
+    ns_batch_options opt;
+    ns_job_list jobs;
+    const char *input;
+    int have_mag, explicit_lists;
+    ns_magnification mag, list_mag; /* list_mag: the list (--10x, --40x) that files go to */
+    double diam, d10, d40;
+} segment_args;
+
+/* One option with a value (not a file name) into a: -1 when fine, else the exit status. */
+static int parse_value(int c, const char *arg, segment_args *a)
+{
+    ns_batch_options *opt = &a->opt;
+    double v;
+    switch (c) {
+    case 'j':
+        if (ns_arg_workers(arg, &opt->workers)) return -1;
+        fprintf(stderr, "nucseg segment: -j wants a count from 1 to %d or 'all', not '%s'\n", NS_ARG_MAX_WORKERS,
+                arg);
+        return NS_EXIT_USAGE;
+    case OPT_CHANNEL:
+        if (ns_arg_int(arg, 0, 65535, &opt->channel)) return -1;
+        fprintf(stderr, "nucseg segment: --channel wants an index >= 0, not '%s'\n", arg);
+        return NS_EXIT_USAGE;
+    case OPT_MAG:
+        a->have_mag = 1;
+        if (parse_mag(arg, &a->mag) == 0) return -1;
+        fprintf(stderr, "nucseg segment: --magnification wants 10x, 40x or auto, not '%s'\n", arg);
+        return NS_EXIT_USAGE;
+    case OPT_DIAM: case OPT_DIAM10: case OPT_DIAM40:
+        if (parse_positive(arg, &v) != 0) {
+            fprintf(stderr, "nucseg segment: diameters are > 0 px, not '%s'\n", arg);
+            return NS_EXIT_USAGE;
+        }
+        if (c == OPT_DIAM) a->diam = v; else if (c == OPT_DIAM10) a->d10 = v; else a->d40 = v;
+        return -1;
+    case OPT_THRESH:
+        if (!strcmp(arg, "otsu")) opt->params_10x.threshold = NS_THRESHOLD_OTSU;
+        else if (!strcmp(arg, "local")) opt->params_10x.threshold = NS_THRESHOLD_LOCAL;
+        else {
+            fprintf(stderr, "nucseg segment: --threshold wants otsu or local, not '%s'\n", arg);
+            return NS_EXIT_USAGE;
+        }
+        opt->params_40x.threshold = opt->params_unknown.threshold = opt->params_10x.threshold;
+        return -1;
+    case OPT_TSCALE:
+        if (parse_positive(arg, &v) != 0) {
+            fprintf(stderr, "nucseg segment: --threshold-scale wants a number > 0, not '%s'\n", arg);
+            return NS_EXIT_USAGE;
+        }
+        opt->params_10x.threshold_scale = opt->params_40x.threshold_scale = opt->params_unknown.threshold_scale = v;
+        return -1;
+    case OPT_TIMEOUT:
+        if (parse_positive(arg, &opt->timeout_s) == 0) return -1;
+        fprintf(stderr, "nucseg segment: --timeout wants seconds > 0, not '%s'\n", arg);
+        return NS_EXIT_USAGE;
+    case OPT_MAXPIX:
+        /* 1e15 px (a petapixel) is beyond any image, and well inside size_t. */
+        if (parse_positive(arg, &v) != 0 || v < 1 || v > 1e15) {
+            fprintf(stderr, "nucseg segment: --max-pixels wants a count from 1 to 1e15, not '%s'\n", arg);
+            return NS_EXIT_USAGE;
+        }
+        opt->max_pixels = (size_t)v;
+        return -1;
+    case OPT_PROGRESS:
+        if (!strcmp(arg, "auto")) opt->progress = NS_PROGRESS_AUTO;
+        else if (!strcmp(arg, "bar")) opt->progress = NS_PROGRESS_BAR;
+        else if (!strcmp(arg, "lines")) opt->progress = NS_PROGRESS_LINES;
+        else if (!strcmp(arg, "quiet")) opt->progress = NS_PROGRESS_QUIET;
+        else {
+            fprintf(stderr, "nucseg segment: --progress wants auto, bar, lines or quiet\n");
+            return NS_EXIT_USAGE;
+        }
+        return -1;
+    }
+    return -1;
+}
+
+/* The command line into a (files after --10x / --40x into a->jobs): -1 when the
+ * command should run, else the exit status. */
+static int parse_options(int argc, char **argv, segment_args *a)
 {
     static const struct option longopts[] = {
         {"out", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
@@ -84,196 +164,126 @@ int cmd_segment(int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"resume", no_argument, NULL, OPT_RESUME},
         {"max-pixels", required_argument, NULL, OPT_MAXPIX}, {"progress", required_argument, NULL, OPT_PROGRESS},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    ns_batch_options opt;
-    ns_batch_options_default(&opt);
-    ns_job_list jobs = {0};
+    ns_batch_options *opt = &a->opt;
     ns_error err;
-    const char *input = NULL;
-    int have_mag = 0, explicit_lists = 0;
-    ns_magnification mag = NS_MAG_UNKNOWN, list_mag = NS_MAG_UNKNOWN;
-    double diam = 0, d10 = 0, d40 = 0;
-    int rc = NS_EXIT_OK;
-    int c;
+    int c, rc;
     optind = 0;
     /* Leading '-': positional arguments come back in order (case 1), so files after
      * --10x / --40x land in the right list. */
     while ((c = getopt_long(argc, argv, "-o:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 1:
-            if (list_mag != NS_MAG_UNKNOWN) {
-                if (ns_jobs_add(&jobs, optarg, list_mag, &err) != NS_OK) {
+            if (a->list_mag != NS_MAG_UNKNOWN) {
+                if (ns_jobs_add(&a->jobs, optarg, a->list_mag, &err) != NS_OK) {
                     fprintf(stderr, "nucseg segment: %s\n", err.message);
-                    rc = NS_EXIT_FATAL;
-                    goto done;
+                    return NS_EXIT_FATAL;
                 }
-            } else if (!input) {
-                input = optarg;
+            } else if (!a->input) {
+                a->input = optarg;
             } else {
                 fprintf(stderr, "nucseg segment: unexpected argument '%s' (one DATA_DIR or FILE)\n", optarg);
-                rc = NS_EXIT_USAGE;
-                goto done;
+                return NS_EXIT_USAGE;
             }
             break;
-        case 'o': opt.out_dir = optarg; break;
-        case 'j':
-            if (!ns_arg_workers(optarg, &opt.workers)) {
-                fprintf(stderr, "nucseg segment: -j wants a count from 1 to %d or 'all', not '%s'\n",
-                        NS_ARG_MAX_WORKERS, optarg);
-                rc = NS_EXIT_USAGE;
-                goto done;
-            }
-            break;
-        case OPT_CHANNEL:
-            if (!ns_arg_int(optarg, 0, 65535, &opt.channel)) {
-                fprintf(stderr, "nucseg segment: --channel wants an index >= 0, not '%s'\n", optarg);
-                rc = NS_EXIT_USAGE;
-                goto done;
-            }
-            break;
-        case OPT_10X: list_mag = NS_MAG_10X; explicit_lists = 1; break;
-        case OPT_40X: list_mag = NS_MAG_40X; explicit_lists = 1; break;
-        case OPT_MAG:
-            if (parse_mag(optarg, &mag) != 0) {
-                fprintf(stderr, "nucseg segment: --magnification wants 10x, 40x or auto, not '%s'\n", optarg);
-                rc = NS_EXIT_USAGE;
-                goto done;
-            }
-            have_mag = 1;
-            break;
-        case OPT_DIAM: case OPT_DIAM10: case OPT_DIAM40: {
-            double v;
-            if (parse_positive(optarg, &v) != 0) {
-                fprintf(stderr, "nucseg segment: diameters are > 0 px, not '%s'\n", optarg);
-                rc = NS_EXIT_USAGE;
-                goto done;
-            }
-            if (c == OPT_DIAM) diam = v; else if (c == OPT_DIAM10) d10 = v; else d40 = v;
-            break;
-        }
-        case OPT_THRESH:
-            if (!strcmp(optarg, "otsu")) opt.params_10x.threshold = NS_THRESHOLD_OTSU;
-            else if (!strcmp(optarg, "local")) opt.params_10x.threshold = NS_THRESHOLD_LOCAL;
-            else {
-                fprintf(stderr, "nucseg segment: --threshold wants otsu or local, not '%s'\n", optarg);
-                rc = NS_EXIT_USAGE;
-                goto done;
-            }
-            opt.params_40x.threshold = opt.params_unknown.threshold = opt.params_10x.threshold;
-            break;
-        case OPT_TSCALE: {
-            double v;
-            if (parse_positive(optarg, &v) != 0) {
-                fprintf(stderr, "nucseg segment: --threshold-scale wants a number > 0, not '%s'\n", optarg);
-                rc = NS_EXIT_USAGE;
-                goto done;
-            }
-            opt.params_10x.threshold_scale = opt.params_40x.threshold_scale = opt.params_unknown.threshold_scale = v;
-            break;
-        }
+        case 'o': opt->out_dir = optarg; break;
+        case OPT_10X: a->list_mag = NS_MAG_10X; a->explicit_lists = 1; break;
+        case OPT_40X: a->list_mag = NS_MAG_40X; a->explicit_lists = 1; break;
         case OPT_NOSPLIT:
-            opt.params_10x.split_touching = opt.params_40x.split_touching = opt.params_unknown.split_touching = 0;
+            opt->params_10x.split_touching = opt->params_40x.split_touching = opt->params_unknown.split_touching = 0;
             break;
-        case OPT_TIMEOUT:
-            if (parse_positive(optarg, &opt.timeout_s) != 0) {
-                fprintf(stderr, "nucseg segment: --timeout wants seconds > 0, not '%s'\n", optarg);
-                rc = NS_EXIT_USAGE;
-                goto done;
-            }
+        case OPT_RESUME: opt->resume = 1; break;
+        case 'h': usage(stdout); return NS_EXIT_OK;
+        case 'j': case OPT_CHANNEL: case OPT_MAG: case OPT_DIAM: case OPT_DIAM10: case OPT_DIAM40:
+        case OPT_THRESH: case OPT_TSCALE: case OPT_TIMEOUT: case OPT_MAXPIX: case OPT_PROGRESS:
+            if ((rc = parse_value(c, optarg, a)) >= 0) return rc;
             break;
-        case OPT_RESUME: opt.resume = 1; break;
-        case OPT_MAXPIX: {
-            double v;
-            /* 1e15 px (a petapixel) is beyond any image, and well inside size_t. */
-            if (parse_positive(optarg, &v) != 0 || v < 1 || v > 1e15) {
-                fprintf(stderr, "nucseg segment: --max-pixels wants a count from 1 to 1e15, not '%s'\n", optarg);
-                rc = NS_EXIT_USAGE;
-                goto done;
-            }
-            opt.max_pixels = (size_t)v;
-            break;
-        }
-        case OPT_PROGRESS:
-            if (!strcmp(optarg, "auto")) opt.progress = NS_PROGRESS_AUTO;
-            else if (!strcmp(optarg, "bar")) opt.progress = NS_PROGRESS_BAR;
-            else if (!strcmp(optarg, "lines")) opt.progress = NS_PROGRESS_LINES;
-            else if (!strcmp(optarg, "quiet")) opt.progress = NS_PROGRESS_QUIET;
-            else {
-                fprintf(stderr, "nucseg segment: --progress wants auto, bar, lines or quiet\n");
-                rc = NS_EXIT_USAGE;
-                goto done;
-            }
-            break;
-        case 'h': usage(stdout); goto done;
-        default: usage(stderr); rc = NS_EXIT_USAGE; goto done;
+        default: usage(stderr); return NS_EXIT_USAGE;
         }
     }
-    if (diam > 0) opt.params_10x.diameter = opt.params_40x.diameter = opt.params_unknown.diameter = diam;
-    if (d10 > 0) opt.params_10x.diameter = d10;
-    if (d40 > 0) opt.params_40x.diameter = d40;
+    if (a->diam > 0) opt->params_10x.diameter = opt->params_40x.diameter = opt->params_unknown.diameter = a->diam;
+    if (a->d10 > 0) opt->params_10x.diameter = a->d10;
+    if (a->d40 > 0) opt->params_40x.diameter = a->d40;
+    return -1;
+}
 
+/* The images to segment: DATA_DIR's, the one FILE's, or the --10x/--40x lists. -1
+ * when there are some, else the exit status. */
+static int collect_jobs(segment_args *a)
+{
+    ns_error err;
+    const char *input = a->input;
     if (input) {
         if (ns_is_dir(input)) {
-            if (ns_jobs_discover(input, &jobs, &err) != NS_OK) {
+            if (ns_jobs_discover(input, &a->jobs, &err) != NS_OK) {
                 fprintf(stderr, "nucseg segment: %s\n", err.message);
-                rc = NS_EXIT_FATAL;
-                goto done;
+                return NS_EXIT_FATAL;
             }
-            if (have_mag)
-                for (size_t i = 0; i < jobs.count; i++)
-                    if (jobs.items[i].mag == NS_MAG_UNKNOWN) jobs.items[i].mag = mag;
+            if (a->have_mag)
+                for (size_t i = 0; i < a->jobs.count; i++)
+                    if (a->jobs.items[i].mag == NS_MAG_UNKNOWN) a->jobs.items[i].mag = a->mag;
         } else if (!ns_file_exists(input)) {
             fprintf(stderr, "nucseg segment: %s: %s\n", input,
                     access(input, F_OK) == 0 ? "not a regular file (a FIFO, device or socket)" : "no such file or directory");
-            rc = NS_EXIT_FATAL;
-            goto done;
+            return NS_EXIT_FATAL;
         } else {
-            if (!have_mag) {
+            if (!a->have_mag) {
                 fprintf(stderr, "nucseg segment: %s: a single file needs --magnification 10x|40x|auto\n", input);
-                rc = NS_EXIT_USAGE;
-                goto done;
+                return NS_EXIT_USAGE;
             }
-            if (ns_jobs_add(&jobs, input, mag, &err) != NS_OK) {
+            if (ns_jobs_add(&a->jobs, input, a->mag, &err) != NS_OK) {
                 fprintf(stderr, "nucseg segment: %s\n", err.message);
-                rc = NS_EXIT_FATAL;
-                goto done;
+                return NS_EXIT_FATAL;
             }
         }
-    } else if (!explicit_lists) {
+    } else if (!a->explicit_lists) {
         fprintf(stderr, "nucseg segment: no input: give DATA_DIR, FILE or --10x/--40x FILE...\n");
         usage(stderr);
-        rc = NS_EXIT_USAGE;
-        goto done;
+        return NS_EXIT_USAGE;
     }
-    if (jobs.count == 0) {
+    if (a->jobs.count == 0) {
         fprintf(stderr, "nucseg segment: %s: no TIFF or PNG images found\n", input ? input : "(file lists)");
-        rc = NS_EXIT_FATAL;
-        goto done;
+        return NS_EXIT_FATAL;
     }
-    {
-        size_t n10 = 0, n40 = 0, nu = 0;
-        for (size_t i = 0; i < jobs.count; i++) {
-            if (jobs.items[i].mag == NS_MAG_10X) n10++;
-            else if (jobs.items[i].mag == NS_MAG_40X) n40++;
-            else nu++;
-        }
-        printf("nucseg segment: %zu images (%zu 10X, %zu 40X, %zu unknown magnification) -> %s, %d worker%s\n",
-               jobs.count, n10, n40, nu, opt.out_dir, opt.workers, opt.workers == 1 ? "" : "s");
-        fflush(stdout);
+    return -1;
+}
+
+/* The batch: the plan, the run, and its one-line outcome. */
+static int run_batch(const segment_args *a)
+{
+    const ns_job_list *jobs = &a->jobs;
+    const ns_batch_options *opt = &a->opt;
+    size_t n10 = 0, n40 = 0, nu = 0;
+    for (size_t i = 0; i < jobs->count; i++) {
+        if (jobs->items[i].mag == NS_MAG_10X) n10++;
+        else if (jobs->items[i].mag == NS_MAG_40X) n40++;
+        else nu++;
     }
+    printf("nucseg segment: %zu images (%zu 10X, %zu 40X, %zu unknown magnification) -> %s, %d worker%s\n",
+           jobs->count, n10, n40, nu, opt->out_dir, opt->workers, opt->workers == 1 ? "" : "s");
+    fflush(stdout);
     ns_batch_report rep;
-    if (ns_batch_run(&jobs, &opt, &rep, &err) != NS_OK) {
+    ns_error err;
+    if (ns_batch_run(jobs, opt, &rep, &err) != NS_OK) {
         fprintf(stderr, "nucseg segment: %s\n", err.message);
         ns_batch_report_free(&rep);
-        rc = NS_EXIT_FATAL;
-        goto done;
+        return NS_EXIT_FATAL;
     }
     printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
            "%.2f s wall, %.2f images/s with %d worker(s)\n",
            rep.ok, rep.skipped, rep.failed, rep.total, rep.total_nuclei, rep.wall_s, rep.images_per_s, rep.workers);
-    printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", opt.out_dir, opt.out_dir);
-    rc = rep.failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
+    printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", opt->out_dir, opt->out_dir);
+    int rc = rep.failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
     ns_batch_report_free(&rep);
-done:
-    ns_jobs_free(&jobs);
+    return rc;
+}
+
+int cmd_segment(int argc, char **argv)
+{
+    segment_args a = {.mag = NS_MAG_UNKNOWN, .list_mag = NS_MAG_UNKNOWN};
+    ns_batch_options_default(&a.opt);
+    int rc = parse_options(argc, argv, &a);
+    if (rc < 0) rc = collect_jobs(&a);
+    if (rc < 0) rc = run_batch(&a);
+    ns_jobs_free(&a.jobs);
     return rc;
 }

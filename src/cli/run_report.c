@@ -7,8 +7,10 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "cli/run_report.h"
+#include "nucseg/csv_read.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/report.h"
+#include "nucseg/report_run.h"
 
 static cJSON *load_json(const char *dir, const char *name)
 {
@@ -110,38 +112,26 @@ static void stage_files(FILE *f, const char *out, const char *dir)
 /* One line per optimizer from optimizer_benchmark_overall.csv, by column name. */
 static void print_optimizers(FILE *out, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    ns_csv_reader r;
+    ns_error err;
+    if (ns_csv_open(&r, path, &err) != NS_OK) {
         fprintf(out, "  optimizers  (the optimizer benchmark did not finish)\n");
         return;
     }
-    char line[4096];
-    int col_method = -1, col_rmsd = -1, col_us = -1, col_ok = -1, col_it = -1, row = 0;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = 0;
-        char *cells[64];
-        int n = 0;
-        char *save = NULL;
-        for (char *t = strtok_r(line, ",", &save); t && n < 64; t = strtok_r(NULL, ",", &save)) cells[n++] = t;
-        if (row++ == 0) {
-            for (int i = 0; i < n; i++) {
-                if (!strcmp(cells[i], "method")) col_method = i;
-                else if (!strcmp(cells[i], "median_rmsd")) col_rmsd = i;
-                else if (!strcmp(cells[i], "median_time_us")) col_us = i;
-                else if (!strcmp(cells[i], "success_rate")) col_ok = i;
-                else if (!strcmp(cells[i], "median_iterations")) col_it = i;
-            }
-            continue;
-        }
-        if (col_method < 0 || col_method >= n) continue;
-        fprintf(out, "  %-11s %-20s", row == 2 ? "optimizers" : "", cells[col_method]);
-        if (col_rmsd >= 0 && col_rmsd < n) fprintf(out, " RMSD %.4f px,", atof(cells[col_rmsd]));
-        if (col_us >= 0 && col_us < n) fprintf(out, " %.1f us per fit,", atof(cells[col_us]));
-        if (col_it >= 0 && col_it < n) fprintf(out, " %s iterations,", cells[col_it]);
-        if (col_ok >= 0 && col_ok < n) fprintf(out, " %.0f%% reached the optimum", 100.0 * atof(cells[col_ok]));
+    int col_method = ns_csv_column(&r, "method"), col_rmsd = ns_csv_column(&r, "median_rmsd");
+    int col_us = ns_csv_column(&r, "median_time_us"), col_ok = ns_csv_column(&r, "success_rate");
+    int col_it = ns_csv_column(&r, "median_iterations");
+    for (int row = 0; ns_csv_next(&r, &err) == NS_OK && !r.eof; row++) {
+        if (col_method < 0 || col_method >= r.nfields) continue;
+        fprintf(out, "  %-11s %-20s", row == 0 ? "optimizers" : "", r.fields[col_method]);
+        if (col_rmsd >= 0 && col_rmsd < r.nfields) fprintf(out, " RMSD %.4f px,", atof(r.fields[col_rmsd]));
+        if (col_us >= 0 && col_us < r.nfields) fprintf(out, " %.1f us per fit,", atof(r.fields[col_us]));
+        if (col_it >= 0 && col_it < r.nfields) fprintf(out, " %s iterations,", r.fields[col_it]);
+        if (col_ok >= 0 && col_ok < r.nfields)
+            fprintf(out, " %.0f%% reached the optimum", 100.0 * atof(r.fields[col_ok]));
         fprintf(out, "\n");
     }
-    fclose(f);
+    ns_csv_close(&r);
 }
 
 ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_status, FILE *summary,
@@ -176,6 +166,11 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
     } else {
         ns_html_paragraph(f, "The segmentation stage did not write its summary.");
     }
+    char *truth = p->plate ? ns_path_join(p->plate, "truth") : NULL;
+    ns_report_place place = {p->out, "report_files"};
+    ns_report_segmentation(f, &place, p->seg, truth && ns_is_dir(truth) ? truth : NULL);
+    free(truth);
+    ns_html_heading(f, 3, "Files");
     stage_files(f, p->out, p->seg);
 
     ns_html_heading(f, 2, "2. 10X / 40X mapping");
@@ -184,9 +179,7 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
                  num(map, "mapped", NULL), num(map, "tiles", NULL), num(map, "tiles_10x", NULL),
                  num(map, "seconds", NULL));
         ns_html_paragraph(f, text);
-        char *mcsv = ns_path_join(p->map, "mapping.csv");
-        if (mcsv) ns_html_csv_table(f, mcsv, 50);
-        free(mcsv);
+        ns_report_mapping(f, p->map);
     } else {
         ns_html_paragraph(f, "The mapping stage did not write its summary.");
     }
@@ -201,7 +194,8 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
         char *prev = ns_path_join(p->plate, "preview");
         if (prev && ns_is_dir(prev)) {
             ns_html_heading(f, 2, "The synthetic plate");
-            ns_html_paragraph(f, "Contrast-stretched previews of the generated images, with ground truth.");
+            ns_html_paragraph(f, "Contrast-stretched previews of the generated images, and the same with the "
+                                 "true nuclei outlined (the truth nucseg is scored against above).");
             stage_files(f, p->out, prev);
         }
         free(prev);

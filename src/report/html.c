@@ -29,7 +29,8 @@ void ns_html_begin(FILE *f, const char *title)
           "table{border-collapse:collapse;margin:.8em 0;font-size:.9em}\n"
           ".tbl{overflow-x:auto}\n" /* a wide table scrolls by itself, not the page */
           "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}\n"
-          "th{background:#f0f4f8}\n"
+          /* Headers wrap between words: tables fit the page's width. */
+          "th{background:#f0f4f8;white-space:normal;vertical-align:bottom}\n"
           "td:first-child,th:first-child{text-align:left}\n"
           "figure{display:inline-block;margin:.5em;vertical-align:top}\n"
           "figure img{width:520px;max-width:100%;border:1px solid #ddd}\n"

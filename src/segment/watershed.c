@@ -63,6 +63,66 @@ static inline int neighbours4(uint32_t p, int w, int h, uint64_t magic, uint32_t
     return k;
 }
 
+/* The marker pixels inside the mask (found along its foreground runs), grouped by
+ * component: component c's are (*seeds)[start[c] .. start[c + 1]) (counting sort;
+ * start: ncomponents + 2 zeros). -1 when out of memory. */
+static int group_markers(const uint8_t *mask, const uint32_t *components, size_t ncomponents,
+                         const uint32_t *labels, int w, int h, size_t *start, uint32_t **seeds, size_t *nseeds)
+{
+    size_t cap = 1024;
+    uint32_t *found = malloc(cap * sizeof *found);
+    if (!found) return -1;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *m = mask + (size_t)y * w;
+        for (int x = 0, e = 0; ns_mask_run(m, w, &x, &e); x = e) {
+            for (size_t i = (size_t)y * w + x, end = (size_t)y * w + e; i < end; i++) {
+                if (!labels[i] || !components[i] || components[i] > ncomponents) continue;
+                if (*nseeds == cap) {
+                    uint32_t *more = realloc(found, 2 * cap * sizeof *found);
+                    if (!more) { free(found); return -1; }
+                    found = more;
+                    cap *= 2;
+                }
+                found[(*nseeds)++] = (uint32_t)i;
+                start[components[i] + 1]++;
+            }
+        }
+    }
+    /* Counting sort of the (few) markers by component. */
+    for (size_t c = 1; c <= ncomponents + 1; c++) start[c] += start[c - 1];
+    *seeds = malloc((*nseeds ? *nseeds : 1) * sizeof **seeds);
+    size_t *fill = calloc(ncomponents + 1, sizeof *fill);
+    if (!*seeds || !fill) { free(found); free(fill); return -1; }
+    for (size_t k = 0; k < *nseeds; k++) {
+        uint32_t c = components[found[k]];
+        (*seeds)[start[c] + fill[c]++] = found[k];
+    }
+    free(found);
+    free(fill);
+    return 0;
+}
+
+/* Breadth-first fill of the mask from the one marker s0 of a component, through the
+ * empty queue f (left empty again). -1 when out of memory. */
+static int fill_from_one_marker(level_fifo *f, uint32_t s0, const uint8_t *mask, int w, int h, uint64_t magic,
+                                uint32_t *labels)
+{
+    uint32_t lab = labels[s0];
+    if (fifo_push(f, s0) != 0) return -1;
+    while (f->head < f->len) {
+        uint32_t p = f->v[f->head++], nb[4];
+        int k = neighbours4(p, w, h, magic, nb);
+        for (int j = 0; j < k; j++) {
+            uint32_t r = nb[j];
+            if (labels[r] || !mask[r]) continue; /* taken, or background */
+            labels[r] = lab;
+            if (fifo_push(f, r) != 0) return -1;
+        }
+    }
+    f->head = f->len = 0;
+    return 0;
+}
+
 ns_status ns_watershed(const float *height, const uint8_t *mask, const uint32_t *components,
                        size_t ncomponents, const uint32_t *markers, int w, int h, uint32_t *labels,
                        ns_error *err)
@@ -85,39 +145,7 @@ ns_status ns_watershed_markers_in_mask(const float *height, const uint8_t *mask,
     size_t nseeds = 0;
     if (!start) goto nomem;
     if (labels != markers) memcpy(labels, markers, n * sizeof *labels);
-    {
-        /* The marker pixels inside the mask, found along its foreground runs. */
-        size_t cap = 1024;
-        uint32_t *found = malloc(cap * sizeof *found);
-        if (!found) goto nomem;
-        for (int y = 0; y < h; y++) {
-            const uint8_t *m = mask + (size_t)y * w;
-            for (int x = 0, e = 0; ns_mask_run(m, w, &x, &e); x = e) {
-                for (size_t i = (size_t)y * w + x, end = (size_t)y * w + e; i < end; i++) {
-                    if (!labels[i] || !components[i] || components[i] > ncomponents) continue;
-                    if (nseeds == cap) {
-                        uint32_t *more = realloc(found, 2 * cap * sizeof *found);
-                        if (!more) { free(found); goto nomem; }
-                        found = more;
-                        cap *= 2;
-                    }
-                    found[nseeds++] = (uint32_t)i;
-                    start[components[i] + 1]++;
-                }
-            }
-        }
-        /* Counting sort of the (few) markers by component. */
-        for (size_t c = 1; c <= ncomponents + 1; c++) start[c] += start[c - 1];
-        seeds = malloc((nseeds ? nseeds : 1) * sizeof *seeds);
-        size_t *fill = calloc(ncomponents + 1, sizeof *fill);
-        if (!seeds || !fill) { free(found); free(fill); goto nomem; }
-        for (size_t k = 0; k < nseeds; k++) {
-            uint32_t c = components[found[k]];
-            seeds[start[c] + fill[c]++] = found[k];
-        }
-        free(found);
-        free(fill);
-    }
+    if (group_markers(mask, components, ncomponents, labels, w, h, start, &seeds, &nseeds) != 0) goto nomem;
     {
         /* The levels in use run from 0 to the highest marker's: the flood never
          * pushes a pixel above the level being flooded. So the queues are sized from
@@ -141,20 +169,7 @@ ns_status ns_watershed_markers_in_mask(const float *height, const uint8_t *mask,
         if (start[c + 1] - start[c] == 1) {
             /* One marker: every pixel it reaches is its own, in whatever order, so
              * a plain breadth-first fill does, without levels. */
-            level_fifo *f = &q[0]; /* empty between components */
-            uint32_t s0 = seeds[start[c]], lab = labels[s0];
-            if (fifo_push(f, s0) != 0) goto nomem;
-            while (f->head < f->len) {
-                uint32_t p = f->v[f->head++], nb[4];
-                int k = neighbours4(p, w, h, magic, nb);
-                for (int j = 0; j < k; j++) {
-                    uint32_t r = nb[j];
-                    if (labels[r] || !mask[r]) continue; /* taken, or background */
-                    labels[r] = lab;
-                    if (fifo_push(f, r) != 0) goto nomem;
-                }
-            }
-            f->head = f->len = 0;
+            if (fill_from_one_marker(&q[0], seeds[start[c]], mask, w, h, magic, labels) != 0) goto nomem;
             continue;
         }
         int top = 0;

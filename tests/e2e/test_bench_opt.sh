@@ -3,11 +3,10 @@
 # whose nucleus matches come from a known 40X→10X transform plus 0.3 px noise, and one
 # unmapped tile. Checks the outputs exist, every fit from a small start perturbation
 # (k <= 2) reaches the closed-form optimum, the true-corner error is small, and the exit codes.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 
 BIN=${NUCSEG_BIN:?set NUCSEG_BIN to the nucseg binary}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/seg" "$T/mapping"
 
 # matches.csv: 300 pairs per tile, X = a x + b y + tx (+ noise), deterministic (awk srand).

@@ -3,16 +3,14 @@
 # measure is not checked here: speed is for `make bench`): bench_pool writes its two CSVs,
 # whose speedups follow from their own wall times, reports the pairs and removes its scratch;
 # bench/pool_vs_split.sh times its three runs and rejects bad command lines.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 
 : "${NUCSEG_BIN:?NUCSEG_BIN must name the nucseg binary}"
 : "${NUCSEG_SRC:?NUCSEG_SRC must name the source tree}"
 POOL=$(dirname "$NUCSEG_BIN")/bench_pool
 SPLIT=$NUCSEG_SRC/bench/pool_vs_split.sh
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -x "$POOL" ] || fail "$POOL not built"
 
 "$POOL" "$T/pool" --images 3 --size 96 --repeats 2 >"$T/pool.txt" 2>&1 || fail "bench_pool exited with $? ($(tail -1 "$T/pool.txt"))"

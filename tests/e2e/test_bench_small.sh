@@ -4,14 +4,12 @@
 # every src/href of the page names an existing file, the CSV's speedups follow from its own
 # wall times, and the command line rejects bad options with exit status 2.
 # (CSV against JSON is checked with cJSON in tests/unit/test_scaling_consistency.c.)
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 
 : "${NUCSEG_BIN:?NUCSEG_BIN must name the nucseg binary}"
 : "${NUCSEG_SRC:?NUCSEG_SRC must name the source tree}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$NUCSEG_BIN" bench -o "$T" --images 4 --width 256 --height 256 --repeats 1 --sizes 128,256 >"$T/stdout.txt" \
     || fail "nucseg bench exited with $?"
@@ -27,7 +25,7 @@ grep -q '^Recommendation: ' "$T/stdout.txt" || fail "stdout lacks the recommenda
 grep -q '^\[1/[0-9]*\] sequential 256x256 4 images: ' "$T/stdout.txt" || fail "no progress line for the first run"
 
 # plot names, as the library lists them in ns_scaling_plot_names
-plots=$(sed -n '/ns_scaling_plot_names\[\] = {/,/NULL}/p' "$NUCSEG_SRC/src/bench/scaling_plots.c" | grep -o '"[a-z_0-9]*"' | tr -d '"')
+plots=$(sed -n '/ns_scaling_plot_names\[\] = {/,/NULL}/p' "$NUCSEG_SRC/src/scaling/scaling_plots.c" | grep -o '"[a-z_0-9]*"' | tr -d '"')
 [ -n "$plots" ] || fail "could not read the plot names from scaling_plots.c"
 for p in $plots; do
     [ -s "$T/$p.png" ] || fail "$p.png missing"

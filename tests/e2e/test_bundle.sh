@@ -3,18 +3,15 @@
 # with an empty environment, segments an image byte for byte as the build it came from
 # does (the worker pool included), draws plots with its own PLplot driver and font, and
 # the script refuses bad arguments without touching what is there.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 
 : "${NUCSEG_BIN:?NUCSEG_BIN must name the nucseg binary}"
 : "${NUCSEG_SRC:?NUCSEG_SRC must name the source tree}"
 : "${NUCSEG_TEST_DATA:?NUCSEG_TEST_DATA must name tests/data}"
 MAKE_BUNDLE="$NUCSEG_SRC/scripts/make-bundle.sh"
 BUILD=$(dirname "$NUCSEG_BIN")
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-status_of() { local s=0; "$@" >"$T/out.txt" 2>"$T/err.txt" || s=$?; echo "$s"; }
 
 # Bad arguments: usage 2; nothing to bundle 3; a folder that is not a bundle is kept.
 [ "$(status_of "$MAKE_BUNDLE")" -eq 2 ] || fail "no arguments should exit 2"

@@ -3,12 +3,10 @@
 # without its value) is a usage error (exit 2) whose first line on stderr names the command
 # as "nucseg <command>:", then the option and what is wrong; bench no longer adds
 # "unknown option" to an option that only lacks its value.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 
 : "${NUCSEG_BIN:?NUCSEG_BIN must name the nucseg binary}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 for cmd in segment bench synth map bench-opt run eval; do
     rc=0; "$NUCSEG_BIN" "$cmd" --bogus >/dev/null 2>"$T/err.txt" || rc=$?

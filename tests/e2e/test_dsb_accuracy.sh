@@ -2,11 +2,10 @@
 # test_dsb_accuracy.sh — acceptance: default settings, no per-image tuning, on the 57
 # real fluorescence images of tests/data/dsb2018-dev: mean F1@0.5 >= 0.85 and
 # DSB2018 score >= 0.50 (the scikit-image pipeline scores 0.80 / 0.46 on such images).
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 "$BIN" segment "$DATA" -o "$T/pred" -j 2 --progress quiet
 "$BIN" eval "$DATA" "$T/pred" --csv "$T/scores.csv" | tee "$T/eval.txt" | tail -3
 n=$(($(wc -l < "$T/scores.csv") - 1))

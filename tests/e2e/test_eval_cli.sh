@@ -2,13 +2,11 @@
 # test_eval_cli.sh — `nucseg eval GT_DIR PRED_DIR` on tiny hand-made label TIFFs: a missing
 # PRED_DIR, every prediction missing, a ground truth with label values over the limit, two
 # candidate predictions for one image, and a clean run; exit statuses and messages.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?set NUCSEG_BIN to the nucseg binary}
 # shellcheck source=tiff_craft.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/tiff_craft.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 # label_tiff FILE VALUE: an 8x8 32-bit label image with a 2x2 object of label VALUE at (1, 1).
 label_tiff() {

@@ -4,12 +4,10 @@
 # finished the rest), then check that every output under its final name is complete,
 # that the workers died with the parent, and that --resume finishes the batch without
 # redoing the finished images and removes the temporary files the killed run left.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir -p "$T/in"
 for f in $(ls "$DATA"/*.png | grep -v _labels | head -12); do cp "$f" "$T/in/"; done
@@ -18,6 +16,7 @@ stuck=$(basename "$(ls "$T"/in/*.png | head -1)" .png)
 NUCSEG_FAULT_INJECT="hang-save:$stuck" setsid "$BIN" segment "$T/in" --magnification auto -o "$T/out" -j 2 \
     --progress lines > "$T/log" 2>&1 &
 pid=$!
+on_exit "kill -9 $pid 2>/dev/null"
 # Wait until the other worker has finished the remaining images (or 60 s): all but the
 # stuck one and the one its worker computed meanwhile, which waits to be saved after it.
 for _ in $(seq 1 600); do
@@ -44,6 +43,7 @@ done
 [ -n "$(find "$T/out" -name "*.tmp.*")" ] || fail "the stuck save left no temporary files: the test tests nothing"
 # A temporary file of a live process (another run writing here) must survive the resume.
 sleep 300 & live=$!
+on_exit "kill $live 2>/dev/null"
 live_tmp="$T/out/unknown/$stuck/.${stuck}_labels.tif.tmp.$live"
 : > "$live_tmp"
 

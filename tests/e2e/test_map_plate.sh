@@ -2,11 +2,10 @@
 # test_map_plate.sh — acceptance: synthesise a plate, segment it, map every 40X site
 # into its 10X tile from centroids alone, and check against the truth: right tile
 # for every site, max corner error < 0.5 px (10X), match precision >= 0.99, recall >= 0.95.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 
 BIN=${NUCSEG_BIN:?NUCSEG_BIN must point at the nucseg binary}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 
 "$BIN" synth "$T/plate" --seed 3 >"$T/synth.log"
 "$BIN" segment "$T/plate" -o "$T/seg" >"$T/segment.log" 2>&1 || { cat "$T/segment.log"; exit 1; }
@@ -45,7 +44,6 @@ awk -v p="$precision" -v r="$recall" 'BEGIN {
 }'
 
 # --- broken inputs, on a small plate (2 wells x 4 tiles, 0.4 s to make) ---
-fail() { echo "FAIL: $*"; exit 1; }
 "$BIN" synth "$T/small" --wells 2 --tiles-10x 4 --sites-per-tile 1 --size-10x 256 --size-40x 512 >/dev/null
 "$BIN" segment "$T/small" -o "$T/sseg" >/dev/null 2>&1 || fail "segment of the small plate"
 map_small() { # SEG_DIR OUT [extra args]: runs nucseg map, sets rc, output in $T/out.log, $T/err.log

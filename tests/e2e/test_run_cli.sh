@@ -3,11 +3,9 @@
 # synthetic plate: every stage succeeds, the summary is printed, and report.html
 # exists with every image and link pointing at a real file; when Chromium is
 # installed, the page is also rendered headless to a screenshot.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 "$BIN" run --help | grep -q "usage: nucseg run" || fail "--help"
 # Bad option values are usage errors (2) found before any stage runs: no plate is written.

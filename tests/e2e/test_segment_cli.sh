@@ -2,13 +2,11 @@
 # test_segment_cli.sh — `nucseg segment` end to end: outputs per image, the lab
 # layout, a crashing worker, a timeout, --resume, and every kind of bad input,
 # each failing alone with one line that names the file while the others succeed.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
 source "$(dirname "$0")/tiff_craft.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 # --- a lab layout: 3 10X images and 2 40X images (dsb2018 PNGs stand in) ---
 mkdir -p "$T/plate/genotyping/cycle_1" "$T/plate/phenotyping"

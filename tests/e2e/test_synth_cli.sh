@@ -3,14 +3,11 @@
 # 2 usage), the lab layout and truth files it promises, PNG previews that are PNGs,
 # byte-identical output for the same seed (different output for another seed), and a
 # plate written over an earlier one replacing it.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 
 : "${NUCSEG_BIN:?NUCSEG_BIN must name the nucseg binary}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-status_of() { local s=0; "$@" >"$T/out.txt" 2>"$T/err.txt" || s=$?; echo "$s"; }
 
 [ "$(status_of "$NUCSEG_BIN" synth --help)" -eq 0 ] || fail "--help should exit 0"
 grep -q '^usage: nucseg synth OUT_DIR' "$T/out.txt" || fail "--help prints no usage"

@@ -1,7 +1,7 @@
 /* scaling_common.c — lookups over scaling-benchmark rows shared by the writers. */
 #include <stdlib.h>
 
-#include "bench/scaling_internal.h"
+#include "scaling/scaling_internal.h"
 
 const char *ns_scaling_mode_name(const ns_scaling_row *row)
 {

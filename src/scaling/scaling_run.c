@@ -398,6 +398,63 @@ static void state_free(run_state *s)
     free(s->inputs);
 }
 
+/* The inputs, made or found before any timing: DATA_DIR's images, or synthetic fields
+ * (and those of the size sweep); their size (0 x 0 when mixed) and megapixels, and
+ * the sentence that describes them in the report. */
+static ns_status prepare_inputs(const ns_scaling_options *o, ns_scaling_result *r, run_state *s, int *w, int *h,
+                                double *mp, ns_error *err)
+{
+    ns_status st = NS_OK;
+    size_t nsizes = 0;
+    if (o->data_dir) {
+        st = ns_jobs_discover(o->data_dir, &s->main_jobs, err);
+        if (!st && s->main_jobs.count == 0)
+            st = ns_error_set(err, NS_ERR_EMPTY, "%s: no TIFF or PNG images found", o->data_dir);
+        if (!st) st = probe_sizes(&s->main_jobs, w, h, mp, err);
+        if (!st) st = ns_mkdirs(o->out_dir, err); /* once there is something to measure */
+        if (st) return st;
+        size_t n10 = 0, n40 = 0;
+        for (size_t i = 0; i < s->main_jobs.count; i++) {
+            n10 += s->main_jobs.items[i].mag == NS_MAG_10X;
+            n40 += s->main_jobs.items[i].mag == NS_MAG_40X;
+        }
+        char size[48];
+        if (*w > 0) snprintf(size, sizeof size, "%dx%d", *w, *h);
+        else snprintf(size, sizeof size, "mixed-size");
+        snprintf(r->input_desc, sizeof r->input_desc,
+                 "%zu %s images from %s (%zu 10X, %zu 40X, %zu other; %.1f megapixels in all).",
+                 s->main_jobs.count, size, o->data_dir, n10, n40, s->main_jobs.count - n10 - n40, *mp);
+        if (o->nsizes && o->progress)
+            printf("size sweep skipped: it needs synthetic inputs (no DATA_DIR)\n");
+    } else {
+        st = ns_mkdirs(o->out_dir, err);
+        if (st) return st;
+        double g0 = now_s();
+        *w = o->width;
+        *h = o->height;
+        *mp = (double)*w * *h * o->images / 1e6;
+        st = synth_inputs(o, s->inputs, *w, *h, o->images, &s->main_jobs, err);
+        for (size_t i = 0; i < o->nsizes && !st; i++) {
+            int sz = o->sizes[i];
+            int dup = sz == *w && sz == *h; /* the worker sweep already measures this size */
+            for (size_t j = 0; j < i; j++) dup |= o->sizes[j] == sz;
+            if (dup) continue;
+            st = synth_inputs(o, s->inputs, sz, sz, o->images, &s->size_jobs[i], err);
+            s->size_mp[i] = (double)sz * sz * o->images / 1e6;
+            s->size_done[i] = 1;
+            nsizes++;
+        }
+        r->env.generation_s = now_s() - g0;
+        if (st) return st;
+        snprintf(r->input_desc, sizeof r->input_desc,
+                 "%d synthetic %dx%d 16-bit fields (nuclear diameter %g px, %.0f%% of the area covered, "
+                 "seed %llu) written to %s before timing (%.1f s, not timed)%s.",
+                 o->images, *w, *h, o->diameter, 100.0 * o->density, (unsigned long long)o->seed, s->inputs,
+                 r->env.generation_s, nsizes ? ", plus the same number per size of the size sweep" : "");
+    }
+    return NS_OK;
+}
+
 static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_state *s, ns_error *err)
 {
     double t_start = now_s();
@@ -424,55 +481,9 @@ static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_
     rn.batch.params_unknown.diameter = o->diameter;
 
     /* inputs (generation is not part of any timing) */
-    int w, h;
-    double mp;
-    size_t nsizes = 0;
-    if (o->data_dir) {
-        st = ns_jobs_discover(o->data_dir, &s->main_jobs, err);
-        if (!st && s->main_jobs.count == 0)
-            st = ns_error_set(err, NS_ERR_EMPTY, "%s: no TIFF or PNG images found", o->data_dir);
-        if (!st) st = probe_sizes(&s->main_jobs, &w, &h, &mp, err);
-        if (!st) st = ns_mkdirs(o->out_dir, err); /* once there is something to measure */
-        if (st) return st;
-        size_t n10 = 0, n40 = 0;
-        for (size_t i = 0; i < s->main_jobs.count; i++) {
-            n10 += s->main_jobs.items[i].mag == NS_MAG_10X;
-            n40 += s->main_jobs.items[i].mag == NS_MAG_40X;
-        }
-        char size[48];
-        if (w > 0) snprintf(size, sizeof size, "%dx%d", w, h);
-        else snprintf(size, sizeof size, "mixed-size");
-        snprintf(r->input_desc, sizeof r->input_desc,
-                 "%zu %s images from %s (%zu 10X, %zu 40X, %zu other; %.1f megapixels in all).",
-                 s->main_jobs.count, size, o->data_dir, n10, n40, s->main_jobs.count - n10 - n40, mp);
-        if (o->nsizes && o->progress)
-            printf("size sweep skipped: it needs synthetic inputs (no DATA_DIR)\n");
-    } else {
-        st = ns_mkdirs(o->out_dir, err);
-        if (st) return st;
-        double g0 = now_s();
-        w = o->width;
-        h = o->height;
-        mp = (double)w * h * o->images / 1e6;
-        st = synth_inputs(o, s->inputs, w, h, o->images, &s->main_jobs, err);
-        for (size_t i = 0; i < o->nsizes && !st; i++) {
-            int sz = o->sizes[i];
-            int dup = sz == w && sz == h; /* the worker sweep already measures this size */
-            for (size_t j = 0; j < i; j++) dup |= o->sizes[j] == sz;
-            if (dup) continue;
-            st = synth_inputs(o, s->inputs, sz, sz, o->images, &s->size_jobs[i], err);
-            s->size_mp[i] = (double)sz * sz * o->images / 1e6;
-            s->size_done[i] = 1;
-            nsizes++;
-        }
-        r->env.generation_s = now_s() - g0;
-        if (st) return st;
-        snprintf(r->input_desc, sizeof r->input_desc,
-                 "%d synthetic %dx%d 16-bit fields (nuclear diameter %g px, %.0f%% of the area covered, "
-                 "seed %llu) written to %s before timing (%.1f s, not timed)%s.",
-                 o->images, w, h, o->diameter, 100.0 * o->density, (unsigned long long)o->seed, s->inputs,
-                 r->env.generation_s, nsizes ? ", plus the same number per size of the size sweep" : "");
-    }
+    int w = 0, h = 0;
+    double mp = 0;
+    if ((st = prepare_inputs(o, r, s, &w, &h, &mp, err)) != NS_OK) return st;
     r->main_width = w;
     r->main_height = h;
 

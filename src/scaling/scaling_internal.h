@@ -1,6 +1,6 @@
 /* scaling_internal.h — pieces shared by the scaling benchmark's writers (not public API). */
-#ifndef NUCSEG_BENCH_SCALING_INTERNAL_H
-#define NUCSEG_BENCH_SCALING_INTERNAL_H
+#ifndef NUCSEG_SCALING_INTERNAL_H
+#define NUCSEG_SCALING_INTERNAL_H
 
 #include "nucseg/scaling.h"
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bench/scaling_internal.h"
+#include "scaling/scaling_internal.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/plot.h"
 

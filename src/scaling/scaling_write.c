@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/scaling_internal.h"
+#include "scaling/scaling_internal.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/report.h"
 
