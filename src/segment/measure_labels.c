@@ -47,6 +47,7 @@ ns_status ns_measure_labels(const ns_image *labels, const ns_image *intensity, n
         return ns_error_set(err, NS_ERR_NOMEM, "labels: out of memory (%u labels)", top);
     }
     for (size_t i = 0; i < n; i++) rank[l[i]] = 1;
+    rank[0] = 0; /* background stays background */
     /* Labels that occur, numbered 1..k in increasing order; gaps are renumbered in a
      * copy so the measurement sees 1..k, and each nucleus gets its own label back. */
     uint32_t k = 0;
