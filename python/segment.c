@@ -212,15 +212,20 @@ PyObject *nspy_read_image(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     static char *kwlist[] = {"path", "channel", "max_pixels", NULL};
-    PyObject *path = NULL;
+    PyObject *path = NULL, *max_obj = Py_None;
     int channel = 0;
-    Py_ssize_t max_pixels = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|i$n:read_image", kwlist, PyUnicode_FSConverter, &path,
-                                     &channel, &max_pixels))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|i$O:read_image", kwlist, PyUnicode_FSConverter, &path,
+                                     &channel, &max_obj))
         return NULL;
-    if (channel < 0 || max_pixels < 0) {
+    Py_ssize_t max_pixels = 0; /* None: the library's default */
+    if (max_obj != Py_None && (max_pixels = PyNumber_AsSsize_t(max_obj, PyExc_OverflowError)) == -1 &&
+        PyErr_Occurred()) {
         Py_DECREF(path);
-        return PyErr_Format(PyExc_ValueError, "read_image: channel and max_pixels must be >= 0");
+        return NULL;
+    }
+    if (channel < 0 || max_pixels < 0 || (max_obj != Py_None && max_pixels == 0)) {
+        Py_DECREF(path);
+        return PyErr_Format(PyExc_ValueError, "read_image: channel must be >= 0 and max_pixels > 0");
     }
     ns_image img = {0};
     ns_error err;

@@ -44,6 +44,10 @@ def test_map_tiles_finds_the_tile_and_transform():
     np.testing.assert_allclose(single["affine"], r["affine"], atol=1e-9)
     unmapped = nucseg.map_tiles(xy40, decoy)
     assert not unmapped["mapped"]
+    # options reach the library: an unreachable score leaves the tile unmapped, a bad one is refused
+    assert not nucseg.map_tiles(xy40, xy10, min_score=1.0, tolerance=0.01)["mapped"]
+    with pytest.raises(ValueError, match="tolerance"):
+        nucseg.map_tiles(xy40, xy10, tolerance=-1)
 
 
 def test_match_pairs_under_a_known_transform():

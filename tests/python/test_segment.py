@@ -129,6 +129,12 @@ def test_read_image_keeps_the_pixel_type(tmp_path):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="max_pixels|large|pixels"):
         nucseg.read_image(path, max_pixels=10)
+    np.testing.assert_array_equal(nucseg.read_image(path, max_pixels=None), a)
+    np.testing.assert_array_equal(nucseg.read_image(path, max_pixels=a.size), a)
+    with pytest.raises(ValueError, match="channel"):
+        nucseg.read_image(path, channel=-1)
+    with pytest.raises(ValueError, match="channel|page|sample"):
+        nucseg.read_image(path, channel=5)
 
 
 def test_docstrings():
