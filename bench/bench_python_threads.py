@@ -10,10 +10,17 @@ Each run also records the threads' CPU time: CPU / wall is how many cores the th
 kept busy at once (2 for two threads that never wait on each other), which other load on
 a shared host lowers less than it lowers the wall-time speedup.
 
+With two threads it also records for how much of the run both threads were inside a call
+at once. nucseg.segment is one C call: had it held the GIL throughout, two of them could
+not overlap (about 0); released, they can (up to 1). The peer's calls are Python
+functions whose threads take turns between steps, so they overlap without running in
+parallel: for it, only the speedup tells.
+
 Images: the dsb2018-dev images of tests/data, each tiled to SIZE x SIZE (real nuclei,
 enough work per call). Each configuration runs REPEATS times, alternating, and the
 median wall time is kept. Writes OUT/python_threads.csv:
-impl,threads,images,median_s,speedup_vs_1_thread,cores_busy (median CPU/wall).
+impl,threads,images,median_s,speedup_vs_1_thread,cores_busy
+(median CPU/wall),calls_overlap (median fraction of the run with both threads in a call).
 
 usage: PYTHONPATH=build/python /usr/bin/python3 bench/bench_python_threads.py OUT
        [--images 16] [--size 1024] [--repeats 5] [--data tests/data/dsb2018-dev]
@@ -47,6 +54,12 @@ def load_images(data, count, size):
     return out
 
 
+def overlap(a, b):
+    """Total time during which an interval of a and one of b both run (each list is one
+    thread's calls, in order, not overlapping each other)."""
+    return sum(max(0.0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
+
+
 def run(fn, images, threads):
     """(wall time, CPU time of the threads) of fn over all images, split evenly over
     `threads` threads. CPU / wall is how many cores the threads kept busy at once: a
@@ -54,16 +67,23 @@ def run(fn, images, threads):
     wall-time speedup (they take cores away, but cannot add CPU time to these threads)."""
     def part(ims):
         c0 = time.thread_time()
+        calls = []
         for im in ims:
+            t = time.perf_counter()
             fn(im)
-        return time.thread_time() - c0
+            calls.append((t, time.perf_counter()))
+        return time.thread_time() - c0, calls
     t0 = time.perf_counter()
     if threads == 1:
-        cpu = part(images)
+        cpu, _ = part(images)
+        both = 0.0
     else:
         with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-            cpu = sum(pool.map(part, [images[k::threads] for k in range(threads)]))
-    return time.perf_counter() - t0, cpu
+            parts = list(pool.map(part, [images[k::threads] for k in range(threads)]))
+        cpu = sum(c for c, _ in parts)
+        both = overlap(parts[0][1], parts[1][1])
+    wall = time.perf_counter() - t0
+    return wall, cpu, both / wall
 
 
 def main():
@@ -93,16 +113,17 @@ def main():
     path = os.path.join(a.out, "python_threads.csv")
     load = open("/proc/loadavg").read().split()[:3]
     with open(path, "w") as f:
-        f.write("impl,threads,images,median_s,speedup_vs_1_thread,cores_busy\n")
+        f.write("impl,threads,images,median_s,speedup_vs_1_thread,cores_busy,calls_overlap\n")
         for name in impls:
-            one = statistics.median(w for w, _ in times[(name, 1)])
+            one = statistics.median(w for w, _, _ in times[(name, 1)])
             for t in (1, 2):
-                med = statistics.median(w for w, _ in times[(name, t)])
-                busy = statistics.median(c / w for w, c in times[(name, t)])
-                f.write(f"{name},{t},{len(images)},{med:.4f},{one / med:.3f},{busy:.3f}\n")
+                med = statistics.median(w for w, _, _ in times[(name, t)])
+                busy = statistics.median(c / w for w, c, _ in times[(name, t)])
+                both = statistics.median(o for _, _, o in times[(name, t)])
+                f.write(f"{name},{t},{len(images)},{med:.4f},{one / med:.3f},{busy:.3f},{both:.3f}\n")
                 print(f"{name:8s} {t} thread{'s' if t > 1 else ' '}: {med:.3f} s for {len(images)} images of "
                       f"{a.size}x{a.size} (median of {a.repeats}), speedup {one / med:.2f}x, "
-                      f"cores busy {busy:.2f}")
+                      f"cores busy {busy:.2f}, calls overlapping {both:.2f} of the run")
     print(f"{cpus} CPUs usable; load average {' '.join(load)} at the end; {path}")
 
 
