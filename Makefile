@@ -12,7 +12,7 @@ BUNDLE    ?= nucseg-bundle
 RESULTS   ?= results
 NUCSEG     = $(BUILD)/nucseg
 
-.PHONY: all deps build asan run test test-release test-asan bench bundle clean
+.PHONY: all deps build asan run test test-release test-asan bench bundle clean python install
 
 all: build
 
@@ -57,6 +57,16 @@ $(PORTABLE)/CMakeCache.txt:
 bundle: deps $(PORTABLE)/CMakeCache.txt
 	cmake --build $(PORTABLE) -j $(JOBS) --target nucseg_cli bench_pool bench_segment bench_affine_fit
 	scripts/make-bundle.sh $(PORTABLE) $(BUNDLE)
+
+# The Python module alone: build/python/nucseg.*.so (PYTHONPATH=build/python).
+python: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target nucseg_python
+
+# Library (static and shared), headers, nucseg.pc, the CLI and the Python module under
+# PREFIX (default /usr/local), staged under DESTDIR when given.
+PREFIX    ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(PORTABLE)

@@ -77,6 +77,11 @@ if [ -x "$BUILD_DIR/bench_affine_fit" ]; then
 else
   status[bench_affine_fit]="not built"
 fi
+# Python threads through the module (GIL released) against the scikit-image peer's threads.
+if [ -d "$BUILD_DIR/python" ]; then
+  run_step python_threads env PYTHONPATH="$BUILD_DIR/python" /usr/bin/python3 "$SRC/bench/bench_python_threads.py" \
+    "$OUT/python_threads" --images 16 --size 1024 --repeats 5
+fi
 run_step scaling "$BIN" bench -o "$OUT/scaling" --images 24 --width 1024 --height 1024 --repeats 5
 
 # ---- summary ----

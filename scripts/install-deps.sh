@@ -7,12 +7,15 @@ BUILD_PKGS=(build-essential cmake pkg-config
             libtiff-dev libpng-dev zlib1g-dev
             liblbfgsb-dev libcminpack-dev libqhull-dev
             libcjson-dev libplplot-dev plplot-driver-cairo)
+# The Python module (make python, pip install --no-build-isolation .) and its tests.
+PYTHON_PKGS=(python3-dev python3-numpy python3-setuptools python3-wheel python3-pip python3-venv
+             python3-pytest python3-skimage python3-pandas python3-tifffile)
 # The peer pipelines that `make bench` compares against; not needed by nucseg itself.
 PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv)
 # What `make test` needs beyond the build: a browser to render the HTML report headless.
 TEST_PKGS=(chromium)
 
-want=("${BUILD_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${PYTHON_PKGS[@]}")
 case "${1:-}" in
   --with-peers) want+=("${PEER_PKGS[@]}") ;;
   --with-test) want+=("${TEST_PKGS[@]}") ;;

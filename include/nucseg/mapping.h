@@ -117,6 +117,13 @@ ns_status ns_map_tile(const ns_tile_points *tile_40x, const ns_tile_points *cand
                       ns_map_index *const *indices, size_t ncand, const ns_map_options *o,
                       ns_map_result *result, ns_error *err);
 
+/* Mutual nearest neighbours between t(tile_40x points) and tile_10x points within
+ * tolerance (10X px): the final matches ns_map_tile reports, for any transform.
+ * *out is malloc'd (NULL when *count is 0). A NaN/Inf point or tolerance <= 0 →
+ * NS_ERR_INVALID. */
+ns_status ns_match_points(const ns_affine *t, const ns_tile_points *tile_40x, const ns_tile_points *tile_10x,
+                          double tolerance, ns_point_match **out, size_t *count, ns_error *err);
+
 /* ---- Ground truth (truth.json from `nucseg synth`) ----------------------------- */
 
 typedef struct {

@@ -64,4 +64,11 @@ void ns_segmentation_free(ns_segmentation *s);
 /* Label i (raster index) of s, whatever its pixel type. */
 uint32_t ns_segmentation_label(const ns_segmentation *s, size_t i);
 
+/* The nucleus table of any label image (U8/U16/U32; 0 = background), measured as
+ * ns_segment measures its own: one row per label that occurs, in increasing label
+ * order, mean_intensity from `intensity` (same size) or NaN when it is NULL.
+ * Labels above the pixel count are refused (NS_ERR_TOO_LARGE). *out is malloc'd. */
+ns_status ns_measure_labels(const ns_image *labels, const ns_image *intensity, ns_nucleus **out,
+                            size_t *count, ns_error *err);
+
 #endif
