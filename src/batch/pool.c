@@ -325,7 +325,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     /* A worker that dies must not kill the parent with SIGPIPE on its next write. */
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
     ns_progress pr;
-    ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary);
+    ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary, opt->run_tag);
     double t0 = now_s();
     pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord, .queued = queued};
     for (size_t i = 0; i < jobs->count; i++)
