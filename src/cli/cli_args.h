@@ -4,6 +4,7 @@
 #ifndef NUCSEG_CLI_ARGS_H
 #define NUCSEG_CLI_ARGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The most worker processes -j accepts. */
@@ -17,5 +18,8 @@ int ns_arg_double(const char *s, double *out);
 int ns_arg_u64(const char *s, uint64_t *out);
 /* A worker count: 1..NS_ARG_MAX_WORKERS, or "all" for every usable CPU. */
 int ns_arg_workers(const char *s, int *out);
+/* --shard: "K/N" with 1 <= K <= N, or "slurm" (K and N from SLURM_ARRAY_TASK_ID, _MIN, _MAX,
+ * _COUNT). 0 with the whole one-line reason in msg when not valid. */
+int ns_arg_shard(const char *s, int *k, int *n, char *msg, size_t len);
 
 #endif

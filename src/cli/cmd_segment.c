@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cli/cli_args.h"
 #include "cli/commands.h"
+#include "dist/dist.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
 
@@ -44,6 +45,11 @@ static void usage(FILE *f)
         "                             with the same settings (others are segmented again)\n"
         "      --max-pixels N         refuse larger images (default %zu)\n"
         "      --progress MODE        auto, bar, lines or quiet (default auto: bar on a terminal)\n"
+        "      --shard K/N            segment only shard K of N (1 <= K <= N): a fixed, size-balanced\n"
+        "                             share of the inputs, for N independent jobs into one OUT;\n"
+        "                             summary in OUT/segmentation_summary.shard-K-of-N.json\n"
+        "                             ('nucseg summary OUT' merges them)\n"
+        "      --shard slurm          K and N from a SLURM job array (SLURM_ARRAY_TASK_ID, _MIN, _COUNT)\n"
         "  -h, --help                 this text\n"
         "\n"
         "exit status: 0 all images segmented; 1 some images failed (see the summary);\n"
@@ -70,7 +76,7 @@ static int parse_mag(const char *s, ns_magnification *m)
 }
 
 enum { OPT_CHANNEL = 256, OPT_10X, OPT_40X, OPT_MAG, OPT_DIAM, OPT_DIAM10, OPT_DIAM40, OPT_THRESH,
-       OPT_TSCALE, OPT_NOSPLIT, OPT_TIMEOUT, OPT_RESUME, OPT_MAXPIX, OPT_PROGRESS };
+       OPT_TSCALE, OPT_NOSPLIT, OPT_TIMEOUT, OPT_RESUME, OPT_MAXPIX, OPT_PROGRESS, OPT_SHARD };
 
 typedef struct {
     ns_batch_options opt;
@@ -79,6 +85,11 @@ typedef struct {
     int have_mag, explicit_lists;
     ns_magnification mag, list_mag; /* list_mag: the list (--10x, --40x) that files go to */
     double diam, d10, d40;
+    int workers_given;
+    int shard_k, shard_n; /* shard_n 0: no --shard */
+    char shard_tag[64];
+    ns_job_list all;      /* every input, when a shard keeps only its share in jobs */
+    ns_dist *dist;        /* under mpirun / srun */
 } segment_args;
 
 /* One option with a value (not a file name) into a: -1 when fine, else the exit status. */
@@ -88,6 +99,7 @@ static int parse_value(int c, const char *arg, segment_args *a)
     double v;
     switch (c) {
     case 'j':
+        a->workers_given = 1;
         if (ns_arg_workers(arg, &opt->workers)) return -1;
         fprintf(stderr, "nucseg segment: -j wants a count from 1 to %d or 'all', not '%s'\n", NS_ARG_MAX_WORKERS,
                 arg);
@@ -146,6 +158,12 @@ static int parse_value(int c, const char *arg, segment_args *a)
             return NS_EXIT_USAGE;
         }
         return -1;
+    case OPT_SHARD: {
+        char msg[256];
+        if (ns_arg_shard(arg, &a->shard_k, &a->shard_n, msg, sizeof msg)) return -1;
+        fprintf(stderr, "nucseg segment: %s\n", msg);
+        return NS_EXIT_USAGE;
+    }
     }
     return -1;
 }
@@ -163,7 +181,7 @@ static int parse_options(int argc, char **argv, segment_args *a)
         {"threshold-scale", required_argument, NULL, OPT_TSCALE}, {"no-split", no_argument, NULL, OPT_NOSPLIT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"resume", no_argument, NULL, OPT_RESUME},
         {"max-pixels", required_argument, NULL, OPT_MAXPIX}, {"progress", required_argument, NULL, OPT_PROGRESS},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"shard", required_argument, NULL, OPT_SHARD}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     ns_batch_options *opt = &a->opt;
     ns_error err;
     int c, rc;
@@ -195,6 +213,7 @@ static int parse_options(int argc, char **argv, segment_args *a)
         case 'h': usage(stdout); return NS_EXIT_OK;
         case 'j': case OPT_CHANNEL: case OPT_MAG: case OPT_DIAM: case OPT_DIAM10: case OPT_DIAM40:
         case OPT_THRESH: case OPT_TSCALE: case OPT_TIMEOUT: case OPT_MAXPIX: case OPT_PROGRESS:
+        case OPT_SHARD:
             if ((rc = parse_value(c, optarg, a)) >= 0) return rc;
             break;
         default: usage(stderr); return NS_EXIT_USAGE;
@@ -247,6 +266,28 @@ static int collect_jobs(segment_args *a)
     return -1;
 }
 
+/* With --shard, keep this shard's share of the inputs in a->jobs (all of them in a->all):
+ * -1 when it has some, else the exit status (0: nothing is this shard's). */
+static int take_shard(segment_args *a)
+{
+    if (a->shard_n == 0) return -1;
+    ns_error err;
+    a->all = a->jobs;
+    memset(&a->jobs, 0, sizeof a->jobs);
+    if (ns_jobs_shard(&a->all, a->shard_k, a->shard_n, &a->jobs, &err) != NS_OK) {
+        fprintf(stderr, "nucseg segment: %s\n", err.message);
+        return NS_EXIT_FATAL;
+    }
+    snprintf(a->shard_tag, sizeof a->shard_tag, "shard-%d-of-%d", a->shard_k, a->shard_n);
+    a->opt.run_tag = a->shard_tag;
+    a->opt.inputs_total = a->all.count;
+    printf("nucseg segment: shard %d of %d: %zu of the %zu inputs\n", a->shard_k, a->shard_n, a->jobs.count,
+           a->all.count);
+    if (a->jobs.count > 0) return -1;
+    printf("nucseg segment: nothing to do in this shard\n"); /* more shards than inputs */
+    return NS_EXIT_OK;
+}
+
 /* The batch: the plan, the run, and its one-line outcome. */
 static int run_batch(const segment_args *a)
 {
@@ -271,7 +312,11 @@ static int run_batch(const segment_args *a)
     printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
            "%.2f s wall, %.2f images/s with %d worker(s)\n",
            rep.ok, rep.skipped, rep.failed, rep.total, rep.total_nuclei, rep.wall_s, rep.images_per_s, rep.workers);
-    printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", opt->out_dir, opt->out_dir);
+    if (opt->run_tag)
+        printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.%s.json; "
+               "'nucseg summary %s' merges the shards)\n", opt->out_dir, opt->out_dir, opt->run_tag, opt->out_dir);
+    else
+        printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", opt->out_dir, opt->out_dir);
     int rc = rep.failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
     ns_batch_report_free(&rep);
     return rc;
@@ -281,9 +326,25 @@ int cmd_segment(int argc, char **argv)
 {
     segment_args a = {.mag = NS_MAG_UNKNOWN, .list_mag = NS_MAG_UNKNOWN};
     ns_batch_options_default(&a.opt);
-    int rc = parse_options(argc, argv, &a);
-    if (rc < 0) rc = collect_jobs(&a);
+    int rc = parse_options(argc, argv, &a), dist_ran = 0;
+    ns_error err;
+    /* Under an MPI launcher: rank 0 lists the inputs, the others receive them. Usage
+     * errors above came on every rank alike, before MPI starts. */
+    if (rc < 0 && ns_dist_launched() && ns_dist_init(&a.dist, &err) != NS_OK) {
+        fprintf(stderr, "nucseg segment: %s\n", err.message);
+        rc = NS_EXIT_FATAL;
+    }
+    int lister = !a.dist || ns_dist_rank(a.dist) == 0;
+    if (rc < 0 && lister) rc = collect_jobs(&a);
+    if (rc < 0 && lister) rc = take_shard(&a);
+    if (rc < 0 && a.dist) {
+        rc = ns_dist_segment(a.dist, &a.jobs, &a.opt, a.workers_given);
+        dist_ran = 1;
+    }
     if (rc < 0) rc = run_batch(&a);
+    if (a.dist && !dist_ran && ns_dist_rank(a.dist) == 0) ns_dist_cancel(a.dist, rc);
+    ns_dist_finish(a.dist);
     ns_jobs_free(&a.jobs);
+    ns_jobs_free(&a.all);
     return rc;
 }
