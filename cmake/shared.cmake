@@ -20,8 +20,7 @@ add_library(nucseg_pic OBJECT ${NUCSEG_LIB_SOURCES})
 set_target_properties(nucseg_pic PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_include_directories(nucseg_pic PUBLIC ${CMAKE_SOURCE_DIR}/include
                                       PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMINPACK_INCLUDE})
-target_link_libraries(nucseg_pic PUBLIC TIFF::TIFF PNG::PNG PkgConfig::CJSON PkgConfig::PLPLOT
-                      ${QHULL_R_LIB} ${LBFGSB_LIB} ${CMINPACK_LIB} Threads::Threads m)
+target_link_libraries(nucseg_pic PUBLIC ${NUCSEG_LIB_DEPS})
 
 # SONAME libnucseg.so.MAJOR.MINOR: before 1.0 a minor release may change the ABI.
 add_library(nucseg_shared SHARED)
