@@ -7,10 +7,13 @@ BUILD_PKGS=(build-essential cmake pkg-config
             libtiff-dev libpng-dev zlib1g-dev
             liblbfgsb-dev libcminpack-dev libqhull-dev
             libcjson-dev libplplot-dev plplot-driver-cairo)
+# What `make test` runs besides nucseg: scikit-image and tifffile check its tables and
+# TIFFs, Snakemake runs workflow/Snakefile. Test-only; nucseg does not need them.
+TEST_PKGS=(python3-skimage python3-tifffile snakemake)
 # The peer pipelines that `make bench` compares against; not needed by nucseg itself.
 PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv)
 
-want=("${BUILD_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 case "${1:-}" in
   --with-peers) want+=("${PEER_PKGS[@]}") ;;
   "") ;;

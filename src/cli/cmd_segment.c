@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
+#include "nucseg/names.h"
 
 static void usage(FILE *f)
 {
@@ -23,8 +24,8 @@ static void usage(FILE *f)
         "automatically estimated diameter (magnification 'unknown').\n"
         "\n"
         "Per image, under OUT/<10X|40X|unknown>/<well>/: <stem>_labels.tif, <stem>_nuclei.csv,\n"
-        "<stem>_nuclei_centroids_local.npy, <stem>_metadata.json. Also OUT/segmentation_summary.json\n"
-        "and OUT/segmentation_progress.txt.\n"
+        "<stem>_nuclei_centroids_local.npy, <stem>_metadata.json; per well, <well>_nuclei.csv (every\n"
+        "tile's nuclei). Also OUT/segmentation_summary.json and OUT/segmentation_progress.txt.\n"
         "\n"
         "options:\n"
         "  -o, --out OUT              output folder (default results/segmentation_output)\n"
@@ -36,6 +37,13 @@ static void usage(FILE *f)
         "      --diameter D           nuclear diameter in px for every image (default: 10X 10, 40X 40,\n"
         "                             unknown: estimated per image)\n"
         "      --diameter-10x D, --diameter-40x D   per magnification\n"
+        "      --diameter-um D        nuclear diameter in micrometres for every image, turned into px\n"
+        "                             with each image's pixel size (rounded to 0.1 px; docs/units.md)\n"
+        "      --pixel-size UM        micrometres per pixel for every image, over what files declare\n"
+        "                             (OME-XML, ImageJ, resolution tags)\n"
+        "      --name-pattern P       read plate/well/tile from file names with P, e.g.\n"
+        "                             '{plate}-{well}-{tile}*' (docs/naming.md; default: the OPS,\n"
+        "                             brieflow and nucseg layouts)\n"
         "      --threshold otsu|local threshold method (default otsu)\n"
         "      --threshold-scale S    multiply the automatic threshold (default 1)\n"
         "      --no-split             do not split touching nuclei\n"
@@ -70,7 +78,8 @@ static int parse_mag(const char *s, ns_magnification *m)
 }
 
 enum { OPT_CHANNEL = 256, OPT_10X, OPT_40X, OPT_MAG, OPT_DIAM, OPT_DIAM10, OPT_DIAM40, OPT_THRESH,
-       OPT_TSCALE, OPT_NOSPLIT, OPT_TIMEOUT, OPT_RESUME, OPT_MAXPIX, OPT_PROGRESS };
+       OPT_TSCALE, OPT_NOSPLIT, OPT_TIMEOUT, OPT_RESUME, OPT_MAXPIX, OPT_PROGRESS, OPT_PIXEL_SIZE,
+       OPT_DIAM_UM, OPT_NAME_PATTERN };
 
 int cmd_segment(int argc, char **argv)
 {
@@ -83,12 +92,14 @@ int cmd_segment(int argc, char **argv)
         {"threshold-scale", required_argument, NULL, OPT_TSCALE}, {"no-split", no_argument, NULL, OPT_NOSPLIT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"resume", no_argument, NULL, OPT_RESUME},
         {"max-pixels", required_argument, NULL, OPT_MAXPIX}, {"progress", required_argument, NULL, OPT_PROGRESS},
+        {"pixel-size", required_argument, NULL, OPT_PIXEL_SIZE}, {"diameter-um", required_argument, NULL, OPT_DIAM_UM},
+        {"name-pattern", required_argument, NULL, OPT_NAME_PATTERN},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     ns_batch_options opt;
     ns_batch_options_default(&opt);
     ns_job_list jobs = {0};
     ns_error err;
-    const char *input = NULL;
+    const char *input = NULL, *name_pattern = NULL;
     int have_mag = 0, explicit_lists = 0;
     ns_magnification mag = NS_MAG_UNKNOWN, list_mag = NS_MAG_UNKNOWN;
     double diam = 0, d10 = 0, d40 = 0;
@@ -150,6 +161,25 @@ int cmd_segment(int argc, char **argv)
             if (c == OPT_DIAM) diam = v; else if (c == OPT_DIAM10) d10 = v; else d40 = v;
             break;
         }
+        case OPT_PIXEL_SIZE: case OPT_DIAM_UM: {
+            double v;
+            if (parse_positive(optarg, &v) != 0) {
+                fprintf(stderr, "nucseg segment: --%s wants micrometres > 0, not '%s'\n",
+                        c == OPT_PIXEL_SIZE ? "pixel-size" : "diameter-um", optarg);
+                rc = NS_EXIT_USAGE;
+                goto done;
+            }
+            if (c == OPT_PIXEL_SIZE) opt.pixel_size_um = v; else opt.diameter_um = v;
+            break;
+        }
+        case OPT_NAME_PATTERN:
+            if (ns_name_pattern_check(optarg, &err) != NS_OK) {
+                fprintf(stderr, "nucseg segment: --name-pattern: %s (docs/naming.md)\n", err.message);
+                rc = NS_EXIT_USAGE;
+                goto done;
+            }
+            name_pattern = optarg;
+            break;
         case OPT_THRESH:
             if (!strcmp(optarg, "otsu")) opt.params_10x.threshold = NS_THRESHOLD_OTSU;
             else if (!strcmp(optarg, "local")) opt.params_10x.threshold = NS_THRESHOLD_LOCAL;
@@ -207,6 +237,11 @@ int cmd_segment(int argc, char **argv)
         default: usage(stderr); rc = NS_EXIT_USAGE; goto done;
         }
     }
+    if (opt.diameter_um > 0 && (diam > 0 || d10 > 0 || d40 > 0)) {
+        fprintf(stderr, "nucseg segment: give the diameter in px (--diameter*) or in micrometres (--diameter-um), not both\n");
+        rc = NS_EXIT_USAGE;
+        goto done;
+    }
     if (diam > 0) opt.params_10x.diameter = opt.params_40x.diameter = opt.params_unknown.diameter = diam;
     if (d10 > 0) opt.params_10x.diameter = d10;
     if (d40 > 0) opt.params_40x.diameter = d40;
@@ -244,6 +279,11 @@ int cmd_segment(int argc, char **argv)
         rc = NS_EXIT_USAGE;
         goto done;
     }
+    if (name_pattern && ns_jobs_apply_name_pattern(&jobs, name_pattern, &err) != NS_OK) {
+        fprintf(stderr, "nucseg segment: %s\n", err.message);
+        rc = NS_EXIT_USAGE;
+        goto done;
+    }
     if (jobs.count == 0) {
         fprintf(stderr, "nucseg segment: %s: no TIFF or PNG images found\n", input ? input : "(file lists)");
         rc = NS_EXIT_FATAL;
@@ -272,6 +312,10 @@ int cmd_segment(int argc, char **argv)
            rep.ok, rep.skipped, rep.failed, rep.total, rep.total_nuclei, rep.wall_s, rep.images_per_s, rep.workers);
     printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", opt.out_dir, opt.out_dir);
     rc = rep.failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
+    if (ns_write_well_tables(&jobs, &rep, opt.out_dir, &err) != NS_OK) {
+        fprintf(stderr, "nucseg segment: %s\n", err.message);
+        rc = NS_EXIT_SOME_FAILED;
+    }
     ns_batch_report_free(&rep);
 done:
     ns_jobs_free(&jobs);
