@@ -16,11 +16,12 @@
 #include "cli/run_report.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
+#include "nucseg/names.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: nucseg run [DATA_DIR] [-o OUT] [-j N|all] [--seed S] [--trials T]\n"
+        "usage: nucseg run [DATA_DIR] [-o OUT] [-j N|all] [--seed S] [--trials T] [segment options]\n"
         "\n"
         "The main job, end to end:\n"
         "  1. with no DATA_DIR, write the default synthetic 10X/40X plate to OUT/plate\n"
@@ -28,12 +29,16 @@ static void usage(FILE *f)
         "  3. map each 40X tile into its 10X tile from nuclear centroids -> OUT/mapping\n"
         "  4. benchmark L-BFGS-B against Levenberg-Marquardt on the maps -> OUT/optimizer_benchmark\n"
         "  5. write OUT/report.html linking every table and plot, and print a summary\n"
+        "Mapping needs both 10X and 40X images: on data with one magnification only, steps 3\n"
+        "and 4 are left out, and the report and summary say so.\n"
         "\n"
         "options:\n"
         "  -o, --out OUT     output folder (default: results)\n"
         "  -j, --jobs N|all  worker processes for segmentation (default: usable CPUs - 1)\n"
         "      --seed S      seed of the synthetic plate (default 1)\n"
         "      --trials T    optimizer benchmark trials per tile pair (default 10)\n"
+        "  passed to `nucseg segment` (see its --help):\n"
+        "      --channel C, --diameter D, --pixel-size UM, --diameter-um D, --name-pattern P\n"
         "  -h, --help        this text\n"
         "\n"
         "exit status: 0 all stages succeeded; 1 a stage finished with failures\n"
@@ -58,17 +63,27 @@ static int run_stage(const char *title, int (*fn)(int, char **), char **argv)
     return rc;
 }
 
+enum { OPT_CHANNEL = 256, OPT_DIAM, OPT_PIXEL_SIZE, OPT_DIAM_UM, OPT_NAME_PATTERN };
+
 int cmd_run(int argc, char **argv)
 {
     const char *out = "results";
     const char *jobs = NULL;
     const char *seed = "1";
     const char *trials = "10";
+    /* Options for the segmentation stage, as "--name value" pairs: checked here, passed on. */
+    char *seg_opts[2 * 5];
+    int n_seg_opts = 0;
     static const struct option longopts[] = {
         {"out", required_argument, NULL, 'o'},
         {"jobs", required_argument, NULL, 'j'},
         {"seed", required_argument, NULL, 's'},
         {"trials", required_argument, NULL, 't'},
+        {"channel", required_argument, NULL, OPT_CHANNEL},
+        {"diameter", required_argument, NULL, OPT_DIAM},
+        {"pixel-size", required_argument, NULL, OPT_PIXEL_SIZE},
+        {"diameter-um", required_argument, NULL, OPT_DIAM_UM},
+        {"name-pattern", required_argument, NULL, OPT_NAME_PATTERN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c;
@@ -99,6 +114,30 @@ int cmd_run(int argc, char **argv)
             }
             trials = optarg;
             break;
+        case OPT_CHANNEL: case OPT_DIAM: case OPT_PIXEL_SIZE: case OPT_DIAM_UM: case OPT_NAME_PATTERN: {
+            const char *name = c == OPT_CHANNEL ? "--channel" : c == OPT_DIAM ? "--diameter"
+                             : c == OPT_PIXEL_SIZE ? "--pixel-size" : c == OPT_DIAM_UM ? "--diameter-um" : "--name-pattern";
+            double v;
+            ns_error perr;
+            if (c == OPT_CHANNEL ? !ns_arg_int(optarg, 0, 65535, &(int){0})
+                : c == OPT_NAME_PATTERN ? ns_name_pattern_check(optarg, &perr) != NS_OK
+                : !ns_arg_double(optarg, &v) || !(v > 0)) {
+                fprintf(stderr, "nucseg run: %s: '%s' is not %s\n", name, optarg,
+                        c == OPT_CHANNEL ? "an index >= 0" : c == OPT_NAME_PATTERN ? "a name pattern (docs/naming.md)"
+                                                                                    : "a number > 0");
+                return NS_EXIT_USAGE;
+            }
+            for (int k = 0; k < n_seg_opts; k += 2)
+                if (!strcmp(seg_opts[k], name)) { /* the last one counts, as in segment */
+                    seg_opts[k + 1] = optarg;
+                    name = NULL;
+                }
+            if (name) {
+                seg_opts[n_seg_opts++] = (char *)name;
+                seg_opts[n_seg_opts++] = optarg;
+            }
+            break;
+        }
         case 'h': usage(stdout); return NS_EXIT_OK;
         default: usage(stderr); return NS_EXIT_USAGE;
         }
@@ -137,6 +176,7 @@ int cmd_run(int argc, char **argv)
     char *truth_path = data_arg ? NULL : ns_path_join(plate, "truth.json");
     char *truth = truth_path;
     int worst = NS_EXIT_OK;
+    char unmapped_why[256] = "";
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
@@ -146,11 +186,20 @@ int cmd_run(int argc, char **argv)
         if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
     }
     {
-        char *a[] = {"segment", (char *)data, "-o", seg, "--progress", "auto", NULL, NULL, NULL};
-        if (jobs) { a[6] = "-j"; a[7] = (char *)jobs; }
+        char *a[8 + 2 * 5 + 1] = {"segment", (char *)data, "-o", seg, "--progress", "auto"};
+        int n = 6;
+        if (jobs) { a[n++] = "-j"; a[n++] = (char *)jobs; }
+        for (int k = 0; k < n_seg_opts; k++) a[n++] = seg_opts[k];
+        a[n] = NULL;
         int rc = run_stage("segmentation", cmd_segment, a);
         if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
         else if (rc != 0) { worst = NS_EXIT_FATAL; goto done; }
+    }
+    /* Mapping pairs 40X tiles with 10X ones: with one magnification there is nothing to
+     * map; the segmentation is the result, and the report says why it stops there. */
+    if (ns_run_mapping_unneeded(seg, unmapped_why, sizeof unmapped_why)) {
+        printf("\n== 10X<->40X mapping: not run: %s\n", unmapped_why);
+        goto done;
     }
     {
         char *a[] = {"map", seg, "-o", map, NULL, NULL, NULL};
@@ -171,7 +220,7 @@ done:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     {
         double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-        ns_run_paths paths = {out, data_arg ? NULL : plate, seg, map, opt};
+        ns_run_paths paths = {out, data_arg ? NULL : plate, seg, map, opt, unmapped_why[0] ? unmapped_why : NULL};
         if (ns_run_report_write(&paths, wall, worst, stdout, &err) != NS_OK) {
             fprintf(stderr, "nucseg run: %s\n", err.message);
             if (worst == NS_EXIT_OK) worst = NS_EXIT_FATAL;
