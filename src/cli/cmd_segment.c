@@ -41,6 +41,8 @@ static void usage(FILE *f)
         "                             with each image's pixel size (rounded to 0.1 px; docs/units.md)\n"
         "      --pixel-size UM        micrometres per pixel for every image, over what files declare\n"
         "                             (OME-XML, ImageJ, resolution tags)\n"
+        "      --well W               segment only the images of well W (a workflow's one job)\n"
+        "      --list-wells           print the wells of the inputs, one a line, and stop\n"
         "      --name-pattern P       read plate/well/tile from file names with P, e.g.\n"
         "                             '{plate}-{well}-{tile}*' (docs/naming.md; default: the OPS,\n"
         "                             brieflow and nucseg layouts)\n"
@@ -79,7 +81,43 @@ static int parse_mag(const char *s, ns_magnification *m)
 
 enum { OPT_CHANNEL = 256, OPT_10X, OPT_40X, OPT_MAG, OPT_DIAM, OPT_DIAM10, OPT_DIAM40, OPT_THRESH,
        OPT_TSCALE, OPT_NOSPLIT, OPT_TIMEOUT, OPT_RESUME, OPT_MAXPIX, OPT_PROGRESS, OPT_PIXEL_SIZE,
-       OPT_DIAM_UM, OPT_NAME_PATTERN };
+       OPT_DIAM_UM, OPT_NAME_PATTERN, OPT_WELL, OPT_LIST_WELLS };
+
+/* Keep only the jobs of well (a Snakemake job segments one well). */
+static void keep_well(ns_job_list *jobs, const char *well)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < jobs->count; i++) {
+        if (!strcmp(jobs->items[i].well, well)) {
+            jobs->items[kept++] = jobs->items[i];
+        } else {
+            ns_job *j = &jobs->items[i];
+            free(j->path); free(j->well); free(j->stem); free(j->plate); free(j->tile);
+        }
+    }
+    jobs->count = kept;
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The distinct wells of jobs, sorted, one a line. */
+static int print_wells(const ns_job_list *jobs)
+{
+    const char **w = malloc((jobs->count ? jobs->count : 1) * sizeof *w);
+    if (!w) {
+        fprintf(stderr, "nucseg segment: out of memory\n");
+        return NS_EXIT_FATAL;
+    }
+    for (size_t i = 0; i < jobs->count; i++) w[i] = jobs->items[i].well;
+    qsort(w, jobs->count, sizeof *w, by_string);
+    for (size_t i = 0; i < jobs->count; i++)
+        if (i == 0 || strcmp(w[i], w[i - 1])) printf("%s\n", w[i]);
+    free(w);
+    return NS_EXIT_OK;
+}
 
 int cmd_segment(int argc, char **argv)
 {
@@ -93,13 +131,15 @@ int cmd_segment(int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"resume", no_argument, NULL, OPT_RESUME},
         {"max-pixels", required_argument, NULL, OPT_MAXPIX}, {"progress", required_argument, NULL, OPT_PROGRESS},
         {"pixel-size", required_argument, NULL, OPT_PIXEL_SIZE}, {"diameter-um", required_argument, NULL, OPT_DIAM_UM},
-        {"name-pattern", required_argument, NULL, OPT_NAME_PATTERN},
+        {"name-pattern", required_argument, NULL, OPT_NAME_PATTERN}, {"well", required_argument, NULL, OPT_WELL},
+        {"list-wells", no_argument, NULL, OPT_LIST_WELLS},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     ns_batch_options opt;
     ns_batch_options_default(&opt);
     ns_job_list jobs = {0};
     ns_error err;
-    const char *input = NULL, *name_pattern = NULL;
+    const char *input = NULL, *name_pattern = NULL, *only_well = NULL;
+    int list_wells = 0;
     int have_mag = 0, explicit_lists = 0;
     ns_magnification mag = NS_MAG_UNKNOWN, list_mag = NS_MAG_UNKNOWN;
     double diam = 0, d10 = 0, d40 = 0;
@@ -180,6 +220,8 @@ int cmd_segment(int argc, char **argv)
             }
             name_pattern = optarg;
             break;
+        case OPT_WELL: only_well = optarg; break;
+        case OPT_LIST_WELLS: list_wells = 1; break;
         case OPT_THRESH:
             if (!strcmp(optarg, "otsu")) opt.params_10x.threshold = NS_THRESHOLD_OTSU;
             else if (!strcmp(optarg, "local")) opt.params_10x.threshold = NS_THRESHOLD_LOCAL;
@@ -288,6 +330,19 @@ int cmd_segment(int argc, char **argv)
         fprintf(stderr, "nucseg segment: %s: no TIFF or PNG images found\n", input ? input : "(file lists)");
         rc = NS_EXIT_FATAL;
         goto done;
+    }
+    if (list_wells) {
+        rc = print_wells(&jobs);
+        goto done;
+    }
+    if (only_well) {
+        keep_well(&jobs, only_well);
+        if (jobs.count == 0) {
+            fprintf(stderr, "nucseg segment: %s: no images of well '%s' (--list-wells lists them)\n",
+                    input ? input : "(file lists)", only_well);
+            rc = NS_EXIT_FATAL;
+            goto done;
+        }
     }
     {
         size_t n10 = 0, n40 = 0, nu = 0;

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"bench-opt", cmd_bench_opt, "benchmark L-BFGS-B against Levenberg-Marquardt on mapped tiles"},
     {"run",       cmd_run,       "the main job: (synthesise) -> segment -> map -> bench-opt -> report"},
     {"eval",      cmd_eval,      "score label images against ground truth (F1@0.5, DSB2018 score)"},
+    {"report",    cmd_report,    "report.html of stages run one by one (a workflow's well)"},
 };
 
 static void usage(FILE *f)

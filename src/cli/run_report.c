@@ -170,9 +170,12 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
     char text[1024];
 
     ns_html_begin(f, "nucseg run report");
-    snprintf(text, sizeof text, "Source: %s. Total wall time %.1f s. Exit status %d (%s).",
-             p->plate ? "the built-in synthetic 10X/40X plate" : "the user's data", wall_s, exit_status,
-             exit_status == 0 ? "all stages succeeded" : "see the stages below");
+    if (wall_s < 0) /* `nucseg report`: the stages ran apart, as a workflow's jobs */
+        snprintf(text, sizeof text, "Source: the stages' folders under %s, run one by one.", p->out);
+    else
+        snprintf(text, sizeof text, "Source: %s. Total wall time %.1f s. Exit status %d (%s).",
+                 p->plate ? "the built-in synthetic 10X/40X plate" : "the user's data", wall_s, exit_status,
+                 exit_status == 0 ? "all stages succeeded" : "see the stages below");
     ns_html_paragraph(f, text);
 
     ns_html_heading(f, 2, "1. Segmentation");
@@ -246,8 +249,11 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
             fprintf(summary, "  tiles       not mapped: %s\n", p->unmapped);
         else
             fprintf(summary, "  tiles       (mapping did not finish)\n");
-        if (!p->unmapped) print_optimizers(summary, overall ? overall : "");
-        fprintf(summary, "  wall time   %.1f s\n", wall_s);
+        if (p->unmapped || (wall_s < 0 && !ns_is_dir(p->opt)))
+            fprintf(summary, "  optimizers  (not run)\n");
+        else
+            print_optimizers(summary, overall ? overall : "");
+        if (wall_s >= 0) fprintf(summary, "  wall time   %.1f s\n", wall_s);
         if (st == NS_OK) fprintf(summary, "  report      %s\n", path);
     }
     free(overall);

@@ -22,7 +22,8 @@ typedef struct {
 int ns_run_mapping_unneeded(const char *seg_dir, char *why, size_t why_size);
 
 /* Reads what the stages wrote, writes OUT/report.html atomically and prints the
- * summary to `summary`. Stages that did not run are reported as such. */
+ * summary to `summary`. Stages that did not run are reported as such. wall_s < 0: the
+ * stages ran apart (`nucseg report`), no total time. */
 ns_status ns_run_report_write(const ns_run_paths *paths, double wall_s, int exit_status,
                               FILE *summary, ns_error *err);
 
