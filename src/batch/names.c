@@ -29,14 +29,20 @@ static int field_char(char c)
     return c != '_' && c != '/' && c != '\0';
 }
 
-/* Match s against p (both from where the caller is); fill f's fields on success. */
-static int match(const char *p, const char *s, ns_name_fields *f)
+/* Backtracking over several '*' and fields grows as a power of the name's length: a
+ * match that takes more steps than this is given up (no match) rather than hanging. */
+#define MATCH_STEPS_MAX 1000000L
+
+/* Match s against p (both from where the caller is); fill f's fields on success.
+ * *steps counts down the work left. */
+static int match(const char *p, const char *s, ns_name_fields *f, long *steps)
 {
     for (;;) {
+        if (--*steps < 0) return 0;
         if (*p == '\0') return *s == '\0';
         if (*p == '*') {
             for (const char *t = s;; t++) {
-                if (match(p + 1, t, f)) return 1;
+                if (match(p + 1, t, f, steps)) return 1;
                 if (*t == '\0') return 0;
             }
         }
@@ -48,7 +54,7 @@ static int match(const char *p, const char *s, ns_name_fields *f)
             while (field_char(s[n])) {
                 n++; /* shortest first */
                 if (n >= NS_NAME_FIELD_MAX) return 0;
-                if (match(close + 1, s + n, f)) {
+                if (match(close + 1, s + n, f, steps)) {
                     char *slot = slot_of(f, kind);
                     if (slot) {
                         memcpy(slot, s, n);
@@ -135,7 +141,8 @@ int ns_name_parse(const char *stem, const char *pattern, ns_name_fields *out)
 {
     memset(out, 0, sizeof *out);
     if (pattern) {
-        if (ns_name_pattern_check(pattern, NULL) != NS_OK || !match(pattern, stem, out)) {
+        long steps = MATCH_STEPS_MAX;
+        if (ns_name_pattern_check(pattern, NULL) != NS_OK || !match(pattern, stem, out, &steps)) {
             memset(out, 0, sizeof *out);
             return 0;
         }
@@ -144,7 +151,8 @@ int ns_name_parse(const char *stem, const char *pattern, ns_name_fields *out)
     }
     for (size_t k = 0; k < sizeof BUILTIN / sizeof BUILTIN[0]; k++) {
         memset(out, 0, sizeof *out);
-        if (match(BUILTIN[k], stem, out) && builtin_ok(out)) {
+        long steps = MATCH_STEPS_MAX;
+        if (match(BUILTIN[k], stem, out, &steps) && builtin_ok(out)) {
             strip_leading_zeros(out->tile);
             return 1;
         }

@@ -45,6 +45,11 @@ static void test_patterns(void)
     expect("20X_A3_9", "{mag}_{well}_{tile}", "", "A3", "9", "20X");
     ns_name_fields f;
     CHECK(!ns_name_parse("Well1_Tile-3", "{plate}-{well}-{tile}", &f)); /* no match */
+    /* A pattern that backtracks a power of the name's length gives up, not hangs. */
+    char a[241];
+    memset(a, 'a', 240);
+    a[240] = '\0';
+    CHECK(!ns_name_parse(a, "*a*a*a*a*{well}*b", &f));
     CHECK(f.well[0] == '\0');
     ns_error err;
     CHECK(ns_name_pattern_check("{well}_{tile}", &err) == NS_OK);
