@@ -13,8 +13,10 @@ PYTHON_PKGS=(python3-dev python3-numpy python3-setuptools python3-wheel python3-
              python3-pytest python3-skimage python3-pandas python3-tifffile)
 # The peer pipelines that `make bench` compares against; not needed by nucseg itself.
 PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv)
-# What `make test` needs beyond the build: a browser to render the HTML report headless.
-TEST_PKGS=(chromium)
+# What `make test` runs besides nucseg (test-only; nucseg does not need them): Chromium
+# renders the HTML report headless, scikit-image and tifffile check its tables and TIFFs,
+# Snakemake runs workflow/Snakefile, the SLURM daemons and munge a one-node cluster.
+TEST_PKGS=(chromium python3-skimage python3-tifffile snakemake)
 
 want=("${BUILD_PKGS[@]}" "${PYTHON_PKGS[@]}")
 case "${1:-}" in

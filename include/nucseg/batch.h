@@ -22,8 +22,10 @@ enum {
 
 typedef struct {
     char *path;            /* owned */
-    char *well;            /* owned; file name part before the first '_' */
-    char *stem;            /* owned; file name without extension */
+    char *well;            /* owned; from the file name (nucseg/names.h) */
+    char *stem;            /* owned; file name without extension (and without ".ome") */
+    char *plate;           /* owned; from the file name, "" when it has none */
+    char *tile;            /* owned; from the file name, "" when it has none */
     ns_magnification mag;
     uint64_t cost;         /* pixels if known, else file size: larger runs first */
 } ns_job;
@@ -42,6 +44,10 @@ ns_status ns_jobs_add(ns_job_list *jobs, const char *path, ns_magnification mag,
 ns_status ns_jobs_add_sized(ns_job_list *jobs, const char *path, ns_magnification mag, uint64_t cost,
                             ns_error *err);
 void ns_jobs_free(ns_job_list *jobs);
+/* Read plate, well, tile (and an unknown magnification) of every job from its file
+ * name with pattern (nucseg/names.h) instead of the built-in layouts. A name the
+ * pattern does not match is an error naming the file. */
+ns_status ns_jobs_apply_name_pattern(ns_job_list *jobs, const char *pattern, ns_error *err);
 
 /* Where a pool gets its jobs when not from its whole list, largest first (e.g. the
  * distributed dispatcher, dist/). The pool asks for more as its workers run low, and
@@ -79,7 +85,17 @@ typedef struct {
     const ns_job_source *source;  /* NULL: every job of the list. Otherwise the jobs this source
                                    * hands out; its owner, which knows who else writes into OUT,
                                    * removes stale temporaries for --resume */
+    double pixel_size_um;         /* > 0: every image's pixel size (--pixel-size), over the file's */
+    double diameter_um;           /* > 0: nuclear diameter in micrometres, for every image; its
+                                     pixel size turns it into px (ns_diameter_px_of_um) */
+    const char *name_pattern;     /* NULL, or the --name-pattern the jobs' wells and tiles were
+                                   * read with (recorded with the settings of OUT) */
 } ns_batch_options;
+
+/* The diameter in px of d_um micrometres at um_per_px, rounded to 0.1 px so that a
+ * pixel size written with more or fewer digits (0.325, 0.32499998) segments alike:
+ * 7 um at 0.325 um/px -> 21.5 px (docs/units.md). */
+double ns_diameter_px_of_um(double d_um, double um_per_px);
 
 void ns_batch_options_default(ns_batch_options *o);
 
@@ -110,6 +126,12 @@ typedef struct {
 ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt,
                        ns_batch_report *report, ns_error *err);
 void ns_batch_report_free(ns_batch_report *r);
+
+/* Merged nucleus tables, one per well: OUT/<mag>/<well>/<well>_nuclei.csv, the rows of
+ * the well's tiles that report says succeeded, in tile order, written atomically. A
+ * well whose only tile is named like the well already has its table. */
+ns_status ns_write_well_tables(const ns_job_list *jobs, const ns_batch_report *report,
+                               const char *out_dir, ns_error *err);
 
 /* One image, in this process: read, segment, write all outputs atomically. */
 ns_status ns_process_image(const ns_job *job, const ns_batch_options *opt,

@@ -53,12 +53,30 @@ typedef struct {
 } ns_image_info;
 ns_status ns_image_probe(const char *path, ns_image_info *info, ns_error *err);
 
+/* The physical size of a pixel, as a file declares it (docs/units.md). */
+typedef struct {
+    double x_um, y_um; /* micrometres per pixel; 0 when not known */
+    char source[16];   /* where it came from: "ome", "imagej", "resolution", "option"; "" */
+} ns_pixel_size_um;
+
+/* Pixel size declared by a TIFF: OME-XML PhysicalSizeX/Y (with their units) in the
+ * ImageDescription, else an ImageJ description's unit= with XResolution/YResolution,
+ * else XResolution/YResolution with ResolutionUnit inch or centimetre. A file that
+ * declares none (or a PNG) gives NS_OK with x_um = 0. A size declared but unreadable
+ * (an unknown unit, a value <= 0) is an error naming the file and the field. */
+ns_status ns_image_pixel_size(const char *path, ns_pixel_size_um *out, ns_error *err);
+
 /* TIFF writers (atomic: temp name + rename). U8/U16/U32/F32 single plane.
  * Compression: 0 none, 1 Deflate (zlib level 1: the fastest on microscopy images),
  * NS_TIFF_DEFLATE_LABELS Deflate at level 2, which on label images (long runs of one
  * value) is both faster and smaller than level 1. Labels open in Fiji and napari. */
 #define NS_TIFF_DEFLATE_LABELS 2
 ns_status ns_tiff_write(const char *path, const ns_image *img, int compress, ns_error *err);
+/* ns_tiff_write with the pixel size recorded (size->x_um > 0): ImageJ's way, which Fiji
+ * and tifffile read as micrometres (description "unit=micron", X/YResolution in pixels
+ * per micrometre); ns_image_pixel_size reads it back. size NULL or x_um <= 0: as ns_tiff_write. */
+ns_status ns_tiff_write_scaled(const char *path, const ns_image *img, int compress,
+                               const ns_pixel_size_um *size, ns_error *err);
 /* Multi-page TIFF, one page per plane (all planes the same size and type). */
 ns_status ns_tiff_write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err);
 

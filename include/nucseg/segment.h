@@ -45,7 +45,8 @@ typedef struct {
     int bbox_x0, bbox_y0, bbox_x1, bbox_y1; /* inclusive-exclusive: [x0, x1) x [y0, y1) */
     double major_axis, minor_axis;  /* px, of the ellipse with the same second moments (as skimage) */
     double eccentricity;
-    double orientation;             /* radians */
+    double orientation;             /* radians, as skimage.measure.regionprops: the major axis'
+                                       angle from the row axis (+y) towards +x, in [-pi/2, pi/2] */
 } ns_nucleus;
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
+#include "nucseg/names.h"
 
 /* TIFF / PNG, but not label images (<id>_labels.*: ground truth or our own output). */
 static int is_image_name(const char *name)
@@ -16,6 +17,31 @@ static int is_image_name(const char *name)
     if (!dot || name[0] == '.') return 0;
     if (dot - name >= 7 && !strncmp(dot - 7, "_labels", 7)) return 0;
     return !strcasecmp(dot, ".tif") || !strcasecmp(dot, ".tiff") || !strcasecmp(dot, ".png");
+}
+
+/* Plate, well, tile from the job's stem (pattern NULL: the built-in layouts); a
+ * magnification the name carries ("10X_...") fills in an unknown one. Returns 0 when
+ * the name does not match; -1 out of memory. */
+static int name_job(ns_job *j, const char *pattern)
+{
+    ns_name_fields f;
+    int matched = ns_name_parse(j->stem, pattern, &f);
+    if (!matched && pattern) return 0;
+    /* A stem no layout reads (e.g. "_x"): all of it is the well. */
+    char *well = strdup(matched ? f.well : j->stem), *plate = strdup(f.plate), *tile = strdup(f.tile);
+    if (!well || !plate || !tile) {
+        free(well); free(plate); free(tile);
+        return -1;
+    }
+    free(j->well); free(j->plate); free(j->tile);
+    j->well = well;
+    j->plate = plate;
+    j->tile = tile;
+    if (j->mag == NS_MAG_UNKNOWN) {
+        if (!strcasecmp(f.mag, "10X")) j->mag = NS_MAG_10X;
+        else if (!strcasecmp(f.mag, "40X")) j->mag = NS_MAG_40X;
+    }
+    return 1;
 }
 
 ns_status ns_jobs_add(ns_job_list *jobs, const char *path, ns_magnification mag, ns_error *err)
@@ -37,22 +63,28 @@ ns_status ns_jobs_add_sized(ns_job_list *jobs, const char *path, ns_magnificatio
     ns_job *j = &jobs->items[jobs->count];
     memset(j, 0, sizeof *j);
     j->path = strdup(path);
-    j->stem = ns_path_stem(path);
-    if (!j->path || !j->stem) {
-        free(j->path); free(j->stem);
-        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory listing inputs", path);
-    }
-    /* Well = file name before the first '_' ("Well1_Point1_0034.tif" -> "Well1"). */
-    size_t wl = strcspn(j->stem, "_");
-    j->well = strndup(j->stem, wl ? wl : strlen(j->stem));
-    if (!j->well) {
-        free(j->path); free(j->stem);
-        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory listing inputs", path);
-    }
+    j->stem = ns_image_stem(path);
     j->mag = mag;
+    if (!j->path || !j->stem || name_job(j, NULL) < 0) {
+        free(j->path); free(j->stem); free(j->well); free(j->plate); free(j->tile);
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory listing inputs", path);
+    }
     j->cost = cost;
     jobs->count++;
     return NS_OK;
+}
+
+ns_status ns_jobs_apply_name_pattern(ns_job_list *jobs, const char *pattern, ns_error *err)
+{
+    ns_status st = ns_name_pattern_check(pattern, err);
+    for (size_t i = 0; st == NS_OK && i < jobs->count; i++) {
+        int r = name_job(&jobs->items[i], pattern);
+        if (r < 0) st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", jobs->items[i].path);
+        else if (r == 0)
+            st = ns_error_set(err, NS_ERR_INVALID, "%s: name '%s' does not match --name-pattern '%s'",
+                              jobs->items[i].path, jobs->items[i].stem, pattern);
+    }
+    return st;
 }
 
 void ns_jobs_free(ns_job_list *jobs)
@@ -61,6 +93,8 @@ void ns_jobs_free(ns_job_list *jobs)
         free(jobs->items[i].path);
         free(jobs->items[i].well);
         free(jobs->items[i].stem);
+        free(jobs->items[i].plate);
+        free(jobs->items[i].tile);
     }
     free(jobs->items);
     memset(jobs, 0, sizeof *jobs);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "batch/nuclei_csv.h"
 #include "batch/outputs.h"
 #include "nucseg/fsutil.h"
 #include "util/fixed_decimal.h"
@@ -108,43 +109,12 @@ void ns_outputs_remove_stale_temporaries(const ns_job_list *jobs, const char *ou
     free(seen);
 }
 
-static ns_status write_labels(const char *path, const ns_segmentation *s, ns_error *err)
+static ns_status write_labels(const char *path, const ns_segmentation *s, const ns_pixel_size_um *px,
+                              ns_error *err)
 {
     /* 16-bit when the labels fit (opens everywhere), 32-bit only when they need it:
-     * ns_segment made them so. */
-    return ns_tiff_write(path, &s->labels, NS_TIFF_DEFLATE_LABELS, err);
-}
-
-/* One row of the nucleus table, as "%u,%.3f,%.3f,%.0f,%.4f,%d,%d,%d,%d,%.3f,%.3f,%.4f,%.4f\n"
- * would write it (ns_format_fixed: the same digits, without printf's cost). */
-static size_t nucleus_row(char *out, const ns_nucleus *q)
-{
-    const struct {
-        double v;
-        int decimals;
-    } cols[] = {{q->label, 0},      {q->centroid_x, 3}, {q->centroid_y, 3},   {q->area, 0},
-                {q->mean_intensity, 4}, {q->bbox_x0, 0}, {q->bbox_y0, 0},     {q->bbox_x1, 0},
-                {q->bbox_y1, 0},    {q->major_axis, 3}, {q->minor_axis, 3},   {q->eccentricity, 4},
-                {q->orientation, 4}};
-    size_t n = 0;
-    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
-        if (c) out[n++] = ',';
-        n += ns_format_fixed(out + n, cols[c].v, cols[c].decimals);
-    }
-    out[n++] = '\n';
-    return n;
-}
-
-static ns_status write_csv(const char *path, const ns_segmentation *s, ns_error *err)
-{
-    ns_atomic_file f;
-    ns_status st = ns_atomic_open(&f, path, err);
-    if (st != NS_OK) return st;
-    fprintf(f.fp, "label,centroid_x,centroid_y,area,mean_intensity,bbox_x0,bbox_y0,bbox_x1,bbox_y1,"
-                  "major_axis_length,minor_axis_length,eccentricity,orientation\n");
-    char row[13 * NS_FIXED_MAX];
-    for (size_t i = 0; i < s->count; i++) fwrite(row, 1, nucleus_row(row, &s->nuclei[i]), f.fp);
-    return ns_atomic_close(&f, err);
+     * ns_segment made them so. The pixel size goes with them into Fiji and napari. */
+    return ns_tiff_write_scaled(path, &s->labels, NS_TIFF_DEFLATE_LABELS, px, err);
 }
 
 static ns_status write_npy(const char *path, const ns_segmentation *s, ns_error *err)
@@ -162,19 +132,30 @@ static ns_status write_npy(const char *path, const ns_segmentation *s, ns_error 
 
 static ns_status write_metadata(const char *path, const ns_job *job, const ns_image_info *info,
                                 int channel, const ns_segment_params *prm, const ns_segmentation *s,
-                                const ns_output_paths_t *p, double read_ms, double write_ms, ns_error *err)
+                                const ns_output_paths_t *p, const ns_pixel_size_um *px, double read_ms,
+                                double write_ms, ns_error *err)
 {
     cJSON *root = cJSON_CreateObject();
     if (!root) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
     cJSON_AddStringToObject(root, "source", job->path);
     cJSON_AddStringToObject(root, "stem", job->stem);
     cJSON_AddStringToObject(root, "well", job->well);
+    cJSON_AddStringToObject(root, "plate", job->plate ? job->plate : "");
+    cJSON_AddStringToObject(root, "tile", job->tile ? job->tile : "");
     cJSON_AddStringToObject(root, "magnification", ns_magnification_name(job->mag));
     cJSON_AddNumberToObject(root, "width", s->width);
     cJSON_AddNumberToObject(root, "height", s->height);
     cJSON_AddStringToObject(root, "pixel_type", ns_pixel_type_name(info->type));
     cJSON_AddNumberToObject(root, "channel", channel);
     cJSON_AddNumberToObject(root, "nuclei", (double)s->count);
+    if (px->x_um > 0) { /* micrometres per pixel, and where that came from (docs/units.md) */
+        cJSON *size = cJSON_AddObjectToObject(root, "pixel_size_um");
+        cJSON_AddNumberToObject(size, "x", px->x_um);
+        cJSON_AddNumberToObject(size, "y", px->y_um);
+        cJSON_AddStringToObject(size, "source", px->source);
+    } else {
+        cJSON_AddNullToObject(root, "pixel_size_um");
+    }
     cJSON *par = cJSON_AddObjectToObject(root, "parameters");
     cJSON_AddNumberToObject(par, "diameter_requested", prm->diameter);
     cJSON_AddNumberToObject(par, "diameter_used", s->diameter_used);
@@ -205,31 +186,34 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
 /* The label image, the table and the centroids: three independent files, written on
  * lent idle cores too when there are any (util/par_for.h). Largest first. */
 typedef struct {
+    const ns_job *job;
     const ns_segmentation *s;
     const ns_output_paths_t *p;
+    const ns_pixel_size_um *px;
 } data_files;
 
 static ns_status write_data_file(void *ctx, size_t k, int slot, ns_error *err)
 {
     (void)slot;
     const data_files *d = ctx;
-    return k == 0   ? write_labels(d->p->file[NS_OUT_LABELS], d->s, err)
-           : k == 1 ? write_csv(d->p->file[NS_OUT_CSV], d->s, err)
+    return k == 0   ? write_labels(d->p->file[NS_OUT_LABELS], d->s, d->px, err)
+           : k == 1 ? ns_nuclei_csv_write(d->p->file[NS_OUT_CSV], d->job, d->s, d->px, err)
                     : write_npy(d->p->file[NS_OUT_NPY], d->s, err);
 }
 
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
-                           const ns_output_paths_t *p, double read_ms, double *write_ms, ns_error *err)
+                           const ns_output_paths_t *p, const ns_pixel_size_um *px, double read_ms,
+                           double *write_ms, ns_error *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ns_status st = ns_mkdirs(p->dir, err);
-    data_files d = {.s = s, .p = p};
+    data_files d = {.job = job, .s = s, .p = p, .px = px};
     if (st == NS_OK) st = ns_par_for(3, write_data_file, &d, NULL, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     *write_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
     if (st == NS_OK)
-        st = write_metadata(p->file[NS_OUT_META], job, info, channel, prm, s, p, read_ms, *write_ms, err);
+        st = write_metadata(p->file[NS_OUT_META], job, info, channel, prm, s, p, px, read_ms, *write_ms, err);
     return st;
 }

@@ -22,5 +22,6 @@ void ns_output_remove_temporaries(const ns_job *job, const char *out_dir, long p
 void ns_outputs_remove_stale_temporaries(const ns_job_list *jobs, const char *out_dir);
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
-                           const ns_output_paths_t *p, double read_ms, double *write_ms, ns_error *err);
+                           const ns_output_paths_t *p, const ns_pixel_size_um *px, double read_ms,
+                           double *write_ms, ns_error *err);
 #endif

@@ -11,6 +11,7 @@
 #include "batch/outputs.h"
 #include "batch/process_image.h"
 #include "batch/resume.h"
+#include "batch/units.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
 
@@ -74,7 +75,10 @@ ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *op
     double t0 = now_ms();
     ns_output_paths_t paths;
     ns_status st = ns_output_paths(job, opt->out_dir, &paths, err);
-    const ns_segment_params *prm = params_for(opt, job->mag);
+    ns_segment_params eff = *params_for(opt, job->mag); /* and the diameter from --diameter-um */
+    ns_pixel_size_um px = {0};
+    if (st == NS_OK) st = ns_job_units(job, opt, params_for(opt, job->mag), &eff, &px, err);
+    const ns_segment_params *prm = &eff;
     size_t done_nuclei = 0;
     if (st == NS_OK && opt->resume && ns_outputs_reusable(&paths, opt->channel, prm, &done_nuclei)) {
         res->status = NS_OK;
@@ -100,7 +104,7 @@ ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *op
     double write_ms = 0;
     if (st == NS_OK) {
         ns_commit_defer(pending);
-        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, read_ms, &write_ms, err);
+        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, &px, read_ms, &write_ms, err);
         ns_commit_defer(NULL);
         if (st != NS_OK && pending) ns_commit_list_abort(pending); /* no half set left behind */
     }

@@ -20,6 +20,9 @@ static cJSON *settings_json(const ns_batch_options *opt)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "channel", opt->channel);
+    cJSON_AddNumberToObject(root, "pixel_size_um", opt->pixel_size_um);
+    cJSON_AddNumberToObject(root, "diameter_um", opt->diameter_um);
+    cJSON_AddStringToObject(root, "name_pattern", opt->name_pattern ? opt->name_pattern : "");
     const ns_segment_params *p[3] = {&opt->params_10x, &opt->params_40x, &opt->params_unknown};
     const char *name[3] = {"10X", "40X", "unknown"};
     for (int i = 0; i < 3; i++) {

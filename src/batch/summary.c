@@ -18,6 +18,9 @@ static void add_per_image(cJSON *root, const ns_job_list *jobs, const ns_batch_r
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "file", jobs->items[i].path);
         cJSON_AddStringToObject(e, "magnification", ns_magnification_name(jobs->items[i].mag));
+        cJSON_AddStringToObject(e, "plate", jobs->items[i].plate);
+        cJSON_AddStringToObject(e, "well", jobs->items[i].well);
+        cJSON_AddStringToObject(e, "tile", jobs->items[i].tile);
         cJSON_AddStringToObject(e, "status", r->status != NS_OK ? ns_status_name(r->status)
                                              : r->skipped ? "skipped_complete" : "ok");
         cJSON_AddNumberToObject(e, "nuclei", (double)r->nuclei);

@@ -8,6 +8,9 @@
  * ns_write_summary_file: OUT/segmentation_summary[.<run_tag>].json, atomically. */
 cJSON *ns_batch_summary_json(const ns_job_list *jobs, const ns_batch_options *opt, const ns_batch_report *rep);
 ns_status ns_write_summary_file(const char *out_dir, const char *run_tag, cJSON *root, ns_error *err);
+/* The well tables (ns_write_well_tables) of the images of a merged summary's per_image
+ * array: the plate's, once every shard is done. */
+ns_status ns_write_well_tables_of_summary(const cJSON *per_image, const char *out_dir, ns_error *err);
 ns_status ns_write_batch_summary(const ns_job_list *jobs, const ns_batch_options *opt,
                                  const ns_batch_report *rep, ns_error *err);
 #endif

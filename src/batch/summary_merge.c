@@ -122,8 +122,10 @@ ns_status ns_merge_shard_summaries(const char *out_dir, ns_merged_summary *m, ns
         cJSON_AddNumberToObject(out, "longest_shard_wall_s", wall);
         cJSON_AddItemToObject(out, "failures", fails);
         cJSON_AddItemToObject(out, "per_image", per);
+        /* Every image done: the well tables, which no shard could write alone. */
+        if (m->not_done == 0 && m->shards_missing == 0) st = ns_write_well_tables_of_summary(per, out_dir, err);
         fails = per = NULL;
-        st = ns_write_summary_file(out_dir, NULL, out, err);
+        if (st == NS_OK) st = ns_write_summary_file(out_dir, NULL, out, err);
     }
     cJSON_Delete(fails);
     cJSON_Delete(per);

@@ -16,11 +16,12 @@
 #include "cli/run_report.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
+#include "nucseg/names.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: nucseg run [DATA_DIR] [-o OUT] [-j N|all] [--seed S] [--trials T]\n"
+        "usage: nucseg run [DATA_DIR] [-o OUT] [-j N|all] [--seed S] [--trials T] [segment options]\n"
         "\n"
         "The main job, end to end:\n"
         "  1. with no DATA_DIR, write the default synthetic 10X/40X plate to OUT/plate\n"
@@ -28,12 +29,16 @@ static void usage(FILE *f)
         "  3. map each 40X tile into its 10X tile from nuclear centroids -> OUT/mapping\n"
         "  4. benchmark L-BFGS-B against Levenberg-Marquardt on the maps -> OUT/optimizer_benchmark\n"
         "  5. write OUT/report.html linking every table and plot, and print a summary\n"
+        "Mapping needs both 10X and 40X images: on data with one magnification only, steps 3\n"
+        "and 4 are left out, and the report and summary say so.\n"
         "\n"
         "options:\n"
         "  -o, --out OUT     output folder (default: results)\n"
         "  -j, --jobs N|all  worker processes for segmentation (default: usable CPUs - 1)\n"
         "      --seed S      seed of the synthetic plate (default 1)\n"
         "      --trials T    optimizer benchmark trials per tile pair (default 10)\n"
+        "  passed to `nucseg segment` (see its --help):\n"
+        "      --channel C, --diameter D, --pixel-size UM, --diameter-um D, --name-pattern P\n"
         "  -h, --help        this text\n"
         "\n"
         "exit status: 0 all stages succeeded; 1 a stage finished with failures\n"
@@ -61,7 +66,38 @@ static int run_stage(const char *title, int (*fn)(int, char **), char **argv)
 typedef struct {
     const char *out, *jobs, *seed, *trials; /* jobs: NULL for the stages' default */
     const char *data;                       /* DATA_DIR, or NULL for the synthetic plate */
+    /* Options for the segmentation stage, as "--name value" pairs: checked here, passed on. */
+    char *seg_opts[2 * 5];
+    int n_seg_opts;
 } run_args;
+
+enum { OPT_CHANNEL = 256, OPT_DIAM, OPT_PIXEL_SIZE, OPT_DIAM_UM, OPT_NAME_PATTERN };
+
+/* One of segment's options that run passes on, checked now: -1 when fine, else the exit
+ * status. Given twice, the last one counts, as in segment. */
+static int add_segment_option(int c, const char *arg, run_args *a)
+{
+    const char *name = c == OPT_CHANNEL ? "--channel" : c == OPT_DIAM ? "--diameter"
+                     : c == OPT_PIXEL_SIZE ? "--pixel-size" : c == OPT_DIAM_UM ? "--diameter-um" : "--name-pattern";
+    double v;
+    ns_error perr;
+    if (c == OPT_CHANNEL ? !ns_arg_int(arg, 0, 65535, &(int){0})
+        : c == OPT_NAME_PATTERN ? ns_name_pattern_check(arg, &perr) != NS_OK
+        : !ns_arg_double(arg, &v) || !(v > 0)) {
+        fprintf(stderr, "nucseg run: %s: '%s' is not %s\n", name, arg,
+                c == OPT_CHANNEL ? "an index >= 0" : c == OPT_NAME_PATTERN ? "a name pattern (docs/naming.md)"
+                                                                            : "a number > 0");
+        return NS_EXIT_USAGE;
+    }
+    for (int k = 0; k < a->n_seg_opts; k += 2)
+        if (!strcmp(a->seg_opts[k], name)) {
+            a->seg_opts[k + 1] = (char *)arg;
+            return -1;
+        }
+    a->seg_opts[a->n_seg_opts++] = (char *)name;
+    a->seg_opts[a->n_seg_opts++] = (char *)arg;
+    return -1;
+}
 
 /* The command line into a: -1 when the command should run, else the exit status. */
 static int parse_options(int argc, char **argv, run_args *a)
@@ -71,10 +107,15 @@ static int parse_options(int argc, char **argv, run_args *a)
         {"jobs", required_argument, NULL, 'j'},
         {"seed", required_argument, NULL, 's'},
         {"trials", required_argument, NULL, 't'},
+        {"channel", required_argument, NULL, OPT_CHANNEL},
+        {"diameter", required_argument, NULL, OPT_DIAM},
+        {"pixel-size", required_argument, NULL, OPT_PIXEL_SIZE},
+        {"diameter-um", required_argument, NULL, OPT_DIAM_UM},
+        {"name-pattern", required_argument, NULL, OPT_NAME_PATTERN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     *a = (run_args){.out = "results", .seed = "1", .trials = "10"};
-    int c;
+    int c, rc;
     optind = 0;
     while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -102,6 +143,9 @@ static int parse_options(int argc, char **argv, run_args *a)
             }
             a->trials = optarg;
             break;
+        case OPT_CHANNEL: case OPT_DIAM: case OPT_PIXEL_SIZE: case OPT_DIAM_UM: case OPT_NAME_PATTERN:
+            if ((rc = add_segment_option(c, optarg, a)) >= 0) return rc;
+            break;
         case 'h': usage(stdout); return NS_EXIT_OK;
         default: usage(stderr); return NS_EXIT_USAGE;
         }
@@ -124,8 +168,9 @@ static int parse_options(int argc, char **argv, run_args *a)
 
 /* The stages in order, each through its command; the worst exit status. A stage that
  * could not run stops the ones after it (their inputs are missing). truth: the plate's
- * truth.json, or NULL. */
-static int run_stages(const run_args *r, const ns_run_paths *p, char *truth)
+ * truth.json, or NULL. With one magnification, the stages after segmentation are left
+ * out and p->unmapped says why. */
+static int run_stages(const run_args *r, ns_run_paths *p, char *truth, char *unmapped_why, size_t why_size)
 {
     int worst = NS_EXIT_OK;
     char *data = (char *)(r->data ? r->data : p->plate);
@@ -134,11 +179,21 @@ static int run_stages(const run_args *r, const ns_run_paths *p, char *truth)
         if (run_stage("synthetic plate", cmd_synth, a) != 0) return NS_EXIT_FATAL;
     }
     {
-        char *a[] = {"segment", data, "-o", (char *)p->seg, "--progress", "auto", NULL, NULL, NULL};
-        if (r->jobs) { a[6] = "-j"; a[7] = (char *)r->jobs; }
+        char *a[8 + 2 * 5 + 1] = {"segment", data, "-o", (char *)p->seg, "--progress", "auto"};
+        int n = 6;
+        if (r->jobs) { a[n++] = "-j"; a[n++] = (char *)r->jobs; }
+        for (int k = 0; k < r->n_seg_opts; k++) a[n++] = r->seg_opts[k];
+        a[n] = NULL;
         int rc = run_stage("segmentation", cmd_segment, a);
         if (rc == NS_EXIT_SOME_FAILED) worst = NS_EXIT_SOME_FAILED;
         else if (rc != 0) return NS_EXIT_FATAL;
+    }
+    /* Mapping pairs 40X tiles with 10X ones: with one magnification there is nothing to
+     * map; the segmentation is the result, and the report says why it stops there. */
+    if (ns_run_mapping_unneeded(p->seg, unmapped_why, why_size)) {
+        printf("\n== 10X<->40X mapping: not run: %s\n", unmapped_why);
+        p->unmapped = unmapped_why;
+        return worst;
     }
     {
         char *a[] = {"map", (char *)p->seg, "-o", (char *)p->map, NULL, NULL, NULL};
@@ -180,10 +235,11 @@ int cmd_run(int argc, char **argv)
         free(plate); free(seg); free(map); free(opt); free(truth);
         return NS_EXIT_FATAL;
     }
-    ns_run_paths paths = {r.out, plate, seg, map, opt};
+    ns_run_paths paths = {r.out, plate, seg, map, opt, NULL};
+    char unmapped_why[256] = "";
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int worst = run_stages(&r, &paths, truth);
+    int worst = run_stages(&r, &paths, truth, unmapped_why, sizeof unmapped_why);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     paths.plate = r.data ? NULL : plate; /* the report shows the plate only when run made it */

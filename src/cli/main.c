@@ -21,6 +21,7 @@ static const command commands[] = {
     {"run",       cmd_run,       "the main job: (synthesise) -> segment -> map -> bench-opt -> report"},
     {"summary",   cmd_summary,   "merge the summaries of the shards (--shard K/N) that wrote into OUT"},
     {"eval",      cmd_eval,      "score label images against ground truth (F1@0.5, DSB2018 score)"},
+    {"report",    cmd_report,    "report.html of stages run one by one (a workflow's well)"},
 };
 
 static void usage(FILE *f)

@@ -134,6 +134,18 @@ static void print_optimizers(FILE *out, const char *path)
     ns_csv_close(&r);
 }
 
+int ns_run_mapping_unneeded(const char *seg_dir, char *why, size_t why_size)
+{
+    cJSON *seg = load_json(seg_dir, "segmentation_summary.json");
+    if (!seg) return 0;
+    double n10 = num(seg, "images", "10X"), n40 = num(seg, "images", "40X"), nu = num(seg, "images", "unknown");
+    cJSON_Delete(seg);
+    if (n10 > 0 && n40 > 0) return 0;
+    snprintf(why, why_size, "mapping needs both 10X and 40X images; this data has %.0f 10X, %.0f 40X%s",
+             n10, n40, nu > 0 ? " and images of unknown magnification (name the folders 10X / 40X)" : "");
+    return 1;
+}
+
 ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_status, FILE *summary,
                               ns_error *err)
 {
@@ -148,9 +160,12 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
     char text[1024];
 
     ns_html_begin(f, "nucseg run report");
-    snprintf(text, sizeof text, "Source: %s. Total wall time %.1f s. Exit status %d (%s).",
-             p->plate ? "the built-in synthetic 10X/40X plate" : "the user's data", wall_s, exit_status,
-             exit_status == 0 ? "all stages succeeded" : "see the stages below");
+    if (wall_s < 0) /* `nucseg report`: the stages ran apart, as a workflow's jobs */
+        snprintf(text, sizeof text, "Source: the stages' folders under %s, run one by one.", p->out);
+    else
+        snprintf(text, sizeof text, "Source: %s. Total wall time %.1f s. Exit status %d (%s).",
+                 p->plate ? "the built-in synthetic 10X/40X plate" : "the user's data", wall_s, exit_status,
+                 exit_status == 0 ? "all stages succeeded" : "see the stages below");
     ns_html_paragraph(f, text);
 
     ns_html_heading(f, 2, "1. Segmentation");
@@ -180,6 +195,9 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
                  num(map, "seconds", NULL));
         ns_html_paragraph(f, text);
         ns_report_mapping(f, p->map);
+    } else if (p->unmapped) {
+        snprintf(text, sizeof text, "Not run: %s. The segmentation above is this run's result.", p->unmapped);
+        ns_html_paragraph(f, text);
     } else {
         ns_html_paragraph(f, "The mapping stage did not write its summary.");
     }
@@ -187,7 +205,8 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
 
     ns_html_heading(f, 2, "3. L-BFGS-B vs Levenberg-Marquardt");
     char *overall = ns_path_join(p->opt, "optimizer_benchmark_overall.csv");
-    ns_html_csv_table(f, overall ? overall : "", 50);
+    if (p->unmapped) ns_html_paragraph(f, "Not run: it benchmarks the fits of the mapping.");
+    else ns_html_csv_table(f, overall ? overall : "", 50);
     stage_files(f, p->out, p->opt);
 
     if (p->plate) {
@@ -220,10 +239,15 @@ ns_status ns_run_report_write(const ns_run_paths *p, double wall_s, int exit_sta
         if (map)
             fprintf(summary, "  tiles       %.0f of %.0f 40X tiles mapped\n", num(map, "mapped", NULL),
                     num(map, "tiles", NULL));
+        else if (p->unmapped)
+            fprintf(summary, "  tiles       not mapped: %s\n", p->unmapped);
         else
             fprintf(summary, "  tiles       (mapping did not finish)\n");
-        print_optimizers(summary, overall ? overall : "");
-        fprintf(summary, "  wall time   %.1f s\n", wall_s);
+        if (p->unmapped || (wall_s < 0 && !ns_is_dir(p->opt)))
+            fprintf(summary, "  optimizers  (not run)\n");
+        else
+            print_optimizers(summary, overall ? overall : "");
+        if (wall_s >= 0) fprintf(summary, "  wall time   %.1f s\n", wall_s);
         if (st == NS_OK) fprintf(summary, "  report      %s\n", path);
     }
     free(overall);

@@ -85,9 +85,13 @@ static ns_status share_jobs(const ns_dist *d, ns_job_list *jobs, ns_batch_option
         for (size_t i = 0; i < jobs->count && !bad; i++) {
             int32_t mag = jobs->items[i].mag;
             uint64_t cost = jobs->items[i].cost;
-            uint32_t pl = (uint32_t)strlen(jobs->items[i].path);
-            bad |= put(&b, &mag, sizeof mag) | put(&b, &cost, sizeof cost) | put(&b, &pl, sizeof pl) |
-                   put(&b, jobs->items[i].path, pl);
+            bad |= put(&b, &mag, sizeof mag) | put(&b, &cost, sizeof cost);
+            /* The names as rank 0 read them (--name-pattern is applied there alone). */
+            const char *s[4] = {jobs->items[i].path, jobs->items[i].plate, jobs->items[i].well, jobs->items[i].tile};
+            for (int k = 0; k < 4; k++) {
+                uint32_t sl = (uint32_t)strlen(s[k]);
+                bad |= put(&b, &sl, sizeof sl) | put(&b, s[k], sl);
+            }
         }
         len = bad ? 0 : b.len;
     }
@@ -122,14 +126,21 @@ static ns_status share_jobs(const ns_dist *d, ns_job_list *jobs, ns_batch_option
         for (uint64_t i = 0; i < n && !bad && st == NS_OK; i++) {
             int32_t mag;
             uint64_t cost;
-            uint32_t pl;
-            bad = get(b.p, len, &at, &mag, sizeof mag) | get(b.p, len, &at, &cost, sizeof cost) |
-                  get(b.p, len, &at, &pl, sizeof pl);
-            char *path = bad ? NULL : strndup(b.p + at, pl);
-            at += pl;
-            bad = bad || !path || at > len;
-            if (!bad) st = ns_jobs_add_sized(jobs, path, (ns_magnification)mag, cost, err);
-            free(path);
+            bad = get(b.p, len, &at, &mag, sizeof mag) | get(b.p, len, &at, &cost, sizeof cost);
+            char *s[4] = {NULL, NULL, NULL, NULL}; /* path, plate, well, tile */
+            for (int k = 0; k < 4 && !bad; k++) {
+                uint32_t sl;
+                bad = get(b.p, len, &at, &sl, sizeof sl) || sl > len - at || !(s[k] = strndup(b.p + at, sl));
+                if (!bad) at += sl;
+            }
+            if (!bad) st = ns_jobs_add_sized(jobs, s[0], (ns_magnification)mag, cost, err);
+            if (!bad && st == NS_OK) {
+                ns_job *j = &jobs->items[jobs->count - 1];
+                free(j->plate); free(j->well); free(j->tile);
+                j->plate = s[1]; j->well = s[2]; j->tile = s[3];
+                s[1] = s[2] = s[3] = NULL;
+            }
+            for (int k = 0; k < 4; k++) free(s[k]);
         }
         if (bad && st == NS_OK) st = ns_error_set(err, NS_ERR_INTERNAL, "the list of inputs from rank 0 is malformed");
     }
@@ -450,6 +461,11 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
                 code = NS_EXIT_FATAL;
             }
             cJSON_Delete(root);
+        }
+        /* A shard has part of a well: 'nucseg summary' writes its well tables. */
+        if (!opt->run_tag && ns_write_well_tables(jobs, g, opt->out_dir, &err) != NS_OK) {
+            fprintf(stderr, "nucseg segment: %s\n", err.message);
+            if (code == NS_EXIT_OK) code = NS_EXIT_SOME_FAILED;
         }
         printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
                "%.2f s wall, %.2f images/s with %d ranks, %d workers\n",

@@ -34,7 +34,19 @@ static ns_status check_plane(const char *path, const ns_image *img, const ns_ima
 }
 
 /* Tags and strips of one page; the caller writes the directory. */
-static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, int compress, ns_error *err)
+/* The pixel size as ImageJ writes it, the way Fiji and tifffile (imagej_metadata) read
+ * micrometres: resolution in pixels per unit, the unit in the description. */
+static int set_pixel_size(TIFF *tif, const ns_pixel_size_um *size)
+{
+    double y_um = size->y_um > 0 ? size->y_um : size->x_um;
+    return TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, "ImageJ=1.11a\nunit=micron\n") &&
+           TIFFSetField(tif, TIFFTAG_XRESOLUTION, (float)(1.0 / size->x_um)) &&
+           TIFFSetField(tif, TIFFTAG_YRESOLUTION, (float)(1.0 / y_um)) &&
+           TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, (uint16_t)RESUNIT_NONE);
+}
+
+static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, int compress,
+                            const ns_pixel_size_um *size, ns_error *err)
 {
     size_t ps = ns_pixel_size(img->type);
     size_t row_bytes = (size_t)img->width * ps;
@@ -58,6 +70,7 @@ static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, in
      * runs of one value level 2 finds faster (measured on 10X and 40X labels: 15-28 %
      * less time, 1-6 % smaller). */
     if (ok && compress) ok = TIFFSetField(tif, TIFFTAG_ZIPQUALITY, compress == NS_TIFF_DEFLATE_LABELS ? 2 : 1);
+    if (ok && size && size->x_um > 0) ok = set_pixel_size(tif, size);
     if (!ok) return write_failed(path, "setting tags", err);
     const unsigned char *src = img->data;
     uint32_t nstrips = ((uint32_t)img->height + rps - 1) / rps;
@@ -73,7 +86,8 @@ static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, in
     return NS_OK;
 }
 
-static ns_status write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err)
+static ns_status write_pages(const char *path, const ns_image *planes, int count, int compress,
+                            const ns_pixel_size_um *size, ns_error *err)
 {
     if (count <= 0) return ns_error_set(err, NS_ERR_INVALID, "%s: no pages to write", path);
     uint64_t total = 0;
@@ -91,7 +105,7 @@ static ns_status write_pages(const char *path, const ns_image *planes, int count
     TIFF *tif = TIFFOpen(tmp, total > 0xF0000000u ? "w8" : "w");
     if (!tif) return write_failed(path, "cannot create the temporary file", err);
     for (int i = 0; i < count && !st; i++) {
-        st = write_page(tif, path, &planes[i], compress, err);
+        st = write_page(tif, path, &planes[i], compress, size, err);
         if (!st && !TIFFWriteDirectory(tif)) st = write_failed(path, "writing the directory", err);
     }
     if (!st && !TIFFFlush(tif)) st = write_failed(path, "flushing", err);
@@ -105,10 +119,16 @@ static ns_status write_pages(const char *path, const ns_image *planes, int count
 
 ns_status ns_tiff_write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err)
 {
-    return write_pages(path, planes, count, compress, err);
+    return write_pages(path, planes, count, compress, NULL, err);
 }
 
 ns_status ns_tiff_write(const char *path, const ns_image *img, int compress, ns_error *err)
 {
-    return write_pages(path, img, 1, compress, err);
+    return write_pages(path, img, 1, compress, NULL, err);
+}
+
+ns_status ns_tiff_write_scaled(const char *path, const ns_image *img, int compress,
+                               const ns_pixel_size_um *size, ns_error *err)
+{
+    return write_pages(path, img, 1, compress, size, err);
 }

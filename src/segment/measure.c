@@ -29,6 +29,20 @@ static void add_run(ns_nucleus *q, double *s, int x0, int x1, int y, double isum
     if (y + 1 > q->bbox_y1) q->bbox_y1 = y + 1;
 }
 
+/* The major axis' angle as skimage.measure.regionprops gives it: from the row axis
+ * (+y, down) towards +x, in [-pi/2, pi/2]: 0.5 atan2(2 mu11, mu02 - mu20) in its terms.
+ * Computed from the exact central moments (times area^2: s holds integer sums of x, y,
+ * x^2, y^2, xy, and long double keeps A*sum(x^2) - sum(x)^2 exact for any tile), so a
+ * shape with equal variances gets +-pi/4 from the sign of its covariance rather than
+ * from rounding noise. */
+static double skimage_orientation(double area, const double *s)
+{
+    long double a = area;
+    long double mxx = a * s[2] - (long double)s[0] * s[0], myy = a * s[3] - (long double)s[1] * s[1];
+    long double mxy = a * s[4] - (long double)s[0] * s[1];
+    return 0.5 * atan2((double)(2 * mxy), (double)(myy - mxx));
+}
+
 ns_status ns_measure_begin(ns_measure_acc *a, const ns_image *img, size_t count, ns_error *err)
 {
     a->img = img;
@@ -101,7 +115,7 @@ ns_nucleus *ns_measure_end(ns_measure_acc *a)
         q->major_axis = 4.0 * sqrt(l1);
         q->minor_axis = 4.0 * sqrt(l2);
         q->eccentricity = l1 > 0 ? sqrt(fmax(0.0, 1.0 - l2 / l1)) : 0.0;
-        q->orientation = 0.5 * atan2(2.0 * cxy, cxx - cyy); /* major axis angle from +x, y down */
+        q->orientation = skimage_orientation(q->area, s);
     }
     free(a->sums);
     a->sums = NULL;

@@ -180,7 +180,7 @@ for f in $(cd "$T/one" && find . -name "*_labels.tif" -o -name "*_nuclei.csv" -o
   cmp -s "$T/one/$f" "$T/two/$f" || fail "$f differs between 1 and 2 workers"
   n=$((n + 1))
 done
-[ "$n" = 24 ] || fail "compared $n outputs, expected 24 (8 images x 3)"
+[ "$n" = 26 ] || fail "compared $n outputs, expected 26 (8 images x 3, and the 10X and 40X well tables)"
 
 # --- usage errors and fatal errors ---
 set +e

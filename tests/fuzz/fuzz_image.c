@@ -1,7 +1,9 @@
-/* fuzz_image.c — ns_image_probe and ns_image_read (TIFF via libtiff, PNG via
- * libpng) on arbitrary bytes, channels 0 and 1, at most 2^22 pixels. A bad
+/* fuzz_image.c — ns_image_probe, ns_image_read (TIFF via libtiff, PNG via libpng)
+ * and ns_image_pixel_size on arbitrary bytes, channels 0 and 1, at most 2^22 pixels. A bad
  * file must give an error naming the file, never a crash, leak or overrun. */
 #include "fuzz.h"
+
+#include <math.h>
 
 #include "nucseg/image.h"
 
@@ -42,5 +44,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(strstr(err.message, path) != NULL, "probe error does not name the file: %s", err.message);
     check_read(path, 0);
     check_read(path, 1);
+    /* The pixel size parsers (OME-XML, ImageJ description, resolution tags). */
+    ns_pixel_size_um px;
+    ns_error_clear(&err);
+    if (ns_image_pixel_size(path, &px, &err) != NS_OK)
+        FUZZ_CHECK(strstr(err.message, path) != NULL && px.x_um == 0, "pixel size error: %s", err.message);
+    else
+        FUZZ_CHECK(px.x_um == 0 || (px.x_um > 0 && px.y_um > 0 && px.x_um < INFINITY && px.y_um < INFINITY),
+                   "pixel size %g x %g", px.x_um, px.y_um);
     return 0;
 }
