@@ -31,6 +31,11 @@ typedef struct {
 ns_status ns_delaunay(const double *xy, size_t n, ns_triangulation *out, ns_error *err);
 void ns_triangulation_free(ns_triangulation *t);
 
+/* NS_OK when path is a regular file; otherwise NS_ERR_IO naming it and what it is
+ * (a FIFO, a folder, a device ...). Called before every input file is opened, since
+ * opening a FIFO for reading blocks until some writer appears. */
+ns_status ns_require_regular_file(const char *path, ns_error *err);
+
 /* ---- Tiles ----------------------------------------------------------------- */
 
 typedef struct {
@@ -55,7 +60,9 @@ void ns_tile_points_free(ns_tile_points *t);
 void ns_tile_set_free(ns_tile_set *s);
 
 /* Load SEG_DIR/<mag>X/<well>/<stem>_nuclei_centroids_local.npy with the sibling
- * <stem>_metadata.json ("width", "height", "well"; optional "stage_x", "stage_y").
+ * <stem>_metadata.json ("width", "height", "well"; optional "stage_x", "stage_y";
+ * "nuclei", when present, must equal the .npy's row count). Either file must be a
+ * regular file (a FIFO or a device fails its tile, without blocking).
  * Tiles are sorted by (well, stem). A missing <mag>X folder gives an empty set.
  * A tile whose files cannot be read (missing or invalid metadata, unreadable .npy,
  * a NaN/Inf coordinate: the tile is rejected, as dropping points would renumber labels)

@@ -84,6 +84,8 @@ static ns_status csv_open(csv_reader *r, const char *path, ns_error *err)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
+    ns_status regular = ns_require_regular_file(path, err); /* a FIFO would block fopen */
+    if (regular != NS_OK) return regular;
     r->f = fopen(path, "r");
     if (!r->f) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
     if (getline(&r->line, &r->cap, r->f) < 0) {

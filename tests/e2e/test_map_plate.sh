@@ -105,6 +105,35 @@ grep -q "match precision n/a" "$T/out.log" || { cat "$T/out.log"; fail "precisio
 grep -q '"match_precision":[[:space:]]*null' "$T/mnotiles/mapping_summary.json" \
     || fail "precision without truth tiles: JSON not null"
 
+# A FIFO named like an input must not hang map (fopen would block until a writer comes):
+# the tile fails alone with one line, and a FIFO as --truth stops map, all within seconds.
+cp -r "$T/sseg" "$T/fifo"
+rm "$T/fifo/40X/Well1/Well1_Site-1_nuclei_centroids_local.npy" "$T/fifo/10X/Well2/Well2_Tile-0_metadata.json"
+mkfifo "$T/fifo/40X/Well1/Well1_Site-1_nuclei_centroids_local.npy" "$T/fifo/10X/Well2/Well2_Tile-0_metadata.json"
+rc=0
+timeout 60 "$BIN" map "$T/fifo" -o "$T/mfifo" >"$T/out.log" 2>"$T/err.log" || rc=$?
+[ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "FIFO inputs: exit $rc, expected 1 (124: it hung)"; }
+grep -q "Well1_Site-1_nuclei_centroids_local.npy: a FIFO, not a regular file; refused" "$T/err.log" \
+    || { cat "$T/err.log"; fail "FIFO .npy not named"; }
+grep -q "Well2_Tile-0_metadata.json: a FIFO, not a regular file; refused" "$T/err.log" || fail "FIFO metadata not named"
+grep -Eq "^Well1_Site-0,Well1_Tile-0,.*,ok(,|$)" "$T/mfifo/mapping.csv" || fail "FIFO: the other tiles not mapped"
+mkfifo "$T/truth.fifo"
+rc=0
+timeout 60 "$BIN" map "$T/sseg" -o "$T/mfifo2" --truth "$T/truth.fifo" >/dev/null 2>"$T/err.log" || rc=$?
+[ "$rc" -eq 3 ] || fail "FIFO truth: exit $rc, expected 3 (124: it hung)"
+grep -q "truth.fifo: a FIFO, not a regular file; refused" "$T/err.log" || { cat "$T/err.log"; fail "FIFO truth message"; }
+
+# A .npy whose row count differs from its metadata's "nuclei" is out of step with its
+# segmentation (labels would be wrong): the tile is rejected, naming both files.
+cp -r "$T/sseg" "$T/count"
+meta="$T/count/40X/Well2/Well2_Site-1_metadata.json"
+n=$(grep -o '"nuclei":[[:space:]]*[0-9]*' "$meta" | grep -o '[0-9]*$')
+sed -i "s/\"nuclei\":[[:space:]]*[0-9]*/\"nuclei\": $((n + 1))/" "$meta"
+map_small "$T/count" "$T/mcount"
+[ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "row count mismatch: exit $rc, expected 1"; }
+grep -q "Well2_Site-1_nuclei_centroids_local.npy: $n rows but Well2_Site-1_metadata.json says \"nuclei\": $((n + 1)); tile rejected" \
+    "$T/err.log" || { cat "$T/err.log"; fail "row count mismatch: message"; }
+
 # Nothing readable at all: exit 3, nothing written.
 cp -r "$T/sseg" "$T/allbad"
 for f in "$T"/allbad/40X/*/*_metadata.json; do echo garbage >"$f"; done
