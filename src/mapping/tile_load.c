@@ -37,6 +37,11 @@ static ns_status read_metadata(const char *path, ns_tile_points *t, long *nuclei
         return ns_error_set(err, NS_ERR_FORMAT, "%s: \"nuclei\" must be a non-negative integer", path);
     }
     if (nn) *nuclei = (long)nn->valuedouble;
+    /* The segmentation's nuclear diameter tells the mapping how deep the band of nuclei
+     * cut by the image border is; without it the mapping estimates it from the points. */
+    const cJSON *par = cJSON_GetObjectItemCaseSensitive(root, "parameters");
+    const cJSON *dia = cJSON_GetObjectItemCaseSensitive(par, "diameter_used");
+    if (cJSON_IsNumber(dia) && dia->valuedouble > 0 && isfinite(dia->valuedouble)) t->diameter = dia->valuedouble;
     if (!cJSON_IsNumber(w) || !cJSON_IsNumber(h) || w->valuedouble < 1 || h->valuedouble < 1) {
         cJSON_Delete(root);
         return ns_error_set(err, NS_ERR_FORMAT, "%s: missing or invalid \"width\"/\"height\"", path);

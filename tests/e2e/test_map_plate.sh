@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_map_plate.sh — acceptance: synthesise a plate, segment it, map every 40X site
 # into its 10X tile from centroids alone, and check against the truth: right tile
-# for every site, max corner error < 0.5 px (10X), match precision >= 0.99, recall >= 0.95.
+# for every site, max corner error < 0.05 px (10X), match precision >= 0.99, recall >= 0.88.
 set -euo pipefail
 
 BIN=${NUCSEG_BIN:?NUCSEG_BIN must point at the nucseg binary}
@@ -15,7 +15,7 @@ status=0
 [ "$status" -eq 0 ] || { echo "FAIL: nucseg map exited $status"; exit 1; }
 
 csv="$T/map/mapping.csv"
-expected="tile_40x,tile_10x,well,a,b,tx,c,d,ty,rmsd,inliers,score,status,true_tile_10x,corner_error_px"
+expected="tile_40x,tile_10x,well,a,b,tx,c,d,ty,rmsd,inliers,score,status,true_tile_10x,corner_error_px,share,primary,reason"
 [ "$(head -n 1 "$csv")" = "$expected" ] || { echo "FAIL: mapping.csv header: $(head -n 1 "$csv")"; exit 1; }
 [ "$(head -n 1 "$T/map/matches.csv")" = "tile_40x,tile_10x,well,label_40x,label_10x,x_40x,y_40x,x_10x,y_10x,distance" ] \
     || { echo "FAIL: matches.csv header"; exit 1; }
@@ -25,7 +25,8 @@ awk -F, 'NR > 1 {
     n++
     if ($13 != "ok")         { print "FAIL: " $1 " status " $13; bad++ }
     if ($2 != $14)           { print "FAIL: " $1 " mapped to " $2 ", truth " $14; bad++ }
-    if ($15 == "" || $15 + 0 >= 0.5) { print "FAIL: " $1 " corner error " $15; bad++ }
+    if ($15 == "" || $15 + 0 > 0.05) { print "FAIL: " $1 " corner error " $15; bad++ }
+    if ($17 != 1)            { print "FAIL: " $1 " not primary"; bad++ }
     if ($15 + 0 > worst) worst = $15 + 0
   }
   END {
@@ -41,7 +42,9 @@ recall=$(value match_recall)
 echo "match precision $precision, recall $recall"
 awk -v p="$precision" -v r="$recall" 'BEGIN {
     if (p == "" || p + 0 < 0.99) { print "FAIL: precision " p " < 0.99"; exit 1 }
-    if (r == "" || r + 0 < 0.95) { print "FAIL: recall " r " < 0.95"; exit 1 }
+    # nuclei cut by a tile border (about 5 %) are left unpaired on purpose: their
+    # centroids are biased inwards and would bias the fit that matches.csv reports
+    if (r == "" || r + 0 < 0.88) { print "FAIL: recall " r " < 0.88"; exit 1 }
 }'
 
 # --- broken inputs, on a small plate (2 wells x 4 tiles, 0.4 s to make) ---
@@ -89,7 +92,7 @@ map_small "$T/nan" "$T/mnan"
 [ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "NaN coordinate: exit $rc, expected 1"; }
 grep -q "Well2_Site-2_nuclei_centroids_local.npy: non-finite coordinates (row 3: nan" "$T/err.log" \
     || { cat "$T/err.log"; fail "NaN coordinate: message"; }
-[ "$(grep -c ",ok$" "$T/mnan/mapping.csv")" -eq 7 ] || fail "NaN coordinate: the other 7 tiles not mapped"
+[ "$(grep -c ",ok," "$T/mnan/mapping.csv")" -eq 7 ] || fail "NaN coordinate: the other 7 tiles not mapped"
 
 # Truth statistics stay consistent with a truth.json that names a 10X tile that does not
 # exist (recall <= 1) or has no tiles (recall and precision n/a, not nan or 0).
