@@ -7,12 +7,15 @@
 
 #include "mapping/mapping_internal.h"
 
-#define TRIPLES 32          /* 40X triangles tried per 10X tile */
+#define TRIPLES 64          /* 40X triangles tried per 10X tile */
 #define TRIPLE_TRIES 4000   /* random draws to find them */
 #define PRESCORE_POINTS 48
-#define SPAN_FRACTION 0.12
+#define SPAN_FRACTION 0.12  /* triangle sides: 1-2 x this fraction of the 40X tile's size */
 #define PAIR_SEARCH_MAX_CHANCE 0.25 /* see below */
-#define PAIR_SEARCH_MAX_HYPOTHESES 20000  /* triangle sides: 1-2 x this fraction of the 40X tile's size */
+/* Each triangle proposes a few thousand hypotheses (every 10X pair whose third vertex
+ * lands); with a third of the 40X points spurious most triangles are not real, so the
+ * budget must cover a few dozen triangles. */
+#define PAIR_SEARCH_MAX_HYPOTHESES 80000
 
 /* Picks a random 40X triangle with sides in [lo, 2 lo] and a reasonable shape. */
 static int pick_triple(const ns_tile_points *t, double lo, uint64_t *rng, int v[3])
