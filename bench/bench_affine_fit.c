@@ -2,7 +2,7 @@
  * 40X→10X point sets, against SciPy on the same sets from the same start.
  *
  * ns_affine_fit evaluates the plain least-squares objective from sufficient statistics
- * (one O(n) pass, then O(1) per evaluation; src/mapping/affine_moments.c). For
+ * (one O(n) pass, then O(1) per evaluation; src/affine/affine_moments.c). For
  * transparency the same fits are also timed with the objective evaluated residual by
  * residual (O(n) per evaluation, the formulation SciPy's peer uses): the rows
  * "<method> per-pair".
@@ -30,7 +30,7 @@
 
 #include "nucseg/rng.h"
 #include "bench_common.h"
-#include "mapping/affine_internal.h"
+#include "affine/affine_internal.h"
 #include "nucseg/affine.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/report.h"

@@ -2,6 +2,7 @@
  * arrays: the library's mapping of one 40X tile, its final-match step and its affine
  * fits, with the GIL released while they run. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,15 @@ static ns_tile_points tile_of(const char *name, int magnification, const double 
     t.magnification = magnification;
     t.xy = (double *)xy;
     t.n = n;
+    /* The mapping needs the field's size (the overlap it expects nuclei in, the borders
+     * that cut nuclei): arrays carry none, so the extent of the points stands for it. */
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (xy[2 * i] > mx) mx = xy[2 * i];
+        if (xy[2 * i + 1] > my) my = xy[2 * i + 1];
+    }
+    t.width = (int)ceil(fmin(mx, 1e9)) + 1; /* fmin: no int overflow from a far point */
+    t.height = (int)ceil(fmin(my, 1e9)) + 1;
     return t;
 }
 

@@ -79,4 +79,9 @@ char *ns_path_stem(const char *path);
  * kernel (call once at start in programs that process many images). */
 void ns_tune_allocator(void);
 
+/* NS_OK when path is a regular file; otherwise NS_ERR_IO naming it and what it is
+ * (a FIFO, a folder, a device ...). Called before every input file is opened, since
+ * opening a FIFO for reading blocks until some writer appears. */
+ns_status ns_require_regular_file(const char *path, ns_error *err);
+
 #endif

@@ -40,6 +40,8 @@ typedef struct {
     int width, height; /* tile size in px */
     double *xy;        /* owned; n centroids (x, y) */
     size_t n;
+    double diameter;   /* nuclear diameter the segmentation used, px (metadata "parameters"
+                          "diameter_used"); 0 when unknown: then estimated from the points */
     int has_stage;     /* metadata gave "stage_x"/"stage_y" (µm or any common unit) */
     double stage_x, stage_y;
     ns_status status;  /* NS_OK, or why ns_tile_set_load could not read this tile (then n == 0) */
@@ -55,7 +57,9 @@ void ns_tile_points_free(ns_tile_points *t);
 void ns_tile_set_free(ns_tile_set *s);
 
 /* Load SEG_DIR/<mag>X/<well>/<stem>_nuclei_centroids_local.npy with the sibling
- * <stem>_metadata.json ("width", "height", "well"; optional "stage_x", "stage_y").
+ * <stem>_metadata.json ("width", "height", "well"; optional "stage_x", "stage_y";
+ * "nuclei", when present, must equal the .npy's row count). Either file must be a
+ * regular file (a FIFO or a device fails its tile, without blocking).
  * Tiles are sorted by (well, stem). A missing <mag>X folder gives an empty set.
  * A tile whose files cannot be read (missing or invalid metadata, unreadable .npy,
  * a NaN/Inf coordinate: the tile is rejected, as dropping points would renumber labels)
@@ -68,13 +72,17 @@ ns_status ns_tile_set_load(const char *seg_dir, int magnification, ns_tile_set *
 typedef struct {
     double tolerance;         /* 10X px: a mapped 40X nucleus "lands" on a 10X one within this (3) */
     double scale_min, scale_max; /* accepted 10X px per 40X px (0.2, 0.3) */
-    double min_score;         /* below: unmapped (0.3) */
+    double min_score;         /* below: unmapped (0.3); the score counts the nuclei expected in the
+                                 overlap (see ns_map_result.score), so a field half outside a tile
+                                 can still reach it */
     int robust;               /* 1: Huber loss in the refinement (default), 0: plain L2 */
     uint64_t seed;            /* RANSAC sampling order (1) */
     int max_hypotheses;       /* per candidate 10X tile (50000) */
     double early_stop_score;  /* stop sampling a tile once a hypothesis scores this (0.8) */
     int neighbours;           /* 10X descriptors tried per 40X triangle (8) */
     double descriptor_radius; /* max descriptor distance of a candidate pair (0.03) */
+    int max_rounds;           /* refinement rounds (re-match + refit) before giving up on
+                                 convergence of the pair set (30) */
 } ns_map_options;
 
 void ns_map_options_default(ns_map_options *o);
@@ -85,13 +93,36 @@ typedef struct {
     double distance;           /* |T(p40) - p10| in 10X px */
 } ns_point_match;
 
+/* How far a placement of a 40X field in a 10X tile can be trusted. */
+typedef enum {
+    NS_MAP_UNMAPPED = 0,      /* no candidate reached min_score */
+    NS_MAP_UNCERTAIN,         /* a transform, but the verification did not confirm it (see reason) */
+    NS_MAP_OK                 /* verified: enough pairs, far above chance, corners well determined */
+} ns_map_status;
+
+const char *ns_map_status_name(ns_map_status s);
+
 typedef struct {
-    int mapped;               /* score >= min_score */
+    int mapped;               /* status == NS_MAP_OK */
+    ns_map_status status;
+    char reason[160];         /* why not ok ("" when ok) */
     long tile_10x;            /* index into the candidate array; -1 when no candidate scored */
-    ns_affine t;              /* 40X px → 10X px (the reported refinement) */
+    ns_affine t;              /* 40X px → 10X px: the plain least-squares fit of exactly `matches` */
     double rmsd;              /* over the final matches, 10X px */
     size_t inliers;           /* final matches (mutual nearest neighbours within tolerance) */
-    double score;             /* fraction of 40X nuclei within tolerance of a 10X nucleus */
+    double score;             /* final matches / nuclei expected in the overlap (the 40X nuclei
+                                 away from the borders that land inside the 10X tile, times the
+                                 10X/40X density ratio when the 40X tile has more), capped at 1 */
+    double expected;          /* that denominator */
+    double share;             /* fraction of the 40X field's area inside this 10X tile */
+    int primary;              /* 1: the placement with the largest share of its 40X field */
+    double tolerance_used;    /* final matching radius, 10X px (follows the measured residual,
+                                 never above options.tolerance) */
+    double chance_z;          /* matches above what chance gives at that radius, in SDs */
+    double corner_se;         /* standard error of the worst corner under the fit, 10X px */
+    int rounds;               /* refinement rounds run */
+    int converged;            /* the pair set stopped changing */
+    size_t border_excluded;   /* 40X nuclei left out of the fit as cut by the image border */
     double ransac_score;      /* best hypothesis score before refinement */
     long hypotheses;          /* affine hypotheses scored, over all candidates */
     double rmsd_lbfgsb, rmsd_lm; /* refinement RMSD of each optimizer (last round) */
@@ -112,7 +143,8 @@ void ns_map_index_free(ns_map_index *ix);
 
 /* Map one 40X tile against candidate 10X tiles (indices built by ns_map_index_build
  * from candidates[i]). An unmapped tile is not an error: result->mapped == 0.
- * Errors: degenerate 40X input (< 3 points, collinear), invalid options, no memory. */
+ * Errors: degenerate 40X input (< 3 points, collinear), invalid options, no memory.
+ * result is the primary placement (largest share); see ns_map_tile_all for all. */
 ns_status ns_map_tile(const ns_tile_points *tile_40x, const ns_tile_points *candidates,
                       ns_map_index *const *indices, size_t ncand, const ns_map_options *o,
                       ns_map_result *result, ns_error *err);
@@ -123,6 +155,14 @@ ns_status ns_map_tile(const ns_tile_points *tile_40x, const ns_tile_points *cand
  * NS_ERR_INVALID. */
 ns_status ns_match_points(const ns_affine *t, const ns_tile_points *tile_40x, const ns_tile_points *tile_10x,
                           double tolerance, ns_point_match **out, size_t *count, ns_error *err);
+
+/* Every placement of the 40X tile: one per candidate 10X tile it is verified to
+ * overlap (status ok), primary (largest share) first; when none is ok, the single
+ * best attempt (uncertain or unmapped). *out is malloc'd, *count >= 1; free each
+ * with ns_map_result_free, then the array. */
+ns_status ns_map_tile_all(const ns_tile_points *tile_40x, const ns_tile_points *candidates,
+                          ns_map_index *const *indices, size_t ncand, const ns_map_options *o,
+                          ns_map_result **out, size_t *count, ns_error *err);
 
 /* ---- Ground truth (truth.json from `nucseg synth`) ----------------------------- */
 
@@ -184,6 +224,13 @@ ns_status ns_map_evaluate(ns_truth *truth, const ns_tile_points *tile_40x, const
 
 /* ---- Whole data set + writers -------------------------------------------------- */
 
+/* A further 10X tile that a 40X field straddles into (beyond the row's primary one). */
+typedef struct {
+    const ns_tile_points *tile_10x;  /* borrowed */
+    ns_map_result result;            /* owned */
+    ns_map_eval eval;                /* when truth was given */
+} ns_map_placement;
+
 typedef struct {
     const ns_tile_points *tile_40x;  /* borrowed from the report's tile set */
     const ns_tile_points *tile_10x;  /* best candidate (borrowed); NULL when none scored */
@@ -191,6 +238,8 @@ typedef struct {
     ns_status status;                /* NS_OK, or why this tile could not be mapped at all */
     char error[NS_ERROR_MAX];
     ns_map_eval eval;                /* when truth was given */
+    ns_map_placement *extra;         /* owned; further verified tiles of a straddling field */
+    size_t n_extra;
 } ns_map_row;
 
 typedef struct {
@@ -216,7 +265,9 @@ ns_status ns_map_dataset(const char *seg_dir, const char *truth_path, const ns_m
                          ns_map_report *rep, ns_error *err);
 void ns_map_report_free(ns_map_report *r);
 
-/* Writes MAP_DIR/mapping.csv, matches.csv and mapping_summary.json (atomically). */
+/* Writes MAP_DIR/mapping.csv (one row per 40X field x 10X tile it maps to, with the
+ * overlap share and primary = 1 on the largest), matches.csv and mapping_summary.json
+ * (atomically). */
 ns_status ns_map_write(const char *map_dir, const ns_map_report *rep, const ns_map_options *o,
                        ns_error *err);
 

@@ -17,9 +17,13 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: nucseg map SEG_DIR -o MAP_DIR [options]\n"
             "\n"
-            "Map every 40X tile of SEG_DIR (written by 'nucseg segment') into the 10X tile of\n"
+            "Map every 40X tile of SEG_DIR (written by 'nucseg segment') into the 10X tile(s) of\n"
             "its well it lies in, from nuclear centroids alone (Delaunay triangle descriptors,\n"
-            "RANSAC, then L-BFGS-B / Levenberg-Marquardt refinement on matched nuclei).\n"
+            "RANSAC with local optimisation, a wide-triangle search when that finds nothing,\n"
+            "then re-match + refit to convergence, nuclei cut by the borders left out).\n"
+            "Each placement is verified: 'ok' only with enough pairs, far above chance, and\n"
+            "corners pinned down; otherwise 'uncertain' with the reason. A field straddling\n"
+            "10X tiles gets one mapping.csv row per tile (share, primary = largest share).\n"
             "\n"
             "options:\n"
             "  -o, --out DIR           output folder (mapping.csv, matches.csv, mapping_summary.json)\n"
@@ -27,7 +31,8 @@ static void usage(FILE *f)
             "                          match precision / recall\n"
             "      --tolerance PX      match distance in 10X px (default 3)\n"
             "      --scale-range A,B   accepted 10X px per 40X px (default 0.2,0.3)\n"
-            "      --min-score S       fraction of 40X nuclei that must land on 10X nuclei (default 0.3)\n"
+            "      --min-score S       fraction of the 40X nuclei expected in the overlap that must\n"
+            "                          land on 10X nuclei (default 0.3)\n"
             "      --robust huber|none loss of the refinement (default huber)\n"
             "      --seed N            RANSAC sampling seed (default 1)\n"
             "  -h, --help              this text\n"
@@ -35,7 +40,7 @@ static void usage(FILE *f)
             "A tile whose files cannot be read (metadata, .npy) is reported on stderr and left\n"
             "unmapped (10X: no candidate); the other tiles are mapped.\n"
             "\n"
-            "exit status: 0 all tiles mapped, 1 some unmapped or unreadable, 2 usage, 3 nothing\n"
+            "exit status: 0 all tiles mapped ok, 1 some uncertain, unmapped or unreadable, 2 usage, 3 nothing\n"
             "to map (no 40X or 10X centroids, or none readable)\n");
 }
 
@@ -132,10 +137,12 @@ static void print_rows(const ns_map_report *rep)
         if (unreadable)
             printf("%-20s -> %-20s unreadable", row->tile_40x->stem, "-");
         else {
-            printf("%-20s -> %-20s %-8s score %.3f inliers %4zu rmsd ", row->tile_40x->stem,
-                   row->tile_10x ? row->tile_10x->stem : "-", r->mapped ? "ok" : "unmapped", r->score, r->inliers);
+            printf("%-20s -> %-20s %-9s score %.3f inliers %4zu rmsd ", row->tile_40x->stem,
+                   row->tile_10x ? row->tile_10x->stem : "-", ns_map_status_name(r->status), r->score, r->inliers);
             print_stat("%.3f px", r->rmsd);
             printf("  %.0f ms", r->seconds * 1e3);
+            if (row->n_extra) printf("  share %.2f", r->share);
+            if (r->reason[0]) printf("  (%s)", r->reason);
         }
         if (rep->with_truth && row->eval.has_truth) {
             printf("  truth %s%s corner ", row->eval.true_tile_10x, row->eval.tile_correct ? " (correct)" : " (WRONG)");
@@ -143,6 +150,18 @@ static void print_rows(const ns_map_report *rep)
         }
         if (row->status != NS_OK && !unreadable) printf("  error: %s", row->error);
         putchar('\n');
+        for (size_t k = 0; k < row->n_extra; k++) {
+            const ns_map_placement *pl = &row->extra[k];
+            printf("%-20s  + %-20s %-9s score %.3f inliers %4zu rmsd ", "", pl->tile_10x->stem,
+                   ns_map_status_name(pl->result.status), pl->result.score, pl->result.inliers);
+            print_stat("%.3f px", pl->result.rmsd);
+            printf("  share %.2f", pl->result.share);
+            if (rep->with_truth && pl->eval.has_truth) {
+                fputs("  corner ", stdout);
+                print_stat("%.3f px", pl->eval.corner_error_px);
+            }
+            putchar('\n');
+        }
     }
 }
 

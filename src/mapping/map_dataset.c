@@ -11,7 +11,11 @@
 
 void ns_map_report_free(ns_map_report *r)
 {
-    for (size_t i = 0; i < r->count; i++) ns_map_result_free(&r->rows[i].result);
+    for (size_t i = 0; i < r->count; i++) {
+        ns_map_result_free(&r->rows[i].result);
+        for (size_t k = 0; k < r->rows[i].n_extra; k++) ns_map_result_free(&r->rows[i].extra[k].result);
+        free(r->rows[i].extra);
+    }
     free(r->rows);
     ns_tile_set_free(&r->tiles_10x);
     ns_tile_set_free(&r->tiles_40x);
@@ -80,7 +84,25 @@ static ns_status map_all(ns_map_report *rep, ns_map_index **ix, const ns_map_opt
                 nc++;
             }
         ns_error tile_err = {0};
-        row->status = ns_map_tile(t40, cand, cix, nc, o, &row->result, &tile_err);
+        ns_map_result *all = NULL;
+        size_t nall = 0;
+        row->status = ns_map_tile_all(t40, cand, cix, nc, o, &all, &nall, &tile_err);
+        if (row->status == NS_OK) {
+            row->result = all[0];
+            /* A field straddling 10X tiles: one placement per further verified tile. */
+            if (nall > 1 && !(row->extra = calloc(nall - 1, sizeof *row->extra))) {
+                for (size_t k = 0; k < nall; k++) ns_map_result_free(&all[k]);
+                free(all);
+                free(cand); free(cix); free(cpos);
+                return ns_error_set(err, NS_ERR_NOMEM, "mapping: out of memory for placements");
+            }
+            for (size_t k = 1; k < nall; k++) {
+                ns_map_placement *pl = &row->extra[row->n_extra++];
+                pl->result = all[k];
+                pl->tile_10x = &s10->tiles[cpos[all[k].tile_10x]];
+            }
+            free(all);
+        }
         if (row->status != NS_OK) {
             if (row->status == NS_ERR_NOMEM) {
                 free(cand); free(cix); free(cpos);
@@ -110,6 +132,13 @@ static ns_status evaluate_all(ns_map_report *rep, const char *truth_path, ns_err
         const ns_truth_pair *pair = ns_truth_find_pair(&truth, row->tile_40x->stem);
         const ns_tile_points *true10 = pair ? find_tile(&rep->tiles_10x, pair->stem_10x) : NULL;
         st = ns_map_evaluate(&truth, row->tile_40x, row->tile_10x, true10, &row->result, &row->eval, err);
+        for (size_t k = 0; st == NS_OK && k < row->n_extra; k++) {
+            ns_map_placement *pl = &row->extra[k];
+            st = ns_map_evaluate(&truth, row->tile_40x, pl->tile_10x, true10, &pl->result, &pl->eval, err);
+            /* a further placement counts towards the worst corner like the primary one */
+            if (st == NS_OK && pl->eval.has_truth && isfinite(pl->eval.corner_error_px))
+                rep->max_corner_error_px = fmax(rep->max_corner_error_px, pl->eval.corner_error_px);
+        }
         if (st != NS_OK || !row->eval.has_truth) continue;
         rep->tiles_with_truth++;
         rep->tiles_correct += (size_t)row->eval.tile_correct;

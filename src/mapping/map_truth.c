@@ -91,7 +91,8 @@ ns_status ns_truth_load(const char *path, ns_truth *t, ns_error *err)
 {
     memset(t, 0, sizeof *t);
     char *text;
-    ns_status rs = ns_read_text_file(path, &text, NULL, err);
+    ns_status rs = ns_require_regular_file(path, err);
+    if (rs == NS_OK) rs = ns_read_text_file(path, &text, NULL, err);
     if (rs != NS_OK) return rs;
     cJSON *root = cJSON_Parse(text);
     free(text);
@@ -124,9 +125,10 @@ ns_status ns_truth_tile_nuclei(ns_truth *t, ns_truth_tile *tile, ns_error *err)
     if (!tile->nuclei_csv) return ns_error_set(err, NS_ERR_FORMAT, "truth tile %s has no nuclei_csv", tile->stem);
     char *path = tile->nuclei_csv[0] == '/' ? strdup(tile->nuclei_csv) : ns_path_join(t->dir, tile->nuclei_csv);
     if (!path) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", tile->nuclei_csv);
-    FILE *f = fopen(path, "r");
+    ns_status regular = ns_require_regular_file(path, err);
+    FILE *f = regular == NS_OK ? fopen(path, "r") : NULL;
     if (!f) {
-        ns_status st = ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
+        ns_status st = regular != NS_OK ? regular : ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
         free(path);
         return st;
     }

@@ -1,5 +1,5 @@
-/* map_write.c — the mapping's files: mapping.csv (one row per 40X tile),
- * matches.csv (one row per matched nucleus pair) and mapping_summary.json. */
+/* map_write.c — the mapping's files: mapping.csv (one row per 40X field x 10X tile
+ * it maps to), matches.csv (one row per matched nucleus pair) and mapping_summary.json. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,9 @@ static void put_num(FILE *f, const char *fmt, double v)
     if (isfinite(v)) fprintf(f, fmt, v);
 }
 
+static void write_mapping_row(FILE *f, const ns_map_report *rep, const ns_map_row *row, const ns_tile_points *t10,
+                              const ns_map_result *r, const ns_map_eval *ev);
+
 static ns_status write_mapping_csv(const char *path, const ns_map_report *rep, ns_error *err)
 {
     ns_atomic_file af;
@@ -23,12 +26,28 @@ static ns_status write_mapping_csv(const char *path, const ns_map_report *rep, n
     FILE *f = af.fp;
     fputs("tile_40x,tile_10x,well,a,b,tx,c,d,ty,rmsd,inliers,score,status", f);
     if (rep->with_truth) fputs(",true_tile_10x,corner_error_px", f);
-    fputc('\n', f);
+    fputs(",share,primary,reason\n", f);
     for (size_t i = 0; i < rep->count; i++) {
         const ns_map_row *row = &rep->rows[i];
-        const ns_map_result *r = &row->result;
-        int has_t = row->tile_10x != NULL;
-        fprintf(f, "%s,%s,%s", row->tile_40x->stem, has_t ? row->tile_10x->stem : "", row->tile_40x->well);
+        for (size_t k = 0; k <= row->n_extra; k++)
+            write_mapping_row(f, rep, row, k ? row->extra[k - 1].tile_10x : row->tile_10x,
+                              k ? &row->extra[k - 1].result : &row->result, k ? &row->extra[k - 1].eval : &row->eval);
+    }
+    return ns_atomic_close(&af, err);
+}
+
+/* Reasons are written in a CSV field: no commas or quotes in them. */
+static void put_reason(FILE *f, const char *s)
+{
+    for (; s && *s; s++) fputc(*s == ',' || *s == '"' ? ';' : *s, f);
+}
+
+static void write_mapping_row(FILE *f, const ns_map_report *rep, const ns_map_row *row, const ns_tile_points *t10,
+                              const ns_map_result *r, const ns_map_eval *ev)
+{
+    {
+        int has_t = t10 != NULL;
+        fprintf(f, "%s,%s,%s", row->tile_40x->stem, has_t ? t10->stem : "", row->tile_40x->well);
         const double p[6] = {r->t.a, r->t.b, r->t.tx, r->t.c, r->t.d, r->t.ty};
         for (int k = 0; k < 6; k++) {
             fputc(',', f);
@@ -36,14 +55,15 @@ static ns_status write_mapping_csv(const char *path, const ns_map_report *rep, n
         }
         fputc(',', f);
         if (has_t) put_num(f, "%.6f", r->rmsd);
-        fprintf(f, ",%zu,%.6f,%s", r->inliers, r->score, r->mapped ? "ok" : "unmapped");
+        fprintf(f, ",%zu,%.6f,%s", r->inliers, r->score, ns_map_status_name(r->status));
         if (rep->with_truth) {
-            fprintf(f, ",%s,", row->eval.has_truth ? row->eval.true_tile_10x : "");
-            put_num(f, "%.6f", row->eval.corner_error_px);
+            fprintf(f, ",%s,", ev->has_truth ? ev->true_tile_10x : "");
+            put_num(f, "%.6f", ev->corner_error_px);
         }
+        fprintf(f, ",%.4f,%d,", has_t ? r->share : 0.0, r->primary);
+        put_reason(f, row->status != NS_OK ? row->error : r->reason);
         fputc('\n', f);
     }
-    return ns_atomic_close(&af, err);
 }
 
 static ns_status write_matches_csv(const char *path, const ns_map_report *rep, ns_error *err)
@@ -55,12 +75,16 @@ static ns_status write_matches_csv(const char *path, const ns_map_report *rep, n
     fputs("tile_40x,tile_10x,well,label_40x,label_10x,x_40x,y_40x,x_10x,y_10x,distance\n", f);
     for (size_t i = 0; i < rep->count; i++) {
         const ns_map_row *row = &rep->rows[i];
-        if (!row->result.mapped) continue; /* matches of an unmapped tile mean nothing */
-        for (size_t m = 0; m < row->result.inliers; m++) {
-            const ns_point_match *p = &row->result.matches[m];
-            fprintf(f, "%s,%s,%s,%d,%d,%.4f,%.4f,%.4f,%.4f,%.4f\n", row->tile_40x->stem, row->tile_10x->stem,
-                    row->tile_40x->well, p->label_40x, p->label_10x, p->x_40x, p->y_40x, p->x_10x, p->y_10x,
-                    p->distance);
+        for (size_t k = 0; k <= row->n_extra; k++) {
+            const ns_map_result *r = k ? &row->extra[k - 1].result : &row->result;
+            const ns_tile_points *t10 = k ? row->extra[k - 1].tile_10x : row->tile_10x;
+            if (!r->mapped) continue; /* matches of a placement that is not ok mean nothing */
+            for (size_t m = 0; m < r->inliers; m++) {
+                const ns_point_match *p = &r->matches[m];
+                fprintf(f, "%s,%s,%s,%d,%d,%.4f,%.4f,%.4f,%.4f,%.4f\n", row->tile_40x->stem, t10->stem,
+                        row->tile_40x->well, p->label_40x, p->label_10x, p->x_40x, p->y_40x, p->x_10x, p->y_10x,
+                        p->distance);
+            }
         }
     }
     return ns_atomic_close(&af, err);
@@ -129,8 +153,27 @@ static ns_status write_summary(const char *path, const ns_map_report *rep, const
         cJSON_AddStringToObject(e, "tile_40x", row->tile_40x->stem);
         if (row->tile_10x) cJSON_AddStringToObject(e, "tile_10x", row->tile_10x->stem);
         else cJSON_AddNullToObject(e, "tile_10x");
-        cJSON_AddStringToObject(e, "status", row->result.mapped ? "ok" : "unmapped");
+        cJSON_AddStringToObject(e, "status", ns_map_status_name(row->result.status));
         if (row->status != NS_OK) cJSON_AddStringToObject(e, "error", row->error);
+        if (row->result.reason[0]) cJSON_AddStringToObject(e, "reason", row->result.reason);
+        add_num(e, "expected", row->result.expected);
+        add_num(e, "share", row->result.share);
+        add_num(e, "tolerance_used", row->result.tolerance_used);
+        add_num(e, "chance_z", row->result.chance_z);
+        add_num(e, "corner_se", row->result.corner_se);
+        cJSON_AddNumberToObject(e, "rounds", row->result.rounds);
+        cJSON_AddBoolToObject(e, "converged", row->result.converged);
+        cJSON_AddNumberToObject(e, "border_excluded", (double)row->result.border_excluded);
+        cJSON *more = row->n_extra ? cJSON_AddArrayToObject(e, "further_tiles") : NULL;
+        for (size_t k = 0; more && k < row->n_extra; k++) {
+            cJSON *x = cJSON_CreateObject();
+            if (!x) break;
+            cJSON_AddStringToObject(x, "tile_10x", row->extra[k].tile_10x->stem);
+            add_num(x, "share", row->extra[k].result.share);
+            add_num(x, "score", row->extra[k].result.score);
+            add_num(x, "rmsd", row->extra[k].result.rmsd);
+            cJSON_AddItemToArray(more, x);
+        }
         add_num(e, "score", row->result.score);
         add_num(e, "ransac_score", row->result.ransac_score);
         add_num(e, "rmsd", row->result.rmsd);

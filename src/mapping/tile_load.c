@@ -14,10 +14,14 @@
 
 #define CENTROIDS_SUFFIX "_nuclei_centroids_local.npy"
 
-static ns_status read_metadata(const char *path, ns_tile_points *t, ns_error *err)
+/* *nuclei gets the metadata's "nuclei" count, or -1 when it has none. */
+static ns_status read_metadata(const char *path, ns_tile_points *t, long *nuclei, ns_error *err)
 {
     char *text;
-    ns_status st = ns_read_text_file(path, &text, NULL, err);
+    *nuclei = -1;
+    ns_status st = ns_require_regular_file(path, err);
+    if (st != NS_OK) return st;
+    st = ns_read_text_file(path, &text, NULL, err);
     if (st != NS_OK) return st;
     cJSON *root = cJSON_Parse(text);
     free(text);
@@ -27,6 +31,17 @@ static ns_status read_metadata(const char *path, ns_tile_points *t, ns_error *er
     const cJSON *well = cJSON_GetObjectItemCaseSensitive(root, "well");
     const cJSON *sx = cJSON_GetObjectItemCaseSensitive(root, "stage_x");
     const cJSON *sy = cJSON_GetObjectItemCaseSensitive(root, "stage_y");
+    const cJSON *nn = cJSON_GetObjectItemCaseSensitive(root, "nuclei");
+    if (nn && (!cJSON_IsNumber(nn) || nn->valuedouble < 0 || nn->valuedouble != (double)(long)nn->valuedouble)) {
+        cJSON_Delete(root);
+        return ns_error_set(err, NS_ERR_FORMAT, "%s: \"nuclei\" must be a non-negative integer", path);
+    }
+    if (nn) *nuclei = (long)nn->valuedouble;
+    /* The segmentation's nuclear diameter tells the mapping how deep the band of nuclei
+     * cut by the image border is; without it the mapping estimates it from the points. */
+    const cJSON *par = cJSON_GetObjectItemCaseSensitive(root, "parameters");
+    const cJSON *dia = cJSON_GetObjectItemCaseSensitive(par, "diameter_used");
+    if (cJSON_IsNumber(dia) && dia->valuedouble > 0 && isfinite(dia->valuedouble)) t->diameter = dia->valuedouble;
     if (!cJSON_IsNumber(w) || !cJSON_IsNumber(h) || w->valuedouble < 1 || h->valuedouble < 1) {
         cJSON_Delete(root);
         return ns_error_set(err, NS_ERR_FORMAT, "%s: missing or invalid \"width\"/\"height\"", path);
@@ -109,12 +124,19 @@ static ns_status load_tile(const char *well_dir, const char *file, const char *w
     snprintf(meta_name, sizeof meta_name, "%s_metadata.json", t->stem);
     char *npy = ns_path_join(well_dir, file), *meta = ns_path_join(well_dir, meta_name);
     ns_status st = (!npy || !meta) ? ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", file) : NS_OK;
-    if (st == NS_OK) st = read_metadata(meta, t, err);
+    long nuclei = -1;
+    if (st == NS_OK) st = read_metadata(meta, t, &nuclei, err);
     size_t rows = 0, cols = 0;
     double *data = NULL;
+    if (st == NS_OK) st = ns_require_regular_file(npy, err);
     if (st == NS_OK) st = ns_npy_read_f64(npy, &data, &rows, &cols, err);
     if (st == NS_OK && rows > 0 && cols != 2)
         st = ns_error_set(err, NS_ERR_FORMAT, "%s: %zu columns, expected 2 (x, y)", npy, cols);
+    /* Row i is label i + 1: a count that disagrees with the segmentation's means the
+     * files are out of step (one rewritten without the other), so every label could be wrong. */
+    if (st == NS_OK && nuclei >= 0 && (size_t)nuclei != rows)
+        st = ns_error_set(err, NS_ERR_FORMAT, "%s: %zu rows but %s says \"nuclei\": %ld; tile rejected", npy, rows,
+                          meta_name, nuclei);
     /* NaN/Inf rejects the tile: dropping the point would renumber the labels after it
      * (row i is label i + 1), and Delaunay would only call such points collinear. */
     for (size_t i = 0; st == NS_OK && i < rows; i++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nucseg/csv_read.h"
+#include "nucseg/fsutil.h"
 
 /* Whether text leaves a quoted field open (an odd number of quote characters:
  * "" inside a quoted field counts two). */
@@ -109,6 +110,8 @@ ns_status ns_csv_open(ns_csv_reader *r, const char *path, ns_error *err)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
+    ns_status regular = ns_require_regular_file(path, err); /* a FIFO would block fopen */
+    if (regular != NS_OK) return regular;
     r->f = fopen(path, "r");
     if (!r->f) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
     char *text;

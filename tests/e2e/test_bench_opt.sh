@@ -96,6 +96,11 @@ rc=0; "$BIN" bench-opt "$T/seg" -o "$T/out3" --mapping "$T/empty" 2>"$T/err" || 
 [ "$rc" -eq 3 ] || { echo "FAIL: nothing mapped: exit $rc, expected 3"; exit 1; }
 grep -q "nucseg bench-opt:" "$T/err"
 # A SEG_DIR that does not exist is exit 3 naming it, even with --mapping given.
+# A FIFO as mapping.csv: refused at once with one line (fopen would block for a writer).
+mkdir -p "$T/fifomap" && mkfifo "$T/fifomap/mapping.csv" && cp "$T/mapping/matches.csv" "$T/fifomap/"
+rc=0; timeout 60 "$BIN" bench-opt "$T/seg" -o "$T/outf" --mapping "$T/fifomap" >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || { echo "FAIL: bench-opt on a FIFO: exit $rc (124: it hung)"; exit 1; }
+grep -q "mapping.csv: a FIFO, not a regular file; refused" "$T/err" || { cat "$T/err"; echo "FAIL: FIFO message"; exit 1; }
 rc=0; "$BIN" bench-opt "$T/nonex" -o "$T/out4" --mapping "$T/mapping" >/dev/null 2>"$T/err" || rc=$?
 [ "$rc" -eq 3 ] || { echo "FAIL: missing SEG_DIR: exit $rc, expected 3"; exit 1; }
 grep -q "$T/nonex: no such directory (SEG_DIR)" "$T/err" || { cat "$T/err"; echo "FAIL: missing SEG_DIR: message"; exit 1; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_map_plate.sh — acceptance: synthesise a plate, segment it, map every 40X site
 # into its 10X tile from centroids alone, and check against the truth: right tile
-# for every site, max corner error < 0.5 px (10X), match precision >= 0.99, recall >= 0.95.
+# for every site, max corner error < 0.05 px (10X), match precision >= 0.99, recall >= 0.88.
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
@@ -14,7 +14,7 @@ status=0
 [ "$status" -eq 0 ] || { echo "FAIL: nucseg map exited $status"; exit 1; }
 
 csv="$T/map/mapping.csv"
-expected="tile_40x,tile_10x,well,a,b,tx,c,d,ty,rmsd,inliers,score,status,true_tile_10x,corner_error_px"
+expected="tile_40x,tile_10x,well,a,b,tx,c,d,ty,rmsd,inliers,score,status,true_tile_10x,corner_error_px,share,primary,reason"
 [ "$(head -n 1 "$csv")" = "$expected" ] || { echo "FAIL: mapping.csv header: $(head -n 1 "$csv")"; exit 1; }
 [ "$(head -n 1 "$T/map/matches.csv")" = "tile_40x,tile_10x,well,label_40x,label_10x,x_40x,y_40x,x_10x,y_10x,distance" ] \
     || { echo "FAIL: matches.csv header"; exit 1; }
@@ -24,7 +24,8 @@ awk -F, 'NR > 1 {
     n++
     if ($13 != "ok")         { print "FAIL: " $1 " status " $13; bad++ }
     if ($2 != $14)           { print "FAIL: " $1 " mapped to " $2 ", truth " $14; bad++ }
-    if ($15 == "" || $15 + 0 >= 0.5) { print "FAIL: " $1 " corner error " $15; bad++ }
+    if ($15 == "" || $15 + 0 > 0.05) { print "FAIL: " $1 " corner error " $15; bad++ }
+    if ($17 != 1)            { print "FAIL: " $1 " not primary"; bad++ }
     if ($15 + 0 > worst) worst = $15 + 0
   }
   END {
@@ -40,7 +41,9 @@ recall=$(value match_recall)
 echo "match precision $precision, recall $recall"
 awk -v p="$precision" -v r="$recall" 'BEGIN {
     if (p == "" || p + 0 < 0.99) { print "FAIL: precision " p " < 0.99"; exit 1 }
-    if (r == "" || r + 0 < 0.95) { print "FAIL: recall " r " < 0.95"; exit 1 }
+    # nuclei cut by a tile border (about 5 %) are left unpaired on purpose: their
+    # centroids are biased inwards and would bias the fit that matches.csv reports
+    if (r == "" || r + 0 < 0.88) { print "FAIL: recall " r " < 0.88"; exit 1 }
 }'
 
 # --- broken inputs, on a small plate (2 wells x 4 tiles, 0.4 s to make) ---
@@ -87,7 +90,7 @@ map_small "$T/nan" "$T/mnan"
 [ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "NaN coordinate: exit $rc, expected 1"; }
 grep -q "Well2_Site-2_nuclei_centroids_local.npy: non-finite coordinates (row 3: nan" "$T/err.log" \
     || { cat "$T/err.log"; fail "NaN coordinate: message"; }
-[ "$(grep -c ",ok$" "$T/mnan/mapping.csv")" -eq 7 ] || fail "NaN coordinate: the other 7 tiles not mapped"
+[ "$(grep -c ",ok," "$T/mnan/mapping.csv")" -eq 7 ] || fail "NaN coordinate: the other 7 tiles not mapped"
 
 # Truth statistics stay consistent with a truth.json that names a 10X tile that does not
 # exist (recall <= 1) or has no tiles (recall and precision n/a, not nan or 0).
@@ -102,6 +105,35 @@ grep -q "recall n/a" "$T/out.log" || { cat "$T/out.log"; fail "recall without tr
 grep -q "match precision n/a" "$T/out.log" || { cat "$T/out.log"; fail "precision without truth tiles"; }
 grep -q '"match_precision":[[:space:]]*null' "$T/mnotiles/mapping_summary.json" \
     || fail "precision without truth tiles: JSON not null"
+
+# A FIFO named like an input must not hang map (fopen would block until a writer comes):
+# the tile fails alone with one line, and a FIFO as --truth stops map, all within seconds.
+cp -r "$T/sseg" "$T/fifo"
+rm "$T/fifo/40X/Well1/Well1_Site-1_nuclei_centroids_local.npy" "$T/fifo/10X/Well2/Well2_Tile-0_metadata.json"
+mkfifo "$T/fifo/40X/Well1/Well1_Site-1_nuclei_centroids_local.npy" "$T/fifo/10X/Well2/Well2_Tile-0_metadata.json"
+rc=0
+timeout 60 "$BIN" map "$T/fifo" -o "$T/mfifo" >"$T/out.log" 2>"$T/err.log" || rc=$?
+[ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "FIFO inputs: exit $rc, expected 1 (124: it hung)"; }
+grep -q "Well1_Site-1_nuclei_centroids_local.npy: a FIFO, not a regular file; refused" "$T/err.log" \
+    || { cat "$T/err.log"; fail "FIFO .npy not named"; }
+grep -q "Well2_Tile-0_metadata.json: a FIFO, not a regular file; refused" "$T/err.log" || fail "FIFO metadata not named"
+grep -Eq "^Well1_Site-0,Well1_Tile-0,.*,ok(,|$)" "$T/mfifo/mapping.csv" || fail "FIFO: the other tiles not mapped"
+mkfifo "$T/truth.fifo"
+rc=0
+timeout 60 "$BIN" map "$T/sseg" -o "$T/mfifo2" --truth "$T/truth.fifo" >/dev/null 2>"$T/err.log" || rc=$?
+[ "$rc" -eq 3 ] || fail "FIFO truth: exit $rc, expected 3 (124: it hung)"
+grep -q "truth.fifo: a FIFO, not a regular file; refused" "$T/err.log" || { cat "$T/err.log"; fail "FIFO truth message"; }
+
+# A .npy whose row count differs from its metadata's "nuclei" is out of step with its
+# segmentation (labels would be wrong): the tile is rejected, naming both files.
+cp -r "$T/sseg" "$T/count"
+meta="$T/count/40X/Well2/Well2_Site-1_metadata.json"
+n=$(grep -o '"nuclei":[[:space:]]*[0-9]*' "$meta" | grep -o '[0-9]*$')
+sed -i "s/\"nuclei\":[[:space:]]*[0-9]*/\"nuclei\": $((n + 1))/" "$meta"
+map_small "$T/count" "$T/mcount"
+[ "$rc" -eq 1 ] || { cat "$T/err.log"; fail "row count mismatch: exit $rc, expected 1"; }
+grep -q "Well2_Site-1_nuclei_centroids_local.npy: $n rows but Well2_Site-1_metadata.json says \"nuclei\": $((n + 1)); tile rejected" \
+    "$T/err.log" || { cat "$T/err.log"; fail "row count mismatch: message"; }
 
 # Nothing readable at all: exit 3, nothing written.
 cp -r "$T/sseg" "$T/allbad"

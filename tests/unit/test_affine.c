@@ -9,7 +9,7 @@
 
 #include "nucseg/rng.h"
 #include "check.h"
-#include "mapping/affine_internal.h"
+#include "affine/affine_internal.h"
 #include "nucseg/affine.h"
 
 #define DEG (M_PI / 180.0)

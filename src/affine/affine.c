@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-#include "mapping/affine_internal.h"
+#include "affine/affine_internal.h"
 
 void ns_affine_identity(ns_affine *t)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mapping/affine_internal.h"
+#include "affine/affine_internal.h"
 
 static double now_us(void)
 {

@@ -1,7 +1,7 @@
 /* affine_internal.h — what the affine fitters share: a normalising frame that
  * centres both point sets and scales them to unit RMS radius, so the six
  * parameters have comparable magnitudes (a well-conditioned problem whatever
- * the pixel units), and the robust loss. Private to src/mapping/affine*.c, fit_*.c. */
+ * the pixel units), and the robust loss. Private to src/affine/. */
 #ifndef NUCSEG_AFFINE_INTERNAL_H
 #define NUCSEG_AFFINE_INTERNAL_H
 

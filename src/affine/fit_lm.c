@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mapping/affine_internal.h"
+#include "affine/affine_internal.h"
 
 enum { NPAR = 6 };
 

@@ -13,7 +13,7 @@
  * QR-reduced form ||R theta - z||^2 + rho^2 (M = R^T R), whose variable part is small
  * near the optimum, rather than as theta^T M theta - 2 theta^T v + c, a difference of
  * terms ~10^6 times larger than the residuals it measures. */
-#include "mapping/affine_internal.h"
+#include "affine/affine_internal.h"
 
 #include <math.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mapping/affine_internal.h"
+#include "affine/affine_internal.h"
 
 /* Fortran 77 entry point; gfortran passes CHARACTER lengths as trailing size_t
  * arguments and LOGICAL as a 4-byte integer. */

@@ -1,6 +1,6 @@
 /* affine_frame.c — the normalising frame shared by the iterative fitters and the
  * objective (L2 or Huber) with its analytic gradient. */
-#include "mapping/affine_internal.h"
+#include "affine/affine_internal.h"
 
 #include <math.h>
 
