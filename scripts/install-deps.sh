@@ -7,6 +7,8 @@ BUILD_PKGS=(build-essential cmake pkg-config
             libtiff-dev libpng-dev zlib1g-dev
             liblbfgsb-dev libcminpack-dev libqhull-dev
             libcjson-dev libplplot-dev plplot-driver-cairo)
+# The local SLURM cluster that tests/e2e/test_slurm_examples.sh starts.
+BUILD_PKGS+=(slurm-wlm munge)
 # The peer pipelines that `make bench` compares against; not needed by nucseg itself.
 PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv)
 
