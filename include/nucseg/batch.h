@@ -38,6 +38,9 @@ typedef struct {
  * TIFF and PNG files only. Sorted by path for reproducibility. */
 ns_status ns_jobs_discover(const char *data_dir, ns_job_list *jobs, ns_error *err);
 ns_status ns_jobs_add(ns_job_list *jobs, const char *path, ns_magnification mag, ns_error *err);
+/* ns_jobs_add with the cost already known (a copy of a listed job): no stat(). */
+ns_status ns_jobs_add_sized(ns_job_list *jobs, const char *path, ns_magnification mag, uint64_t cost,
+                            ns_error *err);
 void ns_jobs_free(ns_job_list *jobs);
 
 typedef enum { NS_PROGRESS_AUTO = 0, NS_PROGRESS_BAR, NS_PROGRESS_LINES, NS_PROGRESS_QUIET } ns_progress_mode;
@@ -54,6 +57,12 @@ typedef struct {
     ns_segment_params params_unknown;
     ns_progress_mode progress;
     int write_summary;            /* write OUT/segmentation_summary.json + progress file */
+    const char *run_tag;          /* NULL, or e.g. "shard-3-of-16": the summary and progress
+                                   * files are then segmentation_summary.<tag>.json and
+                                   * segmentation_progress.<tag>.txt, so that runs sharing OUT
+                                   * do not overwrite each other's */
+    size_t inputs_total;          /* 0, or how many inputs the whole plate has (a shard's summary
+                                   * records it for `nucseg summary`) */
 } ns_batch_options;
 
 void ns_batch_options_default(ns_batch_options *o);
@@ -89,6 +98,23 @@ void ns_batch_report_free(ns_batch_report *r);
 /* One image, in this process: read, segment, write all outputs atomically. */
 ns_status ns_process_image(const ns_job *job, const ns_batch_options *opt,
                            ns_job_result *res, ns_error *err);
+
+/* Shard k of n (1 <= k <= n) of all: a deterministic, size-balanced share. Inputs whose
+ * outputs would collide stay in one shard (where the batch refuses all but the first).
+ * mine receives copies, in path order. */
+ns_status ns_jobs_shard(const ns_job_list *all, int k, int n, ns_job_list *mine, ns_error *err);
+
+typedef struct {
+    int shards, shards_missing;    /* N, and how many have written no summary yet */
+    size_t inputs_total;           /* inputs of the whole plate */
+    size_t images_listed;          /* images in the shards' summaries */
+    size_t not_done;               /* inputs_total - images_listed */
+    size_t ok, skipped, failed, nuclei;
+    int workers;                   /* summed over the shards */
+} ns_merged_summary;
+
+/* Merge OUT/segmentation_summary.shard-K-of-N.json into OUT/segmentation_summary.json. */
+ns_status ns_merge_shard_summaries(const char *out_dir, ns_merged_summary *m, ns_error *err);
 
 /* CPUs this process may use: the affinity mask, capped by the cgroup CPU quota. */
 int ns_usable_cpus(void);

@@ -20,6 +20,13 @@ static int is_image_name(const char *name)
 
 ns_status ns_jobs_add(ns_job_list *jobs, const char *path, ns_magnification mag, ns_error *err)
 {
+    struct stat st;
+    return ns_jobs_add_sized(jobs, path, mag, stat(path, &st) == 0 ? (uint64_t)st.st_size : 0, err);
+}
+
+ns_status ns_jobs_add_sized(ns_job_list *jobs, const char *path, ns_magnification mag, uint64_t cost,
+                            ns_error *err)
+{
     if (jobs->count == jobs->cap) {
         size_t cap = jobs->cap ? jobs->cap * 2 : 64;
         ns_job *p = realloc(jobs->items, cap * sizeof *p);
@@ -43,8 +50,7 @@ ns_status ns_jobs_add(ns_job_list *jobs, const char *path, ns_magnification mag,
         return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory listing inputs", path);
     }
     j->mag = mag;
-    struct stat st;
-    j->cost = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    j->cost = cost;
     jobs->count++;
     return NS_OK;
 }

@@ -28,6 +28,7 @@
 #include "batch/collisions.h"
 #include "batch/outputs.h"
 #include "batch/progress.h"
+#include "batch/settings_lock.h"
 #include "batch/summary.h"
 #include "batch/worker.h"
 #include "nucseg/batch.h"
@@ -299,6 +300,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     if (jobs->count == 0) return ns_error_set(err, NS_ERR_EMPTY, "no images to segment");
     if (opt->workers < 1) return ns_error_set(err, NS_ERR_INVALID, "workers must be >= 1 (got %d)", opt->workers);
     ns_status st = ns_mkdirs(opt->out_dir, err);
+    if (st == NS_OK) st = ns_claim_out_dir(opt, err); /* before anything is written into OUT */
     if (st != NS_OK) return st;
     if (opt->resume) ns_outputs_remove_stale_temporaries(jobs, opt->out_dir);
     rep->results = calloc(jobs->count, sizeof *rep->results);
@@ -325,7 +327,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     /* A worker that dies must not kill the parent with SIGPIPE on its next write. */
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
     ns_progress pr;
-    ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary);
+    ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary, opt->run_tag);
     double t0 = now_s();
     pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord, .queued = queued};
     for (size_t i = 0; i < jobs->count; i++)

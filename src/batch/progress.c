@@ -42,14 +42,17 @@ static void write_progress_file(ns_progress *p)
     if (!ok || rename(tmp, p->progress_file) != 0) unlink(tmp);
 }
 
-void ns_progress_start(ns_progress *p, ns_progress_mode mode, size_t total, const char *out_dir, int write_file)
+void ns_progress_start(ns_progress *p, ns_progress_mode mode, size_t total, const char *out_dir, int write_file,
+                       const char *run_tag)
 {
     memset(p, 0, sizeof *p);
     if (mode == NS_PROGRESS_AUTO) mode = isatty(STDERR_FILENO) ? NS_PROGRESS_BAR : NS_PROGRESS_LINES;
     p->mode = mode;
     p->total = total;
     p->t0 = now_s();
-    if (write_file && out_dir)
+    if (write_file && out_dir && run_tag)
+        snprintf(p->progress_file, sizeof p->progress_file, "%s/segmentation_progress.%s.txt", out_dir, run_tag);
+    else if (write_file && out_dir)
         snprintf(p->progress_file, sizeof p->progress_file, "%s/segmentation_progress.txt", out_dir);
     write_progress_file(p);
 }

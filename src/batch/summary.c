@@ -8,15 +8,27 @@
 #include "batch/summary.h"
 #include "nucseg/fsutil.h"
 
-ns_status ns_write_batch_summary(const ns_job_list *jobs, const ns_batch_options *opt,
-                                 const ns_batch_report *rep, ns_error *err)
+/* What became of each image, one entry each: what `nucseg summary` merges across shards
+ * and what shows that a distributed run did every image exactly once. */
+static void add_per_image(cJSON *root, const ns_job_list *jobs, const ns_batch_report *rep)
 {
-    char *path = ns_path_join(opt->out_dir, "segmentation_summary.json");
-    cJSON *root = cJSON_CreateObject();
-    if (!path || !root) {
-        free(path); cJSON_Delete(root);
-        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory writing the summary", opt->out_dir);
+    cJSON *all = cJSON_AddArrayToObject(root, "per_image");
+    for (size_t i = 0; i < jobs->count; i++) {
+        const ns_job_result *r = &rep->results[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "file", jobs->items[i].path);
+        cJSON_AddStringToObject(e, "magnification", ns_magnification_name(jobs->items[i].mag));
+        cJSON_AddStringToObject(e, "status", r->status != NS_OK ? ns_status_name(r->status)
+                                             : r->skipped ? "skipped_complete" : "ok");
+        cJSON_AddNumberToObject(e, "nuclei", (double)r->nuclei);
+        cJSON_AddItemToArray(all, e);
     }
+}
+
+cJSON *ns_batch_summary_json(const ns_job_list *jobs, const ns_batch_options *opt, const ns_batch_report *rep)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return NULL;
     char stamp[32];
     time_t t = time(NULL);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
@@ -58,11 +70,34 @@ ns_status ns_write_batch_summary(const ns_job_list *jobs, const ns_batch_options
         cJSON_AddStringToObject(f, "reason", r->message);
         cJSON_AddItemToArray(fails, f);
     }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
+    if (opt->run_tag) cJSON_AddStringToObject(root, "run", opt->run_tag);
+    if (opt->inputs_total) cJSON_AddNumberToObject(root, "inputs_total", (double)opt->inputs_total);
+    add_per_image(root, jobs, rep);
+    return root;
+}
+
+ns_status ns_write_summary_file(const char *out_dir, const char *run_tag, cJSON *root, ns_error *err)
+{
+    char name[256];
+    snprintf(name, sizeof name, run_tag ? "segmentation_summary.%s.json" : "segmentation_summary.json", run_tag);
+    char *path = ns_path_join(out_dir, name);
+    char *text = root ? cJSON_Print(root) : NULL;
+    if (!path || !text) {
+        free(path); free(text);
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory writing the summary", out_dir);
+    }
     ns_status st = text ? ns_write_file_atomic(path, text, strlen(text), err)
                         : ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
     free(text);
     free(path);
+    return st;
+}
+
+ns_status ns_write_batch_summary(const ns_job_list *jobs, const ns_batch_options *opt,
+                                 const ns_batch_report *rep, ns_error *err)
+{
+    cJSON *root = ns_batch_summary_json(jobs, opt, rep);
+    ns_status st = ns_write_summary_file(opt->out_dir, opt->run_tag, root, err);
+    cJSON_Delete(root);
     return st;
 }

@@ -44,6 +44,11 @@ static void usage(FILE *f)
         "                             with the same settings (others are segmented again)\n"
         "      --max-pixels N         refuse larger images (default %zu)\n"
         "      --progress MODE        auto, bar, lines or quiet (default auto: bar on a terminal)\n"
+        "      --shard K/N            segment only shard K of N (1 <= K <= N): a fixed, size-balanced\n"
+        "                             share of the inputs, for N independent jobs into one OUT;\n"
+        "                             summary in OUT/segmentation_summary.shard-K-of-N.json\n"
+        "                             ('nucseg summary OUT' merges them)\n"
+        "      --shard slurm          K and N from a SLURM job array (SLURM_ARRAY_TASK_ID, _MIN, _COUNT)\n"
         "  -h, --help                 this text\n"
         "\n"
         "exit status: 0 all images segmented; 1 some images failed (see the summary);\n"
@@ -60,6 +65,41 @@ static int parse_positive(const char *s, double *out)
     return 0;
 }
 
+/* "K/N" with 1 <= K <= N, or "slurm": this task of a SLURM job array. Opt-in rather than
+ * read whenever SLURM_ARRAY_TASK_ID is set: an array whose tasks each segment a different
+ * plate must not silently segment a share of each. 0, or -1 with why in msg. */
+static int parse_shard(const char *s, int *k, int *n, char *msg, size_t len)
+{
+    if (!strcmp(s, "slurm")) {
+        const char *id = getenv("SLURM_ARRAY_TASK_ID"), *lo = getenv("SLURM_ARRAY_TASK_MIN");
+        const char *cnt = getenv("SLURM_ARRAY_TASK_COUNT"), *hi = getenv("SLURM_ARRAY_TASK_MAX");
+        int i, mn, c, mx;
+        if (!id || !lo || !cnt || !hi || !ns_arg_int(id, 0, 1 << 30, &i) || !ns_arg_int(lo, 0, 1 << 30, &mn) ||
+            !ns_arg_int(cnt, 1, 1 << 30, &c) || !ns_arg_int(hi, 0, 1 << 30, &mx)) {
+            snprintf(msg, len, "--shard slurm: not a SLURM job array task (SLURM_ARRAY_TASK_ID, _MIN, _MAX, _COUNT)");
+            return -1;
+        }
+        if (mx - mn + 1 != c || i < mn || i > mx) {
+            snprintf(msg, len, "--shard slurm: the array's task ids %d-%d are not one unbroken range of %d; "
+                     "use --shard K/N", mn, mx, c);
+            return -1;
+        }
+        *k = i - mn + 1;
+        *n = c;
+        return 0;
+    }
+    char buf[64];
+    const char *slash = strchr(s, '/');
+    if (!slash || (size_t)(slash - s) >= sizeof buf) goto bad;
+    memcpy(buf, s, (size_t)(slash - s));
+    buf[slash - s] = 0;
+    if (!ns_arg_int(buf, 1, 1 << 20, k) || !ns_arg_int(slash + 1, 1, 1 << 20, n) || *k > *n) goto bad;
+    return 0;
+bad:
+    snprintf(msg, len, "--shard wants K/N with 1 <= K <= N (e.g. 3/16) or 'slurm', not '%s'", s);
+    return -1;
+}
+
 static int parse_mag(const char *s, ns_magnification *m)
 {
     if (!strcasecmp(s, "10x") || !strcmp(s, "10")) *m = NS_MAG_10X;
@@ -70,7 +110,7 @@ static int parse_mag(const char *s, ns_magnification *m)
 }
 
 enum { OPT_CHANNEL = 256, OPT_10X, OPT_40X, OPT_MAG, OPT_DIAM, OPT_DIAM10, OPT_DIAM40, OPT_THRESH,
-       OPT_TSCALE, OPT_NOSPLIT, OPT_TIMEOUT, OPT_RESUME, OPT_MAXPIX, OPT_PROGRESS };
+       OPT_TSCALE, OPT_NOSPLIT, OPT_TIMEOUT, OPT_RESUME, OPT_MAXPIX, OPT_PROGRESS, OPT_SHARD };
 
 int cmd_segment(int argc, char **argv)
 {
@@ -83,6 +123,7 @@ int cmd_segment(int argc, char **argv)
         {"threshold-scale", required_argument, NULL, OPT_TSCALE}, {"no-split", no_argument, NULL, OPT_NOSPLIT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"resume", no_argument, NULL, OPT_RESUME},
         {"max-pixels", required_argument, NULL, OPT_MAXPIX}, {"progress", required_argument, NULL, OPT_PROGRESS},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     ns_batch_options opt;
     ns_batch_options_default(&opt);
@@ -92,6 +133,9 @@ int cmd_segment(int argc, char **argv)
     int have_mag = 0, explicit_lists = 0;
     ns_magnification mag = NS_MAG_UNKNOWN, list_mag = NS_MAG_UNKNOWN;
     double diam = 0, d10 = 0, d40 = 0;
+    int shard_k = 0, shard_n = 0;
+    char shard_tag[64];
+    ns_job_list all = {0}; /* every input, when a shard keeps only its share in jobs */
     int rc = NS_EXIT_OK;
     int c;
     optind = 0;
@@ -203,6 +247,15 @@ int cmd_segment(int argc, char **argv)
                 goto done;
             }
             break;
+        case OPT_SHARD: {
+            char msg[256];
+            if (parse_shard(optarg, &shard_k, &shard_n, msg, sizeof msg) != 0) {
+                fprintf(stderr, "nucseg segment: %s\n", msg);
+                rc = NS_EXIT_USAGE;
+                goto done;
+            }
+            break;
+        }
         case 'h': usage(stdout); goto done;
         default: usage(stderr); rc = NS_EXIT_USAGE; goto done;
         }
@@ -249,6 +302,23 @@ int cmd_segment(int argc, char **argv)
         rc = NS_EXIT_FATAL;
         goto done;
     }
+    if (shard_n > 0) {
+        all = jobs;
+        memset(&jobs, 0, sizeof jobs);
+        if (ns_jobs_shard(&all, shard_k, shard_n, &jobs, &err) != NS_OK) {
+            fprintf(stderr, "nucseg segment: %s\n", err.message);
+            rc = NS_EXIT_FATAL;
+            goto done;
+        }
+        snprintf(shard_tag, sizeof shard_tag, "shard-%d-of-%d", shard_k, shard_n);
+        opt.run_tag = shard_tag;
+        opt.inputs_total = all.count;
+        printf("nucseg segment: shard %d of %d: %zu of the %zu inputs\n", shard_k, shard_n, jobs.count, all.count);
+        if (jobs.count == 0) { /* more shards than inputs: nothing is this one's */
+            printf("nucseg segment: nothing to do in this shard\n");
+            goto done;
+        }
+    }
     {
         size_t n10 = 0, n40 = 0, nu = 0;
         for (size_t i = 0; i < jobs.count; i++) {
@@ -270,10 +340,15 @@ int cmd_segment(int argc, char **argv)
     printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
            "%.2f s wall, %.2f images/s with %d worker(s)\n",
            rep.ok, rep.skipped, rep.failed, rep.total, rep.total_nuclei, rep.wall_s, rep.images_per_s, rep.workers);
-    printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", opt.out_dir, opt.out_dir);
+    if (opt.run_tag)
+        printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.%s.json; "
+               "'nucseg summary %s' merges the shards)\n", opt.out_dir, opt.out_dir, opt.run_tag, opt.out_dir);
+    else
+        printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", opt.out_dir, opt.out_dir);
     rc = rep.failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
     ns_batch_report_free(&rep);
 done:
     ns_jobs_free(&jobs);
+    ns_jobs_free(&all);
     return rc;
 }

@@ -10,5 +10,6 @@ int cmd_map(int argc, char **argv);
 int cmd_bench_opt(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 
 #endif

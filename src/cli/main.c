@@ -19,6 +19,7 @@ static const command commands[] = {
     {"map",       cmd_map,       "map 40X tiles into 10X tiles from nuclear centroids"},
     {"bench-opt", cmd_bench_opt, "benchmark L-BFGS-B against Levenberg-Marquardt on mapped tiles"},
     {"run",       cmd_run,       "the main job: (synthesise) -> segment -> map -> bench-opt -> report"},
+    {"summary",   cmd_summary,   "merge the summaries of the shards (--shard K/N) that wrote into OUT"},
     {"eval",      cmd_eval,      "score label images against ground truth (F1@0.5, DSB2018 score)"},
 };
 

@@ -61,7 +61,9 @@ sed -i '$d' "$o/40X/WellB/WellB_Site-1_nuclei.csv"
 grep -q "WellA_Tile-2.png: skipped (complete)" "$T/log2b" || fail "the intact image was not the one skipped"
 [ "$(total_of "$o/segmentation_summary.json")" = "$all_nuclei" ] || fail "totals after resume: $(total_of "$o/segmentation_summary.json"), want $all_nuclei"
 [ "$(stat -c %s "$o/40X/WellA/WellA_Site-1_labels.tif")" -gt 100 ] || fail "the label image cut short was not rewritten"
-# Other settings: nothing is skipped; the same settings again: everything is.
+# Other settings are refused while OUT records the first run's (test_out_settings.sh); once
+# the user removes that record, nothing is skipped; the same settings again: everything is.
+rm "$o/segmentation_settings.json"
 "$BIN" segment "$T/plate" -o "$o" -j 2 --resume --threshold local --progress lines > "$T/log2c" 2>&1 || fail "resume, local threshold"
 [ "$(grep -c '^\[.*: skipped (complete)' "$T/log2c")" = 0 ] || { cat "$T/log2c"; fail "resume skipped images made with another threshold"; }
 grep -q '"threshold_method":[[:space:]]*"local"' "$o/10X/WellA/WellA_Tile-2_metadata.json" || fail "not redone with the local threshold"
