@@ -10,6 +10,8 @@ set -euo pipefail
 BIN=$(readlink -f "${NUCSEG_BIN:?}")
 SRC=${NUCSEG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 source "$SRC/tests/e2e/slurm_cluster.sh"
+source "$SRC/tests/e2e/same_outputs.sh"
+EX=$SRC/examples/slurm
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -21,35 +23,21 @@ n_images=$(find "$T/plate/genotyping" "$T/plate/phenotyping" -name '*.tif' | wc 
 [ "$n_images" -eq 8 ] || fail "synth wrote $n_images images, want 8"
 "$BIN" segment "$T/plate" -o "$T/ref" -j 2 --progress quiet > "$T/ref.log" 2>&1 \
     || { cat "$T/ref.log"; fail "reference run exit $?"; }
-
-# same_outputs REF OUT: every per-image output of REF exists in OUT with the same bytes; the
-# metadata JSON without its timings and with OUT's paths read as REF's.
-same_outputs() {
-  local ref=$1 out=$2 f rel n=0
-  while IFS= read -r f; do
-    rel=${f#"$ref"/}
-    [ -f "$out/$rel" ] || fail "$out/$rel missing"
-    case $rel in
-      *_metadata.json)
-        cmp -s <(sed '/"timing_ms"/,/}/d' "$f") \
-               <(sed -e '/"timing_ms"/,/}/d' -e "s|$out/|$ref/|g" "$out/$rel") \
-          || fail "$out/$rel differs from the reference (beyond timings)" ;;
-      *) cmp -s "$f" "$out/$rel" || fail "$out/$rel differs from the reference" ;;
-    esac
-    n=$((n + 1))
-  done < <(find "$ref" -path "$ref/10X/*" -type f -o -path "$ref/40X/*" -type f)
-  [ "$n" -eq $((n_images * 4)) ] || fail "reference has $n per-image files, want $((n_images * 4))"
-  # and nothing more in OUT than in REF (no stray or temporary files)
-  local extra
-  extra=$(cd "$out" && find 10X 40X -type f | sort | comm -13 <(cd "$ref" && find 10X 40X -type f | sort) -)
-  [ -z "$extra" ] || fail "$out has files the reference lacks: $extra"
-}
+"$BIN" map "$T/ref" -o "$T/refmap" --truth "$T/plate/truth.json" > "$T/refmap.log" 2>&1 \
+    || { cat "$T/refmap.log"; fail "reference map exit $?"; }
 
 # summary_counts_all SUMMARY: the summary counts every image once, all succeeded.
 summary_counts_all() {
-  grep -Eq "\"total\":[[:space:]]*$n_images," "$1" || fail "$1: images.total is not $n_images"
+  grep -Eq "\"(total|inputs_total)\":[[:space:]]*$n_images," "$1" || fail "$1: the total of images is not $n_images"
   grep -Eq "\"succeeded\":[[:space:]]*$n_images," "$1" || fail "$1: succeeded is not $n_images"
   grep -Eq "\"failed\":[[:space:]]*0," "$1" || fail "$1: failed is not 0"
+}
+# lists_each_image_once SUMMARY: a merged summary names every input exactly once.
+lists_each_image_once() {
+  local n u
+  n=$(grep -c '"file":' "$1")
+  u=$(grep '"file":' "$1" | sort -u | wc -l)
+  [ "$n" -eq "$n_images" ] && [ "$u" -eq "$n_images" ] || fail "$1 lists $n entries, $u distinct images; want $n_images"
 }
 
 # --- the cluster ---
@@ -59,12 +47,86 @@ slurm_cluster_start "$T/cluster" || rc=$?
 mkdir -p "$T/logs"
 cd "$T/logs"
 
+export NUCSEG=$BIN   # the examples run $NUCSEG (default: nucseg on PATH); sbatch passes it on
+
+# Every submission below is a chain of `sbatch --wait` calls run in the background, so the
+# chains share the node and the test waits for the longest one, not their sum.
+chain_pids=() chain_names=()
+chain() { # NAME CMD...: run CMD in the background, its output in logs/NAME.chain
+  local name=$1; shift
+  "$@" > "$T/logs/$name.chain" 2>&1 &
+  chain_pids+=("$!") chain_names+=("$name")
+}
+
 # --- a plain batch job: one `nucseg segment` on the node's CPUs ---
-sbatch --wait --quiet --job-name=plain --cpus-per-task=2 --output="$T/logs/plain.out" \
-    --wrap "'$BIN' segment '$T/plate' -o '$T/plain' -j 2 --progress lines" \
-    || { cat "$T/logs/plain.out"; fail "sbatch --wait of nucseg segment exit $?"; }
-grep -q "nucseg segment: $n_images ok" "$T/logs/plain.out" || { cat "$T/logs/plain.out"; fail "job log"; }
+plain() {
+  sbatch --wait --quiet --job-name=plain --cpus-per-task=2 --output="$T/logs/plain.out" \
+      --wrap "'$BIN' segment '$T/plate' -o '$T/plain' -j 2 --progress lines"
+}
+chain plain plain
+
+# --- segment-array.sbatch: 3 shards as a job array, then summary.sbatch after it ---
+array() {
+  sbatch --wait --array=0-2 --cpus-per-task=1 --output="$T/logs/array-%a.out" \
+      "$EX/segment-array.sbatch" "$T/plate" "$T/array"
+  sbatch --wait --output="$T/logs/array-summary.out" "$EX/summary.sbatch" "$T/array"
+}
+chain array array
+
+# --- plate-pipeline.sh: segment (array of 2) -> map -> report, chained with afterok ---
+chain pipeline "$EX/plate-pipeline.sh" --array 1-2 --cpus-per-task 1 --wait "$T/plate" "$T/pipe"
+
+# --- the same pipeline over a plate with a broken image: segment fails, so map and report
+# are cancelled (not left pending forever) and --wait reports the failure ---
+cp -r "$T/plate" "$T/broken"
+printf 'not a TIFF' > "$T/broken/phenotyping/$(cd "$T/broken/phenotyping" && ls *.tif | head -1)"
+chain broken "$EX/plate-pipeline.sh" --array 0-1 --cpus-per-task 1 --wait "$T/broken" "$T/broken-out"
+
+failed=()
+for i in "${!chain_pids[@]}"; do
+  rc=0; wait "${chain_pids[$i]}" || rc=$?
+  echo "${chain_names[$i]}: exit $rc" >> "$T/logs/status"
+  if [ "${chain_names[$i]}" = broken ]; then
+    [ $rc -ne 0 ] || failed+=("broken (the pipeline over a broken image exited 0)")
+  elif [ $rc -ne 0 ]; then
+    failed+=("${chain_names[$i]} (exit $rc)")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  for f in "$T"/logs/*; do echo "== $f"; cat "$f"; done
+  fail "jobs failed: ${failed[*]}"
+fi
+
+# plain
+grep -q "nucseg segment: $n_images ok" "$T/logs/plain.out" || { cat "$T/logs/plain.out"; fail "plain job log"; }
 same_outputs "$T/ref" "$T/plain"
 summary_counts_all "$T/plain/segmentation_summary.json"
+
+# array: three shards, each its own summary, merged into one listing every image once
+for k in 1 2 3; do
+  [ -s "$T/array/segmentation_summary.shard-$k-of-3.json" ] || fail "array task $((k - 1)) wrote no shard $k/3 summary"
+  grep -q "shard $k of 3: [1-9]" "$T/logs/array-$((k - 1)).out" || fail "array task $((k - 1)) segmented nothing"
+done
+grep -q "3 of 3 shards done; $n_images of $n_images images: $n_images ok" "$T/logs/array-summary.out" \
+  || { cat "$T/logs/array-summary.out"; fail "summary.sbatch after the array"; }
+same_outputs "$T/ref" "$T/array"
+summary_counts_all "$T/array/segmentation_summary.json"
+lists_each_image_once "$T/array/segmentation_summary.json"
+
+# pipeline: segmentation as the reference, the same maps, and the report of both
+same_outputs "$T/ref" "$T/pipe/segmentation"
+lists_each_image_once "$T/pipe/segmentation/segmentation_summary.json"
+for f in mapping.csv matches.csv; do
+  cmp -s "$T/refmap/$f" "$T/pipe/mapping/$f" || fail "pipeline's mapping/$f differs from a local nucseg map"
+done
+grep -q "2 of 2 shards done; $n_images of $n_images images: $n_images ok" "$T/pipe/report.txt" \
+  || { cat "$T/pipe/report.txt"; fail "report.txt: merged summary"; }
+grep -q "tiles_correct: 4" "$T/pipe/report.txt" || { cat "$T/pipe/report.txt"; fail "report.txt: mapping"; }
+
+# broken: the segment job failed on the one image, map and report never ran
+grep -q "not a TIFF or PNG file" "$T"/logs/nucseg-array-*.out || fail "no segment task reported the broken image"
+grep -Eq "job [0-9]+: (CANCELLED|FAILED)" "$T/logs/broken.chain" || { cat "$T/logs/broken.chain"; fail "the pipeline did not say which jobs did not complete"; }
+[ ! -e "$T/broken-out/mapping" ] || fail "map ran after a failed segment job"
+[ ! -e "$T/broken-out/report.txt" ] || fail "report ran after a failed segment job"
 
 echo "PASS: test_slurm_examples"
