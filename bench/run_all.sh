@@ -78,6 +78,11 @@ else
   status[bench_affine_fit]="not built"
 fi
 run_step scaling "$BIN" bench -o "$OUT/scaling" --images 24 --width 1024 --height 1024 --repeats 5
+if require_prog bench_dispatch && command -v mpirun > /dev/null; then
+  # Rank 0 dealing empty jobs to 3 ranks (OpenMPI wants to be told that root is meant).
+  run_step bench_dispatch env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    mpirun --oversubscribe -n 4 "$BUILD_DIR/bench_dispatch" --jobs 500000 --batches 1,8,64 --out "$OUT/dispatch"
+fi
 
 # ---- summary ----
 
@@ -185,6 +190,15 @@ TMP="$SUMMARY.tmp.$$"
     echo "| the same 16 fields through \`nucseg segment\`: -j 1 → -j 2 (speedup); two -j 1 on halves at once, what two independent processes get (context) | $(fmt "${j1:-}") → $(fmt "${j2:-}") s ($(ratio "${j1:-}" "${j2:-}")) | — | halves: $(ratio "${j1:-}" "${sp:-}"); per round, -j 2 took $(fmt "${q:-}")× the halves' time | — | — |"
   elif [ -n "${status[pool_vs_split]:-}" ]; then
     echo "| pool vs split by hand (pool_vs_split) | ${status[pool_vs_split]} | | | | FAILED |"
+  fi
+
+  DISP="$OUT/dispatch/dispatch.csv"
+  if [ "${status[bench_dispatch]:-}" = ok ] && [ -f "$DISP" ]; then
+    d64=$(csv_get "$DISP" batch 64 jobs_per_s)
+    d1=$(csv_get "$DISP" batch 1 jobs_per_s)
+    echo "| MPI dispatch: empty jobs/s handed out by rank 0 to 3 ranks, 64 a request (1 a request: $(fmt "$d1")) | $(fmt "$d64") | — | — | ≥ 50000 | $(verdict "$d64" ge 50000) |"
+  elif [ -n "${status[bench_dispatch]:-}" ]; then
+    echo "| MPI dispatch (bench_dispatch) | ${status[bench_dispatch]} | | | ≥ 50000 | FAILED |"
   fi
 
   SCAL="$OUT/scaling/segmentation_benchmark.csv"

@@ -6,7 +6,8 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config
             libtiff-dev libpng-dev zlib1g-dev
             liblbfgsb-dev libcminpack-dev libqhull-dev
-            libcjson-dev libplplot-dev plplot-driver-cairo)
+            libcjson-dev libplplot-dev plplot-driver-cairo
+            openmpi-bin libopenmpi-dev)
 # The local SLURM cluster that tests/e2e/test_slurm_examples.sh starts.
 BUILD_PKGS+=(slurm-wlm munge)
 # The peer pipelines that `make bench` compares against; not needed by nucseg itself.

@@ -43,6 +43,19 @@ ns_status ns_jobs_add_sized(ns_job_list *jobs, const char *path, ns_magnificatio
                             ns_error *err);
 void ns_jobs_free(ns_job_list *jobs);
 
+/* Where a pool gets its jobs when not from its whole list, largest first (e.g. the
+ * distributed dispatcher, dist/). The pool asks for more as its workers run low, and
+ * tells the source each job's final result. */
+struct ns_job_result;
+typedef struct ns_job_source {
+    /* Up to max job indices (into the batch's list) into out, each handed out once over
+     * the whole run; how many: 0 when no more will come. May block. */
+    size_t (*take)(void *ctx, size_t *out, size_t max);
+    /* A job taken from this source has its final result. */
+    void (*done)(void *ctx, const struct ns_job_result *r);
+    void *ctx;
+} ns_job_source;
+
 typedef enum { NS_PROGRESS_AUTO = 0, NS_PROGRESS_BAR, NS_PROGRESS_LINES, NS_PROGRESS_QUIET } ns_progress_mode;
 
 typedef struct {
@@ -63,11 +76,14 @@ typedef struct {
                                    * do not overwrite each other's */
     size_t inputs_total;          /* 0, or how many inputs the whole plate has (a shard's summary
                                    * records it for `nucseg summary`) */
+    const ns_job_source *source;  /* NULL: every job of the list. Otherwise the jobs this source
+                                   * hands out; its owner, which knows who else writes into OUT,
+                                   * removes stale temporaries for --resume */
 } ns_batch_options;
 
 void ns_batch_options_default(ns_batch_options *o);
 
-typedef struct {
+typedef struct ns_job_result {
     size_t job_index;
     ns_status status;
     char message[512];    /* failure reason, one line, names the file */

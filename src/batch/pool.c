@@ -111,6 +111,10 @@ typedef struct {
     size_t finished; /* jobs with a final result */
     ns_idle_cores *idle; /* shared with the workers, or NULL */
     int idle_published;  /* idle cores counted into it so far */
+    const ns_job_source *src; /* NULL: ord holds every job from the start */
+    int exhausted;       /* no more jobs will come into ord */
+    size_t received;     /* jobs that came into this pool (all of the list without src) */
+    const long *same_as; /* with src: which jobs would overwrite another's outputs */
 } pool;
 
 static void hand_out(pool *p, worker *w)
@@ -174,6 +178,7 @@ static void finish(pool *p, const ns_job_result *r)
 {
     record(p->rep, p->pr, p->jobs, r);
     p->finished++;
+    if (p->src) p->src->done(p->src->ctx, r);
 }
 
 /* A job a lost worker held through no fault of its own goes out again, first. Every
@@ -197,6 +202,44 @@ static void fail(pool *p, long job, double since, ns_status status, const char *
     va_end(ap);
     r.ms = (now_s() - since) * 1e3;
     finish(p, &r);
+}
+
+static void count_magnification(ns_batch_report *rep, ns_magnification m)
+{
+    if (m == NS_MAG_10X) rep->n_10x++;
+    else if (m == NS_MAG_40X) rep->n_40x++;
+    else rep->n_unknown++;
+}
+
+static void fail_collision(pool *p, size_t i, long kept, double since)
+{
+    fail(p, (long)i, since, NS_ERR_INVALID,
+         "%s: its outputs would overwrite those of %s (same magnification, well and file name); "
+         "rename one, or segment them in separate runs", p->jobs->items[i].path, p->jobs->items[kept].path);
+}
+
+/* A pool fed by a source asks for more before its workers run dry: when fewer jobs wait
+ * here than it has workers, enough for each to hold one and have the next ready. A job
+ * that would overwrite another's outputs fails as it arrives, as it would have at the
+ * start of a batch that had every job. */
+static void refill(pool *p, int nw)
+{
+    size_t waiting = p->queued - p->next;
+    if (!p->src || p->exhausted || waiting >= (size_t)nw) return;
+    size_t want = 2 * (size_t)nw - waiting, room = p->jobs->count - p->queued;
+    size_t got = p->src->take(p->src->ctx, p->ord + p->queued, want < room ? want : room);
+    if (got == 0) p->exhausted = 1;
+    for (size_t k = 0; k < got; k++) {
+        size_t i = p->ord[p->queued];
+        p->received++;
+        count_magnification(p->rep, p->jobs->items[i].mag);
+        if (p->same_as[i] >= 0) {
+            fail_collision(p, i, p->same_as[i], now_s());
+            memmove(p->ord + p->queued, p->ord + p->queued + 1, (got - k - 1) * sizeof *p->ord);
+        } else {
+            p->queued++;
+        }
+    }
 }
 
 /* One answer from w; 0 when it makes no sense for what w holds (treated as lost). */
@@ -231,7 +274,7 @@ static int take_message(pool *p, worker *w, const ns_worker_msg *m)
  * to the queue after (its worker lost) goes to the lost worker's replacement. */
 static void release_idle_workers(pool *p, worker *ws, int nw)
 {
-    if (p->next < p->queued) return;
+    if (p->next < p->queued || !p->exhausted) return;
     for (int i = 0; i < nw; i++) {
         worker *w = &ws[i];
         if (w->pid > 0 && w->to_fd >= 0 && w->job < 0) {
@@ -246,7 +289,7 @@ static void release_idle_workers(pool *p, worker *ws, int nw)
 static void publish_idle_cores(pool *p, const worker *ws, int nw)
 {
     int idle = 0;
-    if (p->next >= p->queued) {
+    if (p->next >= p->queued && p->exhausted) {
         idle = nw;
         for (int i = 0; i < nw; i++) idle -= ws[i].pid > 0 && ws[i].job >= 0;
     }
@@ -302,40 +345,38 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     ns_status st = ns_mkdirs(opt->out_dir, err);
     if (st == NS_OK) st = ns_claim_out_dir(opt, err); /* before anything is written into OUT */
     if (st != NS_OK) return st;
-    if (opt->resume) ns_outputs_remove_stale_temporaries(jobs, opt->out_dir);
+    if (opt->resume && !opt->source) ns_outputs_remove_stale_temporaries(jobs, opt->out_dir);
     rep->results = calloc(jobs->count, sizeof *rep->results);
     long *same_as = malloc(jobs->count * sizeof *same_as);
     long ncollide = same_as ? ns_jobs_output_collisions(jobs, same_as) : -1;
     size_t queued = 0;
-    size_t *ord = ncollide >= 0 ? order_by_cost(jobs, same_as, &queued) : NULL;
+    size_t *ord = ncollide < 0 ? NULL
+                  : opt->source ? malloc(jobs->count * sizeof *ord) /* filled as jobs come */
+                  : order_by_cost(jobs, same_as, &queued);
     /* Every group of colliding jobs keeps one, so at least one job runs. */
-    int nw = opt->workers < (int)queued ? opt->workers : (int)queued;
+    size_t most = opt->source ? jobs->count : queued;
+    int nw = (size_t)opt->workers < most ? opt->workers : (int)most;
     worker *ws = calloc((size_t)(nw > 0 ? nw : 1), sizeof *ws);
     struct pollfd *pfd = calloc((size_t)(nw > 0 ? nw : 1), sizeof *pfd);
     if (!rep->results || !ord || !ws || !pfd) {
         free(same_as); free(ord); free(ws); free(pfd); free(rep->results); rep->results = NULL;
         return ns_error_set(err, NS_ERR_NOMEM, "batch: out of memory for %zu jobs", jobs->count);
     }
-    rep->total = jobs->count;
     rep->workers = nw;
-    for (size_t i = 0; i < jobs->count; i++) {
-        ns_magnification m = jobs->items[i].mag;
-        if (m == NS_MAG_10X) rep->n_10x++;
-        else if (m == NS_MAG_40X) rep->n_40x++;
-        else rep->n_unknown++;
-    }
+    if (!opt->source)
+        for (size_t i = 0; i < jobs->count; i++) count_magnification(rep, jobs->items[i].mag);
     /* A worker that dies must not kill the parent with SIGPIPE on its next write. */
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
     ns_progress pr;
     ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary, opt->run_tag);
     double t0 = now_s();
-    pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord, .queued = queued};
-    for (size_t i = 0; i < jobs->count; i++)
-        if (same_as[i] >= 0)
-            fail(&pl, (long)i, t0, NS_ERR_INVALID,
-                 "%s: its outputs would overwrite those of %s (same magnification, well and file name); "
-                 "rename one, or segment them in separate runs", jobs->items[i].path, jobs->items[same_as[i]].path);
-    free(same_as);
+    pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord, .queued = queued,
+               .src = opt->source, .exhausted = !opt->source, .received = opt->source ? 0 : jobs->count,
+               .same_as = same_as};
+    if (!opt->source)
+        for (size_t i = 0; i < jobs->count; i++)
+            if (same_as[i] >= 0) fail_collision(&pl, i, same_as[i], t0);
+    refill(&pl, nw);
     /* One worker never has another's core to borrow. */
     pl.idle = nw > 1 ? ns_idle_cores_create() : NULL;
 
@@ -345,7 +386,8 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
             goto shutdown;
         }
     }
-    while (pl.finished < jobs->count) {
+    while (!pl.exhausted || pl.finished < pl.received) {
+        refill(&pl, nw);
         for (int i = 0; i < nw; i++) hand_out(&pl, &ws[i]);
         release_idle_workers(&pl, ws, nw);
         publish_idle_cores(&pl, ws, nw);
@@ -363,7 +405,8 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
             if (opt->timeout_s > 0 && w->saving >= 0)
                 timeout_ms = sooner_ms(timeout_ms, w->save_started + opt->timeout_s - now);
         }
-        if (busy == 0) break; /* nothing in flight and nothing to hand out */
+        if (busy == 0 && pl.exhausted) break; /* nothing in flight and nothing to hand out */
+        if (busy == 0) continue;                /* all it got failed at once: ask for more */
         int k = poll(pfd, (nfds_t)nw, timeout_ms);
         if (k < 0 && errno != EINTR) {
             st = ns_error_set(err, NS_ERR_INTERNAL, "poll: %s", strerror(errno));
@@ -388,7 +431,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
                 continue;
             }
             /* Replace the lost worker while work remains. */
-            if (pl.next < pl.queued && spawn(&pl, w, ws, nw) != 0) {
+            if ((pl.next < pl.queued || !pl.exhausted) && spawn(&pl, w, ws, nw) != 0) {
                 st = ns_error_set(err, NS_ERR_INTERNAL, "cannot restart worker process: %s", strerror(errno));
                 goto shutdown;
             }
@@ -405,6 +448,8 @@ shutdown:
         if (ws[i].pid > 0) reap(&ws[i], rep);
     signal(SIGPIPE, old_pipe);
     ns_idle_cores_destroy(pl.idle);
+    rep->total = pl.received;
+    free(same_as);
     rep->wall_s = now_s() - t0;
     /* Throughput is images segmented: a failure that came quickly, or an image skipped by
      * --resume, is not work done. */

@@ -7,12 +7,11 @@
 #include "nucseg/batch.h"
 
 
-static const ns_job_list *g_all; /* qsort has no context argument in C11 */
-
-static int by_cost_then_index(const void *a, const void *b)
+static int by_cost_then_index(const void *a, const void *b, void *jobs)
 {
+    const ns_job_list *all = jobs;
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    uint64_t cx = g_all->items[x].cost, cy = g_all->items[y].cost;
+    uint64_t cx = all->items[x].cost, cy = all->items[y].cost;
     if (cx != cy) return cx > cy ? -1 : 1;
     return (x > y) - (x < y);
 }
@@ -32,8 +31,7 @@ ns_status ns_jobs_shard(const ns_job_list *all, int k, int n, ns_job_list *mine,
     size_t m = 0;
     for (size_t i = 0; i < all->count; i++)
         if (same_as[i] < 0) ord[m++] = i;
-    g_all = all;
-    qsort(ord, m, sizeof *ord, by_cost_then_index);
+    qsort_r(ord, m, sizeof *ord, by_cost_then_index, (void *)all);
     for (size_t i = 0; i < m; i++) {
         int best = 0;
         for (int s = 1; s < n; s++)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cli/cli_args.h"
 #include "cli/commands.h"
+#include "dist/dist.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
 
@@ -136,6 +137,9 @@ int cmd_segment(int argc, char **argv)
     int shard_k = 0, shard_n = 0;
     char shard_tag[64];
     ns_job_list all = {0}; /* every input, when a shard keeps only its share in jobs */
+    int workers_given = 0;
+    ns_dist *dist = NULL;  /* under mpirun / srun */
+    int dist_ran = 0;
     int rc = NS_EXIT_OK;
     int c;
     optind = 0;
@@ -160,6 +164,7 @@ int cmd_segment(int argc, char **argv)
             break;
         case 'o': opt.out_dir = optarg; break;
         case 'j':
+            workers_given = 1;
             if (!ns_arg_workers(optarg, &opt.workers)) {
                 fprintf(stderr, "nucseg segment: -j wants a count from 1 to %d or 'all', not '%s'\n",
                         NS_ARG_MAX_WORKERS, optarg);
@@ -264,6 +269,17 @@ int cmd_segment(int argc, char **argv)
     if (d10 > 0) opt.params_10x.diameter = d10;
     if (d40 > 0) opt.params_40x.diameter = d40;
 
+    /* Under an MPI launcher: rank 0 lists the inputs, the others receive them. Usage
+     * errors above came on every rank alike, before MPI starts. */
+    if (ns_dist_launched()) {
+        if (ns_dist_init(&dist, &err) != NS_OK) {
+            fprintf(stderr, "nucseg segment: %s\n", err.message);
+            rc = NS_EXIT_FATAL;
+            goto done;
+        }
+        if (ns_dist_rank(dist) != 0) goto distributed;
+    }
+
     if (input) {
         if (ns_is_dir(input)) {
             if (ns_jobs_discover(input, &jobs, &err) != NS_OK) {
@@ -319,6 +335,12 @@ int cmd_segment(int argc, char **argv)
             goto done;
         }
     }
+distributed:
+    if (dist) {
+        rc = ns_dist_segment(dist, &jobs, &opt, workers_given);
+        dist_ran = 1;
+        goto done;
+    }
     {
         size_t n10 = 0, n40 = 0, nu = 0;
         for (size_t i = 0; i < jobs.count; i++) {
@@ -348,6 +370,8 @@ int cmd_segment(int argc, char **argv)
     rc = rep.failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
     ns_batch_report_free(&rep);
 done:
+    if (dist && !dist_ran && ns_dist_rank(dist) == 0) ns_dist_cancel(dist, rc);
+    ns_dist_finish(dist);
     ns_jobs_free(&jobs);
     ns_jobs_free(&all);
     return rc;
