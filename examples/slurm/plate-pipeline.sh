@@ -2,13 +2,13 @@
 # plate-pipeline.sh — submit one plate's whole pipeline to SLURM as three jobs chained with
 # dependencies, and return at once (or, with --wait, when the last job ends):
 #
-#   segment  a job array (segment-array.sbatch), or one MPI job with --mpi (segment-mpi.sbatch)
+#   segment  a job array (segment-array.sbatch), or one MPI job (segment-mpi.sbatch) with --mpi
 #     -> map      (map.sbatch: 40X tiles into 10X tiles)          after the segment job succeeds
 #       -> report (report.sbatch: merged summary, OUT/report.txt) after the map job succeeds
 #
 #   examples/slurm/plate-pipeline.sh [options] DATA OUT
 #     --array RANGE       array task ids of the segment job (default 0-3: 4 shards)
-#     --mpi NTASKS        segment with one MPI job of NTASKS ranks instead of an array
+#     --mpi NODES         segment with one MPI job on NODES nodes, one rank each, not an array
 #     --cpus-per-task C   CPUs of each segment task or rank (default: the script's #SBATCH)
 #     --wait              wait for the report job; exit with its status
 #
@@ -22,7 +22,7 @@
 # them pending forever; fix the cause and run the same command again: segmentation resumes
 # (--resume), redoing only what is missing.
 set -euo pipefail
-usage() { echo "usage: $0 [--array RANGE | --mpi NTASKS] [--cpus-per-task C] [--wait] DATA OUT" >&2; exit 2; }
+usage() { echo "usage: $0 [--array RANGE | --mpi NODES] [--cpus-per-task C] [--wait] DATA OUT" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 array=0-3 mpi="" cpus=() wait=()
 while [ $# -gt 0 ]; do
@@ -45,7 +45,7 @@ truth=()
 [ -f "$DATA/truth.json" ] && truth=(--truth "$DATA/truth.json")
 
 if [ -n "$mpi" ]; then
-  seg=$(sbatch --parsable --ntasks="$mpi" "${cpus[@]}" "$here/segment-mpi.sbatch" "$DATA" "$OUT/segmentation")
+  seg=$(sbatch --parsable --nodes="$mpi" --ntasks="$mpi" "${cpus[@]}" "$here/segment-mpi.sbatch" "$DATA" "$OUT/segmentation")
 else
   seg=$(sbatch --parsable --array="$array" "${cpus[@]}" "$here/segment-array.sbatch" "$DATA" "$OUT/segmentation")
 fi

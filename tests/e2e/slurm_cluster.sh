@@ -192,11 +192,8 @@ _slurm_node_idle() { [ "$(sinfo -h -n "$1" -o %T)" = idle ]; }
 
 # Processes (other than the listed daemons) started by this cluster's daemons: slurmstepd.
 _slurm_leftovers() {
-  local p pid
-  for p in /proc/[0-9]*; do
-    pid=${p#/proc/}
-    { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qxF "NUCSEG_SLURM_HARNESS=$SLURM_CLUSTER_DIR" && echo "$pid"
-  done
+  grep -lzxF "NUCSEG_SLURM_HARNESS=$SLURM_CLUSTER_DIR" /proc/[0-9]*/environ 2>/dev/null \
+    | sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p'
 }
 
 # _slurm_stop_pids PID...: TERM, up to 10 s to exit, then KILL.

@@ -11,6 +11,7 @@ BIN=$(readlink -f "${NUCSEG_BIN:?}")
 SRC=${NUCSEG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 source "$SRC/tests/e2e/slurm_cluster.sh"
 source "$SRC/tests/e2e/same_outputs.sh"
+source "$SRC/tests/e2e/mpi_env.sh"   # OpenMPI as root; sbatch passes the environment on
 EX=$SRC/examples/slurm
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -51,7 +52,7 @@ export NUCSEG=$BIN   # the examples run $NUCSEG (default: nucseg on PATH); sbatc
 
 # Every submission below is a chain of `sbatch --wait` calls run in the background, so the
 # chains share the node and the test waits for the longest one, not their sum.
-chain_pids=() chain_names=()
+chain_pids=() chain_names=() t_submit=$SECONDS
 chain() { # NAME CMD...: run CMD in the background, its output in logs/NAME.chain
   local name=$1; shift
   "$@" > "$T/logs/$name.chain" 2>&1 &
@@ -76,16 +77,24 @@ chain array array
 # --- plate-pipeline.sh: segment (array of 2) -> map -> report, chained with afterok ---
 chain pipeline "$EX/plate-pipeline.sh" --array 1-2 --cpus-per-task 1 --wait "$T/plate" "$T/pipe"
 
-# --- the same pipeline over a plate with a broken image: segment fails, so map and report
+# --- segment-mpi.sbatch: 3 ranks started by srun --mpi=pmix (overcommitted: 2 CPUs) ---
+chain mpi-srun sbatch --wait --nodes=1 --ntasks=3 --overcommit --cpus-per-task=1 \
+    --output="$T/logs/mpi-srun.out" "$EX/segment-mpi.sbatch" "$T/plate" "$T/mpi-srun"
+
+# --- segment-mpi.sbatch with OpenMPI's mpirun inside the allocation: 2 ranks ---
+chain mpi-mpirun sbatch --wait --export=ALL,NUCSEG_MPI_LAUNCHER=mpirun --nodes=1 --ntasks=2 \
+    --cpus-per-task=1 --output="$T/logs/mpi-mpirun.out" "$EX/segment-mpi.sbatch" "$T/plate" "$T/mpi-mpirun"
+
+# --- the pipeline (segmenting with MPI this time) over a plate with a broken image: segment fails, so map and report
 # are cancelled (not left pending forever) and --wait reports the failure ---
 cp -r "$T/plate" "$T/broken"
 printf 'not a TIFF' > "$T/broken/phenotyping/$(cd "$T/broken/phenotyping" && ls *.tif | head -1)"
-chain broken "$EX/plate-pipeline.sh" --array 0-1 --cpus-per-task 1 --wait "$T/broken" "$T/broken-out"
+chain broken "$EX/plate-pipeline.sh" --mpi 1 --cpus-per-task 1 --wait "$T/broken" "$T/broken-out"
 
 failed=()
 for i in "${!chain_pids[@]}"; do
   rc=0; wait "${chain_pids[$i]}" || rc=$?
-  echo "${chain_names[$i]}: exit $rc" >> "$T/logs/status"
+  echo "${chain_names[$i]}: exit $rc after $((SECONDS - t_submit)) s" | tee -a "$T/logs/status"
   if [ "${chain_names[$i]}" = broken ]; then
     [ $rc -ne 0 ] || failed+=("broken (the pipeline over a broken image exited 0)")
   elif [ $rc -ne 0 ]; then
@@ -113,6 +122,17 @@ same_outputs "$T/ref" "$T/array"
 summary_counts_all "$T/array/segmentation_summary.json"
 lists_each_image_once "$T/array/segmentation_summary.json"
 
+# MPI, both launchers: one summary from rank 0 listing each image once, one rank per task
+for l in srun:3 mpirun:2; do
+  name=mpi-${l%:*} ranks=${l#*:}
+  grep -q "$n_images images (.*) -> $T/$name, $ranks ranks on 1 node" "$T/logs/$name.out" \
+    || { cat "$T/logs/$name.out"; fail "$name: rank 0's first line"; }
+  same_outputs "$T/ref" "$T/$name"
+  summary_counts_all "$T/$name/segmentation_summary.json"
+  lists_each_image_once "$T/$name/segmentation_summary.json"
+  [ ! -e "$T/$name/segmentation_summary.shard-1-of-1.json" ] || fail "$name: ran as a shard, not as ranks"
+done
+
 # pipeline: segmentation as the reference, the same maps, and the report of both
 same_outputs "$T/ref" "$T/pipe/segmentation"
 lists_each_image_once "$T/pipe/segmentation/segmentation_summary.json"
@@ -124,7 +144,7 @@ grep -q "2 of 2 shards done; $n_images of $n_images images: $n_images ok" "$T/pi
 grep -q "tiles_correct: 4" "$T/pipe/report.txt" || { cat "$T/pipe/report.txt"; fail "report.txt: mapping"; }
 
 # broken: the segment job failed on the one image, map and report never ran
-grep -q "not a TIFF or PNG file" "$T"/logs/nucseg-array-*.out || fail "no segment task reported the broken image"
+grep -q "not a TIFF or PNG file" "$T"/logs/nucseg-mpi-*.out || fail "the segment job did not report the broken image"
 grep -Eq "job [0-9]+: (CANCELLED|FAILED)" "$T/logs/broken.chain" || { cat "$T/logs/broken.chain"; fail "the pipeline did not say which jobs did not complete"; }
 [ ! -e "$T/broken-out/mapping" ] || fail "map ran after a failed segment job"
 [ ! -e "$T/broken-out/report.txt" ] || fail "report ran after a failed segment job"
