@@ -7,7 +7,7 @@
 #       -> report (report.sbatch: merged summary, OUT/report.txt) after the map job succeeds
 #
 #   examples/slurm/plate-pipeline.sh [options] DATA OUT
-#     --array RANGE       array task ids of the segment job (default 0-3: 4 shards)
+#     --array RANGE       array task ids of the segment job (default 1-4: 4 shards)
 #     --mpi NODES         segment with one MPI job on NODES nodes, one rank each, not an array
 #     --cpus-per-task C   CPUs of each segment task or rank (default: the script's #SBATCH)
 #     --wait              wait for the report job; exit with its status
@@ -19,12 +19,14 @@
 # Partition, account and time limits: set them for every job at once with sbatch's own
 # variables, e.g. SBATCH_PARTITION=compute SBATCH_ACCOUNT=lab SBATCH_TIMELIMIT=02:00:00.
 # A job that fails cancels those after it (--kill-on-invalid-dep=yes) instead of leaving
-# them pending forever; fix the cause and run the same command again: segmentation resumes
-# (--resume), redoing only what is missing.
+# them pending forever. Fix the cause and run the same command again: with --mpi,
+# segmentation resumes (--resume: only what is missing is redone); an array segments its
+# shards again (to redo only a lost shard, see segment-array.sbatch, then submit map.sbatch
+# and report.sbatch).
 set -euo pipefail
 usage() { echo "usage: $0 [--array RANGE | --mpi NODES] [--cpus-per-task C] [--wait] DATA OUT" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
-array=0-3 mpi="" cpus=() wait=()
+array=1-4 mpi="" cpus=() wait=()
 while [ $# -gt 0 ]; do
   case $1 in
     --array) [ $# -ge 2 ] || usage; array=$2; shift 2 ;;

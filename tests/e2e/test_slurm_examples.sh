@@ -66,11 +66,43 @@ plain() {
 }
 chain plain plain
 
-# --- segment-array.sbatch: 3 shards as a job array, then summary.sbatch after it ---
+# --- segment-array.sbatch: 3 shards as a job array, then summary.sbatch after it; then
+# shard 2 loses some of its images (as with a node lost mid-task) and is run again alone
+# with SHARDS=3 and --resume ---
 array() {
-  sbatch --wait --array=0-2 --cpus-per-task=1 --output="$T/logs/array-%a.out" \
+  sbatch --wait --array=1-3 --cpus-per-task=1 --output="$T/logs/array-%a.out" \
       "$EX/segment-array.sbatch" "$T/plate" "$T/array"
   sbatch --wait --output="$T/logs/array-summary.out" "$EX/summary.sbatch" "$T/array"
+  # the array and its summary: three shards, merged into one listing every image once
+  for k in 1 2 3; do
+    [ -s "$T/array/segmentation_summary.shard-$k-of-3.json" ] || fail "array task $k wrote no shard $k/3 summary"
+    grep -q "shard $k of 3: [1-9]" "$T/logs/array-$k.out" || fail "array task $k segmented nothing"
+  done
+  grep -q "3 of 3 shards done; $n_images of $n_images images: $n_images ok" "$T/logs/array-summary.out" \
+    || { cat "$T/logs/array-summary.out"; fail "summary.sbatch after the array"; }
+  same_outputs "$T/ref" "$T/array"
+  summary_counts_all "$T/array/segmentation_summary.json"
+  lists_each_image_once "$T/array/segmentation_summary.json"
+  grep -c '"file":' "$T/array/segmentation_summary.shard-2-of-3.json" > "$T/logs/array-shard2-images"
+  lose_some_of_shard 2 3 "$T/array"
+  sbatch --wait --array=2%1 --export=ALL,SHARDS=3 --cpus-per-task=1 --output="$T/logs/array-rerun.out" \
+      "$EX/segment-array.sbatch" "$T/plate" "$T/array" --resume
+}
+# lose_some_of_shard K N OUT: remove all outputs but the first image's of shard K/N, and
+# its summary, and leave a dead process's temporary file behind.
+lose_some_of_shard() {
+  local sum=$3/segmentation_summary.shard-$1-of-$2.json src m first=1
+  while IFS= read -r src; do
+    m=$(grep -l "\"source\":[[:space:]]*\"$src\"" "$3"/*/*/*_metadata.json)
+    [ -n "$m" ] || return 1
+    if [ $first = 1 ]; then first=0; continue; fi
+    rm -f "${m%_metadata.json}"_*
+    lost_last=$m
+  done < <(sed -n 's/.*"file":[[:space:]]*"\(.*\)".*/\1/p' "$sum")
+  local dead
+  dead=$(sh -c 'echo $$')
+  echo half > "$(dirname "$lost_last")/.$(basename "${lost_last%_metadata.json}")_labels.tif.tmp.$dead"
+  rm -f "$sum" "$3/segmentation_summary.json"
 }
 chain array array
 
@@ -111,15 +143,13 @@ grep -q "nucseg segment: $n_images ok" "$T/logs/plain.out" || { cat "$T/logs/pla
 same_outputs "$T/ref" "$T/plain"
 summary_counts_all "$T/plain/segmentation_summary.json"
 
-# array: three shards, each its own summary, merged into one listing every image once
-for k in 1 2 3; do
-  [ -s "$T/array/segmentation_summary.shard-$k-of-3.json" ] || fail "array task $((k - 1)) wrote no shard $k/3 summary"
-  grep -q "shard $k of 3: [1-9]" "$T/logs/array-$((k - 1)).out" || fail "array task $((k - 1)) segmented nothing"
-done
-grep -q "3 of 3 shards done; $n_images of $n_images images: $n_images ok" "$T/logs/array-summary.out" \
-  || { cat "$T/logs/array-summary.out"; fail "summary.sbatch after the array"; }
+# array: shard 2 run again: its first image skipped, the others redone, all as before
+in2=$(cat "$T/logs/array-shard2-images")
+grep -q "shard 2 of 3: $in2 of the $n_images inputs" "$T/logs/array-rerun.out" || { cat "$T/logs/array-rerun.out"; fail "rerun of shard 2"; }
+grep -q "$((in2 - 1)) ok, 1 skipped (complete), 0 failed" "$T/logs/array-rerun.out" \
+  || { cat "$T/logs/array-rerun.out"; fail "rerun of shard 2 did not redo just what was lost"; }
+"$BIN" summary "$T/array" > "$T/logs/array-summary2.out" || { cat "$T/logs/array-summary2.out"; fail "summary after the rerun"; }
 same_outputs "$T/ref" "$T/array"
-summary_counts_all "$T/array/segmentation_summary.json"
 lists_each_image_once "$T/array/segmentation_summary.json"
 
 # MPI, both launchers: one summary from rank 0 listing each image once, one rank per task
