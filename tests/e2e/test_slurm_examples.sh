@@ -117,6 +117,39 @@ chain mpi-srun sbatch --wait --nodes=1 --ntasks=3 --overcommit --cpus-per-task=1
 chain mpi-mpirun sbatch --wait --export=ALL,NUCSEG_MPI_LAUNCHER=mpirun --nodes=1 --ntasks=2 \
     --cpus-per-task=1 --output="$T/logs/mpi-mpirun.out" "$EX/segment-mpi.sbatch" "$T/plate" "$T/mpi-mpirun"
 
+# --- segment-mpi.sbatch losing a rank (kill -9, as when its node dies) while one of its
+# workers is held inside a save (NUCSEG_FAULT_INJECT), so an image is half-written whenever
+# the kill comes: the job fails (ends, not hangs); the same script
+# submitted again (--resume) skips exactly the images done before and completes the plate ---
+mpi_lost_rank() {
+  local stuck=Well1_Tile-0 jid tmp="" n worker rank state done_before skipped
+  # (--time: a job that would hang after the kill ends as TIMEOUT, which fails the test)
+  jid=$(NUCSEG_FAULT_INJECT="hang-save:$stuck" sbatch --parsable --time=2 --nodes=1 --ntasks=2 --overcommit \
+        --cpus-per-task=1 --output="$T/logs/mpi-lost.out" "$EX/segment-mpi.sbatch" "$T/plate" "$T/mpi-lost")
+  for _ in $(seq 1 1200); do # at most 120 s: the held image's temporary file and 3 images done
+    tmp=$(find "$T/mpi-lost" -name ".${stuck}_*.tmp.*" 2> /dev/null | head -1 || true)
+    n=$(find "$T/mpi-lost" -name "*_metadata.json" 2> /dev/null | wc -l || true)
+    [ -n "$tmp" ] && [ "$n" -ge 3 ] && break
+    sleep 0.1
+  done
+  [ -n "$tmp" ] || fail "the held save left no temporary file: nothing to test"
+  worker=${tmp##*.tmp.}
+  rank=$(awk '{print $4}' "/proc/$worker/stat")
+  grep -q nucseg "/proc/$rank/cmdline" || fail "process $rank (parent of worker $worker) is not a nucseg rank"
+  kill -9 "$rank"
+  # wait for the job's end with a job that starts after it, whatever its outcome
+  sbatch --wait --quiet --dependency=afterany:"$jid" --output=/dev/null --wrap true
+  state=$(scontrol show job "$jid" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+  [ "$state" = FAILED ] || fail "job $jid ended $state after one of its ranks was killed, want FAILED"
+  done_before=$(find "$T/mpi-lost" -name "*_metadata.json" | wc -l)
+  [ "$done_before" -lt "$n_images" ] || fail "all done before the kill: nothing left to resume"
+  sbatch --wait --nodes=1 --ntasks=2 --overcommit --cpus-per-task=1 --output="$T/logs/mpi-lost-resume.out" \
+      "$EX/segment-mpi.sbatch" "$T/plate" "$T/mpi-lost"
+  skipped=$(grep -c '^\[.*: skipped (complete)' "$T/logs/mpi-lost-resume.out" || true)
+  [ "$skipped" = "$done_before" ] || fail "the resubmitted job skipped $skipped images, want the $done_before done before"
+}
+chain mpi-lost mpi_lost_rank
+
 # --- the pipeline (segmenting with MPI this time) over a plate with a broken image: segment fails, so map and report
 # are cancelled (not left pending forever) and --wait reports the failure ---
 cp -r "$T/plate" "$T/broken"
@@ -162,6 +195,10 @@ for l in srun:3 mpirun:2; do
   lists_each_image_once "$T/$name/segmentation_summary.json"
   [ ! -e "$T/$name/segmentation_summary.shard-1-of-1.json" ] || fail "$name: ran as a shard, not as ranks"
 done
+
+# MPI, a rank lost then the job resubmitted: the plate as if nothing had happened
+same_outputs "$T/ref" "$T/mpi-lost"   # includes: no temporary file left
+lists_each_image_once "$T/mpi-lost/segmentation_summary.json"
 
 # pipeline: segmentation as the reference, the same maps, and the report of both
 same_outputs "$T/ref" "$T/pipe/segmentation"
