@@ -11,6 +11,7 @@
 
 #include "cli/cli_args.h"
 #include "cli/commands.h"
+#include "dist/dist.h"
 #include "nucseg/batch.h"
 #include "nucseg/image.h"
 #include "nucseg/scaling.h"
@@ -207,8 +208,26 @@ int cmd_bench(int argc, char **argv)
         }
     }
 
-    ns_scaling_result r;
     ns_error err;
+    /* Under mpirun with several ranks every rank would run the whole benchmark into the
+     * same OUT at once, each timing the others' load: refuse rather than report that. */
+    if (ns_dist_launched()) {
+        ns_dist *d = NULL;
+        if (ns_dist_init(&d, &err) != NS_OK) {
+            fprintf(stderr, "nucseg bench: %s\n", err.message);
+            return NS_EXIT_FATAL;
+        }
+        int size = ns_dist_size(d), rank = ns_dist_rank(d);
+        ns_dist_finish(d);
+        if (size > 1) {
+            if (rank == 0)
+                fprintf(stderr, "nucseg bench: runs on one machine, not over %d MPI ranks: measure a plate over "
+                        "ranks with 'mpirun -n K nucseg segment' (its summary gives images/s per node) and rank 0's "
+                        "dispatch with bench_dispatch (docs/scaling.md)\n", size);
+            return NS_EXIT_USAGE;
+        }
+    }
+    ns_scaling_result r;
     ns_status st = ns_scaling_run(&o, &r, &err);
     if (st) {
         fprintf(stderr, "nucseg bench: %s\n", err.message);

@@ -250,7 +250,7 @@ static void send_request(ns_dispatch_client *c, uint32_t want, int final, const 
         c->msg_cap = len;
     }
     memcpy(c->msg, &h, sizeof h);
-    memcpy(c->msg + sizeof h, c->kept, c->nkept * sizeof *c->kept);
+    if (c->nkept) memcpy(c->msg + sizeof h, c->kept, c->nkept * sizeof *c->kept); /* kept is NULL until one */
     if (stats_len) memcpy(c->msg + sizeof h + c->nkept * sizeof *c->kept, stats, stats_len);
     if (MPI_Send(c->msg, (int)len, MPI_BYTE, 0, TAG_REQUEST, c->comm) != MPI_SUCCESS) die("a request to rank 0");
     c->nkept = 0;
