@@ -14,8 +14,9 @@
 #
 # Needs root (slurmd runs job steps as the submitting user) and the Debian packages
 # slurm-wlm and munge. SLURM_CLUSTER_SKIP (77) is returned, with one line saying why, only
-# when the sandbox provably cannot run the cluster: not root, or a daemon dying with an
-# error this file recognises as the environment's (see _slurm_cluster_env_failure).
+# when the sandbox provably cannot run the cluster: not root, or a daemon dying with EPERM
+# or ENOSYS in its log (see _slurm_cluster_env_failure). Every other failure returns 1 with
+# the daemon's log.
 
 SLURM_CLUSTER_SKIP=77
 SLURM_CLUSTER_DIR=""
@@ -38,9 +39,11 @@ _slurm_free_ports() {
   return 1
 }
 
-# A daemon's log line that says the environment, not this file, stopped it; empty if none.
+# A daemon's log line that says the sandbox, not this file, stopped it (EPERM: a privilege
+# root lacks here, e.g. setgroups or prctl in a restricted container; ENOSYS: a system call
+# the sandbox does not offer); empty if none. Anything else is a failure to investigate.
 _slurm_cluster_env_failure() {
-  grep -h -E -m1 'Operation not permitted|Permission denied|Function not implemented|Address already in use' "$@" 2>/dev/null
+  grep -h -E -m1 'Operation not permitted|Function not implemented' "$@" 2>/dev/null
 }
 
 # _slurm_wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
