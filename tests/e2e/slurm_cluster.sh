@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # slurm_cluster.sh — a real single-node SLURM cluster for tests, sourced by a test script.
 #
 #   source tests/e2e/slurm_cluster.sh

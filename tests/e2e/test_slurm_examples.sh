@@ -153,7 +153,8 @@ chain mpi-lost mpi_lost_rank
 # --- the pipeline (segmenting with MPI this time) over a plate with a broken image: segment fails, so map and report
 # are cancelled (not left pending forever) and --wait reports the failure ---
 cp -r "$T/plate" "$T/broken"
-printf 'not a TIFF' > "$T/broken/phenotyping/$(cd "$T/broken/phenotyping" && ls *.tif | head -1)"
+[ -f "$T/broken/phenotyping/Well1_Site-0.tif" ] || fail "synth wrote no Well1_Site-0.tif"
+printf 'not a TIFF' > "$T/broken/phenotyping/Well1_Site-0.tif"
 chain broken "$EX/plate-pipeline.sh" --mpi 1 --cpus-per-task 1 --wait "$T/broken" "$T/broken-out"
 
 failed=()
