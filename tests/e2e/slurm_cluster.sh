@@ -128,6 +128,9 @@ ClusterName=nucsegtest
 SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
+# Job ids of its own: OpenMPI names its shared-memory segments after the job and step, so two
+# clusters on one host (two tests at once) both running job 3 crashed each other's ranks.
+FirstJobId=$((port * 1000))
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
