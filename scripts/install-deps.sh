@@ -16,7 +16,7 @@ PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv)
 # What `make test` runs besides nucseg (test-only; nucseg does not need them): Chromium
 # renders the HTML report headless, scikit-image and tifffile check its tables and TIFFs,
 # Snakemake runs workflow/Snakefile, the SLURM daemons and munge a one-node cluster.
-TEST_PKGS=(chromium python3-skimage python3-tifffile snakemake)
+TEST_PKGS=(chromium python3-skimage python3-tifffile snakemake slurm-wlm munge)
 
 want=("${BUILD_PKGS[@]}" "${PYTHON_PKGS[@]}")
 case "${1:-}" in
