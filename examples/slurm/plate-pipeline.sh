@@ -4,7 +4,7 @@
 #
 #   segment  a job array (segment-array.sbatch), or one MPI job (segment-mpi.sbatch) with --mpi
 #     -> map      (map.sbatch: 40X tiles into 10X tiles)          after the segment job succeeds
-#       -> report (report.sbatch: merged summary, OUT/report.txt) after the map job succeeds
+#       -> report (report.sbatch: merged summary, OUT/report.txt, OUT/report.html) after the map job succeeds
 #
 #   examples/slurm/plate-pipeline.sh [options] DATA OUT
 #     --array RANGE       array task ids of the segment job (default 1-4: 4 shards)

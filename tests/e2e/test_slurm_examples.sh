@@ -210,6 +210,7 @@ done
 grep -q "2 of 2 shards done; $n_images of $n_images images: $n_images ok" "$T/pipe/report.txt" \
   || { cat "$T/pipe/report.txt"; fail "report.txt: merged summary"; }
 grep -q "tiles_correct: 4" "$T/pipe/report.txt" || { cat "$T/pipe/report.txt"; fail "report.txt: mapping"; }
+[ -s "$T/pipe/report.html" ] || fail "report.sbatch wrote no report.html"
 
 # broken: the segment job failed on the one image, map and report never ran
 grep -q "not a TIFF or PNG file" "$T"/logs/nucseg-mpi-*.out || fail "the segment job did not report the broken image"
