@@ -7,7 +7,7 @@
  * A field is "ok" when its primary placement has status ok and its worst corner lies
  * within 2 px (10X) of the truth; a placement with status ok whose corner is further
  * off is "wrong" (what must never happen). Perturbations are in 40X px and seeded by
- * (plate, field, condition): the same inputs give the same table.
+ * (plate folder name, field, condition): the same inputs give the same table.
  *
  * usage: bench_map_perturb PLATE_DIR... where each PLATE_DIR holds truth.json and
  *        seg/ (the output of `nucseg segment` of that plate); --csv FILE for every field. */
@@ -217,8 +217,11 @@ static void run_plate(const char *dir, tally *tl, FILE *csv)
                 if (ns_map_index_build(&cand[i], &o, &ix[i], &err) != NS_OK) die(&err);
             ns_tile_points pt;
             ns_affine p_inv;
-            uint64_t seed = 1469598103934665603ull; /* FNV-1a of the plate folder, field and condition */
-            for (const char *s = dir; *s; s++) seed = (seed ^ (unsigned char)*s) * 1099511628211ull;
+            /* FNV-1a of the plate folder's name (not its path: the same plates give the same
+             * draws wherever they are), then the field and the condition */
+            uint64_t seed = 1469598103934665603ull;
+            const char *base = strrchr(dir, '/') && strrchr(dir, '/')[1] ? strrchr(dir, '/') + 1 : dir;
+            for (const char *s = base; *s; s++) seed = (seed ^ (unsigned char)*s) * 1099511628211ull;
             seed ^= (uint64_t)f * 0x9E3779B97F4A7C15ull + (uint64_t)c * 0xBF58476D1CE4E5B9ull;
             if (!perturb(t40, cd, seed, &pt, &p_inv)) {
                 fprintf(stderr, "bench_map_perturb: out of memory\n");
