@@ -6,9 +6,10 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config
             libtiff-dev libpng-dev zlib1g-dev
             liblbfgsb-dev libcminpack-dev libqhull-dev
-            libcjson-dev libplplot-dev plplot-driver-cairo)
+            libcjson-dev libplplot-dev plplot-driver-cairo
+            libdeflate-dev libspng-dev)
 # The peer pipelines that `make bench` compares against; not needed by nucseg itself.
-PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv)
+PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv python3-tifffile python3-pandas)
 
 want=("${BUILD_PKGS[@]}")
 case "${1:-}" in
@@ -32,5 +33,7 @@ echo "install-deps: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Wait for another apt/dpkg (a fresh machine's own updates) instead of failing at once.
+APT_WAIT=(-o DPkg::Lock::Timeout=600)
+$SUDO apt-get "${APT_WAIT[@]}" update -qq
+$SUDO apt-get "${APT_WAIT[@]}" install -y -qq --no-install-recommends "${missing[@]}"

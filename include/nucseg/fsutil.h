@@ -41,6 +41,12 @@ void ns_commit_join(ns_commit_list *list);
 /* Sync all, then rename all, in order; on failure removes the temporary files not
  * renamed yet, and the error names the file. Empties the list. */
 ns_status ns_commit_list_run(ns_commit_list *list, ns_error *err);
+/* Rename all, in order, without syncing: for a caller that makes a whole batch durable
+ * at once (ns_sync_filesystem) before it reports any of it done, and that can tell an
+ * output lost in a power cut from the record it keeps of it (size and checksum). On
+ * failure removes the temporary files not renamed yet, and the error names the file.
+ * Empties the list. */
+ns_status ns_commit_list_rename(ns_commit_list *list, ns_error *err);
 /* Remove the recorded temporary files (their images failed). Empties the list. */
 void ns_commit_list_abort(ns_commit_list *list);
 
@@ -63,6 +69,14 @@ ns_status ns_read_text_file(const char *path, char **text, size_t *len, ns_error
 
 /* Write a whole buffer atomically. */
 ns_status ns_write_file_atomic(const char *path, const void *data, size_t len, ns_error *err);
+
+/* Write everything cached for the file system holding path (a folder) to disk: one
+ * syncfs() for all the files written there since the last, instead of an fsync each. */
+ns_status ns_sync_filesystem(const char *path, ns_error *err);
+
+/* Size and CRC-32 (zlib's polynomial, as crc32() and Python's zlib.crc32 compute it)
+ * of a whole file: what an output is recorded as, and checked against later. */
+ns_status ns_file_checksum(const char *path, unsigned long long *size, unsigned long *crc, ns_error *err);
 
 /* mkdir -p. */
 ns_status ns_mkdirs(const char *path, ns_error *err);

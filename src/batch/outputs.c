@@ -11,13 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "batch/checksums.h"
 #include "batch/outputs.h"
 #include "nucseg/fsutil.h"
+#include "nucseg/output_names.h"
 #include "util/fixed_decimal.h"
 #include "util/par_for.h"
 
-static const char *const SUFFIX[NS_OUT_COUNT] = {
-    "_labels.tif", "_nuclei.csv", "_nuclei_centroids_local.npy", "_metadata.json"};
+static const char *const SUFFIX[NS_OUT_COUNT] = {NS_SUFFIX_LABELS, NS_SUFFIX_NUCLEI_CSV, NS_SUFFIX_CENTROIDS,
+                                                 NS_SUFFIX_METADATA};
 
 ns_status ns_output_paths(const ns_job *job, const char *out_dir, ns_output_paths_t *p, ns_error *err)
 {
@@ -75,7 +77,7 @@ static int process_alive(long pid)
     return !(paren && paren[1] == ' ' && paren[2] == 'Z');
 }
 
-static void remove_stale_in(const char *dir)
+void ns_outputs_remove_stale_in(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d) return;
@@ -87,25 +89,6 @@ static void remove_stale_in(const char *dir)
         if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path) (void)unlink(path);
     }
     closedir(d);
-}
-
-void ns_outputs_remove_stale_temporaries(const ns_job_list *jobs, const char *out_dir)
-{
-    /* Each output folder once: jobs of one well share theirs. */
-    char **seen = calloc(jobs->count ? jobs->count : 1, sizeof *seen);
-    size_t nseen = 0;
-    for (size_t i = 0; seen && i < jobs->count; i++) {
-        ns_output_paths_t p;
-        ns_error err;
-        if (ns_output_paths(&jobs->items[i], out_dir, &p, &err) != NS_OK) continue;
-        size_t k = 0;
-        while (k < nseen && strcmp(seen[k], p.dir)) k++;
-        if (k < nseen || !(seen[nseen] = strdup(p.dir))) continue;
-        nseen++;
-        remove_stale_in(p.dir);
-    }
-    for (size_t k = 0; k < nseen; k++) free(seen[k]);
-    free(seen);
 }
 
 static ns_status write_labels(const char *path, const ns_segmentation *s, ns_error *err)
@@ -193,11 +176,16 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
     cJSON_AddStringToObject(o, "nuclei_csv", p->file[NS_OUT_CSV]);
     cJSON_AddStringToObject(o, "centroids_npy", p->file[NS_OUT_NPY]);
     cJSON_AddStringToObject(root, "nucseg_version", NUCSEG_VERSION);
+    ns_status st = ns_checksums_record(root, job, p, err);
+    if (st != NS_OK) {
+        cJSON_Delete(root);
+        return st;
+    }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
     size_t len = strlen(text);
-    ns_status st = ns_write_file_atomic(path, text, len, err);
+    st = ns_write_file_atomic(path, text, len, err);
     free(text);
     return st;
 }
@@ -220,11 +208,12 @@ static ns_status write_data_file(void *ctx, size_t k, int slot, ns_error *err)
 
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
-                           const ns_output_paths_t *p, double read_ms, double *write_ms, ns_error *err)
+                           const ns_output_paths_t *p, int folders_made, double read_ms, double *write_ms,
+                           ns_error *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ns_status st = ns_mkdirs(p->dir, err);
+    ns_status st = folders_made ? NS_OK : ns_mkdirs(p->dir, err);
     data_files d = {.s = s, .p = p};
     if (st == NS_OK) st = ns_par_for(3, write_data_file, &d, NULL, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -16,11 +16,18 @@ ns_status ns_output_paths(const ns_job *job, const char *out_dir, ns_output_path
 /* Remove the temporary files process pid may have left for job's outputs (a worker
  * killed while writing them). Best effort: a file that is not there is no error. */
 void ns_output_remove_temporaries(const ns_job *job, const char *out_dir, long pid);
-/* Remove, from the output folders of jobs, the temporary files (.NAME.tmp.PID) that a
- * run killed as a whole (kill -9, power loss) left: those of processes that no longer
- * exist here. For --resume; a file of a live process (another run) is left alone. */
-void ns_outputs_remove_stale_temporaries(const ns_job_list *jobs, const char *out_dir);
+/* Remove from dir the temporary files (.NAME.tmp.PID, NAME one of our outputs) that
+ * processes which no longer exist here left (a run killed as a whole, a full disk). A
+ * file of a live process (another run) is left alone. */
+void ns_outputs_remove_stale_in(const char *dir);
+/* OUT made and writable, and every job's output folder made (prepare.c); an error names
+ * the folder. */
+ns_status ns_outputs_prepare(const ns_job_list *jobs, const char *out_dir, ns_error *err);
+/* Write the four files of one image; the metadata, last, records the size and checksum
+ * of the input and of the other three (checksums.c). folders_made: p->dir exists
+ * (ns_outputs_prepare), else it is made here. */
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
-                           const ns_output_paths_t *p, double read_ms, double *write_ms, ns_error *err);
+                           const ns_output_paths_t *p, int folders_made, double read_ms, double *write_ms,
+                           ns_error *err);
 #endif

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "batch/collisions.h"
+#include "batch/durable.h"
 #include "batch/outputs.h"
 #include "batch/progress.h"
 #include "batch/summary.h"
@@ -84,18 +85,19 @@ static size_t *order_by_cost(const ns_job_list *jobs, const long *same_as, size_
     return ord;
 }
 
-static void record(ns_batch_report *rep, ns_progress *pr, const ns_job_list *jobs, const ns_job_result *r)
+static void record(ns_batch_report *rep, ns_progress *pr, const ns_job_list *jobs, const ns_job_result *res)
 {
-    rep->results[r->job_index] = *r;
-    if (r->status == NS_OK) {
-        if (r->skipped) rep->skipped++;
+    ns_job_result r = *res; /* res may be the slot it is copied to */
+    rep->results[r.job_index] = r;
+    if (r.status == NS_OK) {
+        if (r.skipped) rep->skipped++;
         else rep->ok++;
-        rep->total_nuclei += r->nuclei;
+        rep->total_nuclei += r.nuclei;
     } else {
         rep->failed++;
     }
-    if (r->maxrss_kb > rep->peak_rss_kb) rep->peak_rss_kb = r->maxrss_kb;
-    ns_progress_step(pr, &jobs->items[r->job_index], r);
+    if (r.maxrss_kb > rep->peak_rss_kb) rep->peak_rss_kb = r.maxrss_kb;
+    ns_progress_step(pr, &jobs->items[r.job_index], &r);
 }
 
 /* The parent's view of a running batch. */
@@ -110,7 +112,19 @@ typedef struct {
     size_t finished; /* jobs with a final result */
     ns_idle_cores *idle; /* shared with the workers, or NULL */
     int idle_published;  /* idle cores counted into it so far */
+    /* Images segmented whose files are in place but not yet known to be on disk: they are
+     * reported done only after a sync that began after their files were renamed
+     * (durable.h). Their results wait in rep->results meanwhile. */
+    ns_durable *sync;
+    size_t *unsynced, n_unsynced; /* finished since the last sync began */
+    size_t *syncing, n_syncing;   /* covered by the sync in flight */
+    int sync_running;
+    double sync_started;          /* when the last sync began (or the batch) */
 } pool;
+
+/* At most this often a sync of the output file system (and the end of the batch): what
+ * reports of images done wait for, at most, beyond the sync itself. */
+#define SYNC_INTERVAL_S 0.5
 
 static void hand_out(pool *p, worker *w)
 {
@@ -175,6 +189,75 @@ static void finish(pool *p, const ns_job_result *r)
     p->finished++;
 }
 
+/* A result from a worker: an image segmented waits for the next sync; a failure, or an
+ * image skipped by --resume, has nothing to sync and is reported at once. */
+static void arrived(pool *p, const ns_job_result *r)
+{
+    if (r->status != NS_OK || r->skipped) {
+        finish(p, r);
+        return;
+    }
+    p->rep->results[r->job_index] = *r;
+    p->unsynced[p->n_unsynced++] = r->job_index;
+}
+
+/* Start a sync when the last one began long enough ago, or when nothing else is left. */
+static void maybe_start_sync(pool *p, double now)
+{
+    if (p->sync_running || p->n_unsynced == 0) return;
+    int last = p->finished + p->n_unsynced == p->jobs->count;
+    if (!last && now - p->sync_started < SYNC_INTERVAL_S) return;
+    size_t *t = p->syncing;
+    p->syncing = p->unsynced;
+    p->n_syncing = p->n_unsynced;
+    p->unsynced = t;
+    p->n_unsynced = 0;
+    p->sync_running = 1;
+    p->sync_started = now;
+    ns_durable_request(p->sync);
+}
+
+/* The sync in flight ended (st, err): its images are done, or, when their files may not
+ * be on disk, failed; their metadata goes, so that --resume does them again. */
+static void sync_ended(pool *p, size_t *idx, size_t n, ns_status st, const ns_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        ns_job_result r = p->rep->results[idx[i]];
+        if (st != NS_OK) {
+            ns_output_paths_t paths;
+            ns_error e;
+            if (ns_output_paths(&p->jobs->items[idx[i]], p->opt->out_dir, &paths, &e) == NS_OK)
+                (void)unlink(paths.file[NS_OUT_META]);
+            r.status = st;
+            r.nuclei = 0;
+            size_t n = (size_t)snprintf(r.message, sizeof r.message, "%s: outputs not saved: ",
+                                        p->jobs->items[idx[i]].path);
+            if (n < sizeof r.message) snprintf(r.message + n, sizeof r.message - n, "%.*s",
+                                               (int)(sizeof r.message - n - 1), err->message);
+        }
+        finish(p, &r);
+    }
+}
+
+/* Everything finished is on disk and reported: wait for the sync in flight, then sync
+ * what came after it. */
+static void sync_all(pool *p)
+{
+    ns_error err;
+    ns_error_clear(&err);
+    if (p->sync_running) {
+        ns_status st = ns_durable_finished(p->sync, &err);
+        sync_ended(p, p->syncing, p->n_syncing, st, &err);
+        p->n_syncing = 0;
+        p->sync_running = 0;
+    }
+    if (p->n_unsynced) {
+        ns_status st = ns_sync_filesystem(p->opt->out_dir, &err);
+        sync_ended(p, p->unsynced, p->n_unsynced, st, &err);
+        p->n_unsynced = 0;
+    }
+}
+
 /* A job a lost worker held through no fault of its own goes out again, first. Every
  * job held was handed out, so ord has a used slot before next for it. */
 static void requeue(pool *p, long job)
@@ -218,7 +301,7 @@ static int take_message(pool *p, worker *w, const ns_worker_msg *m)
     } else {
         return 0;
     }
-    finish(p, &m->result);
+    arrived(p, &m->result);
     return 1;
 }
 
@@ -292,15 +375,37 @@ static int sooner_ms(int timeout_ms, double left_s)
     return timeout_ms < 0 || ms < timeout_ms ? ms : timeout_ms;
 }
 
+/* Interrupted (opt->stop set by a signal handler): the workers are stopped, and what they
+ * were doing is left undone (temporary files removed), not failed. */
+static void stop_workers(pool *p, worker *ws, int nw)
+{
+    for (int i = 0; i < nw; i++) {
+        worker *w = &ws[i];
+        if (w->pid <= 0) continue;
+        kill(w->pid, SIGKILL);
+        long pid = (long)w->pid;
+        reap(w, p->rep);
+        if (w->job >= 0) ns_output_remove_temporaries(&p->jobs->items[w->job], p->opt->out_dir, pid);
+        if (w->saving >= 0) ns_output_remove_temporaries(&p->jobs->items[w->saving], p->opt->out_dir, pid);
+        w->job = w->saving = -1;
+    }
+}
+
+static int stop_requested(const ns_batch_options *opt)
+{
+    return opt->stop && *opt->stop;
+}
+
 ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_batch_report *rep,
                        ns_error *err)
 {
     memset(rep, 0, sizeof *rep);
     if (jobs->count == 0) return ns_error_set(err, NS_ERR_EMPTY, "no images to segment");
     if (opt->workers < 1) return ns_error_set(err, NS_ERR_INVALID, "workers must be >= 1 (got %d)", opt->workers);
-    ns_status st = ns_mkdirs(opt->out_dir, err);
+    /* Every output folder made, and OUT known writable, before any image is read; the
+     * temporary files of processes that are gone removed. */
+    ns_status st = ns_outputs_prepare(jobs, opt->out_dir, err);
     if (st != NS_OK) return st;
-    if (opt->resume) ns_outputs_remove_stale_temporaries(jobs, opt->out_dir);
     rep->results = calloc(jobs->count, sizeof *rep->results);
     long *same_as = malloc(jobs->count * sizeof *same_as);
     long ncollide = same_as ? ns_jobs_output_collisions(jobs, same_as) : -1;
@@ -309,10 +414,19 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     /* Every group of colliding jobs keeps one, so at least one job runs. */
     int nw = opt->workers < (int)queued ? opt->workers : (int)queued;
     worker *ws = calloc((size_t)(nw > 0 ? nw : 1), sizeof *ws);
-    struct pollfd *pfd = calloc((size_t)(nw > 0 ? nw : 1), sizeof *pfd);
-    if (!rep->results || !ord || !ws || !pfd) {
-        free(same_as); free(ord); free(ws); free(pfd); free(rep->results); rep->results = NULL;
+    struct pollfd *pfd = calloc((size_t)nw + 1, sizeof *pfd);
+    size_t *unsynced = malloc(jobs->count * sizeof *unsynced);
+    size_t *syncing = malloc(jobs->count * sizeof *syncing);
+    if (!rep->results || !ord || !ws || !pfd || !unsynced || !syncing) {
+        free(same_as); free(ord); free(ws); free(pfd); free(unsynced); free(syncing);
+        free(rep->results); rep->results = NULL;
         return ns_error_set(err, NS_ERR_NOMEM, "batch: out of memory for %zu jobs", jobs->count);
+    }
+    ns_durable *sync = ns_durable_start(opt->out_dir, err);
+    if (!sync) {
+        free(same_as); free(ord); free(ws); free(pfd); free(unsynced); free(syncing);
+        free(rep->results); rep->results = NULL;
+        return err ? err->code : NS_ERR_INTERNAL;
     }
     rep->total = jobs->count;
     rep->workers = nw;
@@ -327,7 +441,8 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     ns_progress pr;
     ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary);
     double t0 = now_s();
-    pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord, .queued = queued};
+    pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord, .queued = queued,
+               .sync = sync, .unsynced = unsynced, .syncing = syncing, .sync_started = t0};
     for (size_t i = 0; i < jobs->count; i++)
         if (same_as[i] >= 0)
             fail(&pl, (long)i, t0, NS_ERR_INVALID,
@@ -337,18 +452,19 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     /* One worker never has another's core to borrow. */
     pl.idle = nw > 1 ? ns_idle_cores_create() : NULL;
 
-    for (int i = 0; i < nw; i++) {
+    for (int i = 0; i < nw && !stop_requested(opt); i++) {
         if (spawn(&pl, &ws[i], ws, nw) != 0) {
             st = ns_error_set(err, NS_ERR_INTERNAL, "cannot start worker process: %s", strerror(errno));
             goto shutdown;
         }
     }
-    while (pl.finished < jobs->count) {
+    while (pl.finished < jobs->count && !stop_requested(opt)) {
         for (int i = 0; i < nw; i++) hand_out(&pl, &ws[i]);
         release_idle_workers(&pl, ws, nw);
         publish_idle_cores(&pl, ws, nw);
-        int timeout_ms = -1, busy = 0;
         double now = now_s();
+        maybe_start_sync(&pl, now);
+        int timeout_ms = -1, busy = 0;
         for (int i = 0; i < nw; i++) {
             worker *w = &ws[i];
             int held = w->pid > 0 && (w->job >= 0 || w->saving >= 0);
@@ -361,11 +477,25 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
             if (opt->timeout_s > 0 && w->saving >= 0)
                 timeout_ms = sooner_ms(timeout_ms, w->save_started + opt->timeout_s - now);
         }
-        if (busy == 0) break; /* nothing in flight and nothing to hand out */
-        int k = poll(pfd, (nfds_t)nw, timeout_ms);
+        pfd[nw].fd = pl.sync_running ? ns_durable_fd(sync) : -1;
+        pfd[nw].events = POLLIN;
+        pfd[nw].revents = 0;
+        if (pl.n_unsynced && !pl.sync_running)
+            timeout_ms = sooner_ms(timeout_ms, pl.sync_started + SYNC_INTERVAL_S - now);
+        if (busy == 0 && !pl.sync_running && !pl.n_unsynced) break; /* nothing in flight, nothing to hand out */
+        int k = poll(pfd, (nfds_t)nw + 1, timeout_ms);
         if (k < 0 && errno != EINTR) {
             st = ns_error_set(err, NS_ERR_INTERNAL, "poll: %s", strerror(errno));
             goto shutdown;
+        }
+        if (k < 0) continue; /* a signal: the loop's test says whether to stop */
+        if (pfd[nw].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ns_error serr;
+            ns_error_clear(&serr);
+            ns_status sst = ns_durable_finished(sync, &serr);
+            sync_ended(&pl, pl.syncing, pl.n_syncing, sst, &serr);
+            pl.n_syncing = 0;
+            pl.sync_running = 0;
         }
         now = now_s();
         for (int i = 0; i < nw; i++) {
@@ -393,6 +523,10 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
         }
     }
 shutdown:
+    if (stop_requested(opt)) {
+        rep->interrupted = 1;
+        stop_workers(&pl, ws, nw);
+    }
     for (int i = 0; i < nw; i++) {
         if (ws[i].pid <= 0) continue;
         if (st != NS_OK) kill(ws[i].pid, SIGKILL);
@@ -401,14 +535,26 @@ shutdown:
     }
     for (int i = 0; i < nw; i++)
         if (ws[i].pid > 0) reap(&ws[i], rep);
+    /* What finished is on disk before it is reported, whatever ended the batch. */
+    sync_all(&pl);
+    ns_durable_stop(sync);
     signal(SIGPIPE, old_pipe);
     ns_idle_cores_destroy(pl.idle);
     rep->wall_s = now_s() - t0;
     /* Throughput is images segmented: a failure that came quickly, or an image skipped by
      * --resume, is not work done. */
     rep->images_per_s = rep->wall_s > 0 ? (double)rep->ok / rep->wall_s : 0;
+    rep->not_processed = rep->total - rep->ok - rep->skipped - rep->failed;
     ns_progress_finish(&pr);
-    free(ord); free(ws); free(pfd);
+    /* The folders made up front for images that failed hold nothing of theirs: those left
+     * empty go (one with other images' outputs stays: rmdir fails). */
+    for (size_t i = 0; i < jobs->count; i++) {
+        ns_output_paths_t paths;
+        ns_error e;
+        if (rep->results[i].status != NS_OK && ns_output_paths(&jobs->items[i], opt->out_dir, &paths, &e) == NS_OK)
+            (void)rmdir(paths.dir);
+    }
+    free(ord); free(ws); free(pfd); free(pl.unsynced); free(pl.syncing);
     if (st == NS_OK && opt->write_summary) st = ns_write_batch_summary(jobs, opt, rep, err);
     return st;
 }

@@ -64,11 +64,11 @@ static const ns_segment_params *params_for(const ns_batch_options *opt, ns_magni
 
 ns_status ns_process_image(const ns_job *job, const ns_batch_options *opt, ns_job_result *res, ns_error *err)
 {
-    return ns_process_image_pending(job, opt, res, NULL, err);
+    return ns_process_image_pending(job, opt, res, NULL, 0, err);
 }
 
 ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *opt, ns_job_result *res,
-                                   ns_commit_list *pending, ns_error *err)
+                                   ns_commit_list *pending, int folders_made, ns_error *err)
 {
     if (pending) pending->count = 0;
     double t0 = now_ms();
@@ -76,7 +76,7 @@ ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *op
     ns_status st = ns_output_paths(job, opt->out_dir, &paths, err);
     const ns_segment_params *prm = params_for(opt, job->mag);
     size_t done_nuclei = 0;
-    if (st == NS_OK && opt->resume && ns_outputs_reusable(&paths, opt->channel, prm, &done_nuclei)) {
+    if (st == NS_OK && opt->resume && ns_outputs_reusable(job, &paths, opt->channel, prm, &done_nuclei)) {
         res->status = NS_OK;
         res->skipped = 1;
         res->nuclei = done_nuclei; /* the batch's totals count what the earlier run found */
@@ -100,7 +100,7 @@ ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *op
     double write_ms = 0;
     if (st == NS_OK) {
         ns_commit_defer(pending);
-        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, read_ms, &write_ms, err);
+        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, folders_made, read_ms, &write_ms, err);
         ns_commit_defer(NULL);
         if (st != NS_OK && pending) ns_commit_list_abort(pending); /* no half set left behind */
     }

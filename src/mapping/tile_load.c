@@ -11,8 +11,9 @@
 #include "nucseg/fsutil.h"
 #include "nucseg/image.h"
 #include "nucseg/mapping.h"
+#include "nucseg/output_names.h"
 
-#define CENTROIDS_SUFFIX "_nuclei_centroids_local.npy"
+#define CENTROIDS_SUFFIX NS_SUFFIX_CENTROIDS
 
 static ns_status read_metadata(const char *path, ns_tile_points *t, ns_error *err)
 {
@@ -106,7 +107,7 @@ static ns_status load_tile(const char *well_dir, const char *file, const char *w
     t->well = strdup(well);
     char meta_name[4096];
     if (!t->stem || !t->well) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", file);
-    snprintf(meta_name, sizeof meta_name, "%s_metadata.json", t->stem);
+    snprintf(meta_name, sizeof meta_name, "%s" NS_SUFFIX_METADATA, t->stem);
     char *npy = ns_path_join(well_dir, file), *meta = ns_path_join(well_dir, meta_name);
     ns_status st = (!npy || !meta) ? ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", file) : NS_OK;
     if (st == NS_OK) st = read_metadata(meta, t, err);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <libdeflate.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +133,51 @@ ns_status ns_commit_list_run(ns_commit_list *list, ns_error *err)
     if (st != NS_OK) ns_commit_list_abort(list);
     list->count = 0;
     return st;
+}
+
+ns_status ns_commit_list_rename(ns_commit_list *list, ns_error *err)
+{
+    ns_status st = NS_OK;
+    for (int k = 0; st == NS_OK && k < list->count; k++) st = rename_file(list->tmp_path[k], list->final_path[k], err);
+    if (st != NS_OK) ns_commit_list_abort(list);
+    list->count = 0;
+    return st;
+}
+
+ns_status ns_sync_filesystem(const char *path, ns_error *err)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
+    int rc = syncfs(fd);
+    int e = errno;
+    close(fd);
+    if (rc != 0) return ns_error_set(err, NS_ERR_IO, "%s: cannot write to disk: %s", path, strerror(e));
+    return NS_OK;
+}
+
+ns_status ns_file_checksum(const char *path, unsigned long long *size, unsigned long *crc, ns_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
+    unsigned char buf[1 << 16];
+    uint32_t c = 0;
+    unsigned long long n = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf, sizeof buf);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            int e = errno;
+            close(fd);
+            return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(e));
+        }
+        if (k == 0) break;
+        c = libdeflate_crc32(c, buf, (size_t)k);
+        n += (unsigned long long)k;
+    }
+    close(fd);
+    *size = n;
+    *crc = c;
+    return NS_OK;
 }
 
 void ns_commit_list_abort(ns_commit_list *list)
