@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,8 +40,16 @@ ns_durable *ns_durable_start(const char *dir, ns_error *err)
         return NULL;
     }
     d->request[0] = d->request[1] = d->answer[0] = d->answer[1] = -1;
-    if (pipe2(d->request, O_CLOEXEC) != 0 || pipe2(d->answer, O_CLOEXEC) != 0 ||
-        pthread_create(&d->tid, NULL, sync_main, d) != 0) {
+    /* SIGINT / SIGTERM go to the parent's main thread, whose poll() they must interrupt. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int ok = pipe2(d->request, O_CLOEXEC) == 0 && pipe2(d->answer, O_CLOEXEC) == 0 &&
+             pthread_create(&d->tid, NULL, sync_main, d) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!ok) {
         ns_error_set(err, NS_ERR_INTERNAL, "%s: cannot start the thread that syncs outputs", dir);
         for (int i = 0; i < 2; i++) {
             if (d->request[i] >= 0) close(d->request[i]);

@@ -17,6 +17,7 @@
 #include "nucseg/output_names.h"
 #include "util/fixed_decimal.h"
 #include "util/par_for.h"
+#include "util/text_safe.h"
 
 static const char *const SUFFIX[NS_OUT_COUNT] = {NS_SUFFIX_LABELS, NS_SUFFIX_NUCLEI_CSV, NS_SUFFIX_CENTROIDS,
                                                  NS_SUFFIX_METADATA};
@@ -149,9 +150,9 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
 {
     cJSON *root = cJSON_CreateObject();
     if (!root) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
-    cJSON_AddStringToObject(root, "source", job->path);
-    cJSON_AddStringToObject(root, "stem", job->stem);
-    cJSON_AddStringToObject(root, "well", job->well);
+    ns_json_add_text(root, "source", job->path);
+    ns_json_add_text(root, "stem", job->stem);
+    ns_json_add_text(root, "well", job->well);
     cJSON_AddStringToObject(root, "magnification", ns_magnification_name(job->mag));
     cJSON_AddNumberToObject(root, "width", s->width);
     cJSON_AddNumberToObject(root, "height", s->height);
@@ -172,9 +173,9 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
     cJSON_AddNumberToObject(t, "segment", s->ms_total);
     cJSON_AddNumberToObject(t, "write", write_ms);
     cJSON *o = cJSON_AddObjectToObject(root, "outputs");
-    cJSON_AddStringToObject(o, "labels", p->file[NS_OUT_LABELS]);
-    cJSON_AddStringToObject(o, "nuclei_csv", p->file[NS_OUT_CSV]);
-    cJSON_AddStringToObject(o, "centroids_npy", p->file[NS_OUT_NPY]);
+    ns_json_add_text(o, "labels", p->file[NS_OUT_LABELS]);
+    ns_json_add_text(o, "nuclei_csv", p->file[NS_OUT_CSV]);
+    ns_json_add_text(o, "centroids_npy", p->file[NS_OUT_NPY]);
     cJSON_AddStringToObject(root, "nucseg_version", NUCSEG_VERSION);
     ns_status st = ns_checksums_record(root, job, p, err);
     if (st != NS_OK) {

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include "batch/summary.h"
 #include "nucseg/fsutil.h"
+#include "util/text_safe.h"
 
 ns_status ns_write_batch_summary(const ns_job_list *jobs, const ns_batch_options *opt,
                                  const ns_batch_report *rep, ns_error *err)
@@ -22,12 +23,15 @@ ns_status ns_write_batch_summary(const ns_job_list *jobs, const ns_batch_options
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
     cJSON_AddStringToObject(root, "finished_at", stamp);
     cJSON_AddStringToObject(root, "nucseg_version", NUCSEG_VERSION);
-    cJSON_AddStringToObject(root, "output_dir", opt->out_dir);
+    ns_json_add_text(root, "output_dir", opt->out_dir);
     cJSON *im = cJSON_AddObjectToObject(root, "images");
     cJSON_AddNumberToObject(im, "total", (double)rep->total);
     cJSON_AddNumberToObject(im, "10X", (double)rep->n_10x);
     cJSON_AddNumberToObject(im, "40X", (double)rep->n_40x);
     cJSON_AddNumberToObject(im, "unknown", (double)rep->n_unknown);
+    /* Stopped by SIGINT / SIGTERM: what is counted below was done; the rest was not. */
+    cJSON_AddBoolToObject(root, "interrupted", rep->interrupted);
+    cJSON_AddNumberToObject(root, "not_processed", (double)rep->not_processed);
     cJSON_AddNumberToObject(root, "succeeded", (double)rep->ok);
     cJSON_AddNumberToObject(root, "skipped_complete", (double)rep->skipped);
     cJSON_AddNumberToObject(root, "failed", (double)rep->failed);
@@ -52,10 +56,10 @@ ns_status ns_write_batch_summary(const ns_job_list *jobs, const ns_batch_options
         const ns_job_result *r = &rep->results[i];
         if (r->status == NS_OK) continue;
         cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "file", jobs->items[i].path);
+        ns_json_add_text(f, "file", jobs->items[i].path);
         cJSON_AddStringToObject(f, "magnification", ns_magnification_name(jobs->items[i].mag));
         cJSON_AddStringToObject(f, "status", ns_status_name(r->status));
-        cJSON_AddStringToObject(f, "reason", r->message);
+        ns_json_add_text(f, "reason", r->message);
         cJSON_AddItemToArray(fails, f);
     }
     char *text = cJSON_Print(root);

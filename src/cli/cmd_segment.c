@@ -1,5 +1,6 @@
 /* cmd_segment.c — `nucseg segment`: find the images, run the worker pool, report. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,34 @@
 #include "cli/commands.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
+#include "util/text_safe.h"
+
+/* Set by SIGINT / SIGTERM: the batch stops, syncs and reports what was done. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+/* No SA_RESTART: the pool's poll() returns at once and sees the flag. */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* "nucseg segment: MESSAGE" on stderr, file names in it made printable (text_safe.h). */
+static void say_error(const char *message)
+{
+    char *m = ns_text_printable(message);
+    fprintf(stderr, "nucseg segment: %s\n", m ? m : message);
+    free(m);
+}
 
 static void usage(FILE *f)
 {
@@ -47,7 +76,10 @@ static void usage(FILE *f)
         "  -h, --help                 this text\n"
         "\n"
         "exit status: 0 all images segmented; 1 some images failed (see the summary);\n"
-        "2 usage error; 3 nothing could run (no inputs, output folder unwritable).\n",
+        "2 usage error; 3 nothing could run (no inputs, output folder unwritable);\n"
+        "130 / 143 stopped by SIGINT / SIGTERM (the summary, marked interrupted, says what was done).\n"
+        "File names that are not UTF-8, or hold control characters, are shown and recorded in\n"
+        "JSON with each such byte as \\xNN.\n",
         ns_default_workers(), (size_t)NS_DEFAULT_MAX_PIXELS);
 }
 
@@ -102,7 +134,7 @@ int cmd_segment(int argc, char **argv)
         case 1:
             if (list_mag != NS_MAG_UNKNOWN) {
                 if (ns_jobs_add(&jobs, optarg, list_mag, &err) != NS_OK) {
-                    fprintf(stderr, "nucseg segment: %s\n", err.message);
+                    say_error(err.message);
                     rc = NS_EXIT_FATAL;
                     goto done;
                 }
@@ -214,7 +246,7 @@ int cmd_segment(int argc, char **argv)
     if (input) {
         if (ns_is_dir(input)) {
             if (ns_jobs_discover(input, &jobs, &err) != NS_OK) {
-                fprintf(stderr, "nucseg segment: %s\n", err.message);
+                say_error(err.message);
                 rc = NS_EXIT_FATAL;
                 goto done;
             }
@@ -222,8 +254,10 @@ int cmd_segment(int argc, char **argv)
                 for (size_t i = 0; i < jobs.count; i++)
                     if (jobs.items[i].mag == NS_MAG_UNKNOWN) jobs.items[i].mag = mag;
         } else if (!ns_file_exists(input)) {
-            fprintf(stderr, "nucseg segment: %s: %s\n", input,
-                    access(input, F_OK) == 0 ? "not a regular file (a FIFO, device or socket)" : "no such file or directory");
+            char m[4400];
+            snprintf(m, sizeof m, "%s: %s", input,
+                     access(input, F_OK) == 0 ? "not a regular file (a FIFO, device or socket)" : "no such file or directory");
+            say_error(m);
             rc = NS_EXIT_FATAL;
             goto done;
         } else {
@@ -233,7 +267,7 @@ int cmd_segment(int argc, char **argv)
                 goto done;
             }
             if (ns_jobs_add(&jobs, input, mag, &err) != NS_OK) {
-                fprintf(stderr, "nucseg segment: %s\n", err.message);
+                say_error(err.message);
                 rc = NS_EXIT_FATAL;
                 goto done;
             }
@@ -245,10 +279,14 @@ int cmd_segment(int argc, char **argv)
         goto done;
     }
     if (jobs.count == 0) {
-        fprintf(stderr, "nucseg segment: %s: no TIFF or PNG images found\n", input ? input : "(file lists)");
+        char m[4400];
+        snprintf(m, sizeof m, "%s: no TIFF or PNG images found", input ? input : "(file lists)");
+        say_error(m);
         rc = NS_EXIT_FATAL;
         goto done;
     }
+    char *out_shown = ns_text_printable(opt.out_dir);
+    const char *out_name = out_shown ? out_shown : opt.out_dir;
     {
         size_t n10 = 0, n40 = 0, nu = 0;
         for (size_t i = 0; i < jobs.count; i++) {
@@ -256,23 +294,39 @@ int cmd_segment(int argc, char **argv)
             else if (jobs.items[i].mag == NS_MAG_40X) n40++;
             else nu++;
         }
-        printf("nucseg segment: %zu images (%zu 10X, %zu 40X, %zu unknown magnification) -> %s, %d worker%s\n",
-               jobs.count, n10, n40, nu, opt.out_dir, opt.workers, opt.workers == 1 ? "" : "s");
+        /* No more workers than images: the pool would start no more (and says how many it
+         * did start at the end). */
+        char capped[96] = "";
+        if ((size_t)opt.workers > jobs.count) {
+            snprintf(capped, sizeof capped, " (-j %d capped at the number of images)", opt.workers);
+            opt.workers = (int)jobs.count;
+        }
+        printf("nucseg segment: %zu images (%zu 10X, %zu 40X, %zu unknown magnification) -> %s, %d worker%s%s\n",
+               jobs.count, n10, n40, nu, out_name, opt.workers, opt.workers == 1 ? "" : "s", capped);
         fflush(stdout);
     }
+    catch_stop_signals();
+    opt.stop = &stop_signal;
     ns_batch_report rep;
     if (ns_batch_run(&jobs, &opt, &rep, &err) != NS_OK) {
-        fprintf(stderr, "nucseg segment: %s\n", err.message);
+        say_error(err.message);
         ns_batch_report_free(&rep);
+        free(out_shown);
         rc = NS_EXIT_FATAL;
         goto done;
     }
-    printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
-           "%.2f s wall, %.2f images/s with %d worker(s)\n",
-           rep.ok, rep.skipped, rep.failed, rep.total, rep.total_nuclei, rep.wall_s, rep.images_per_s, rep.workers);
-    printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", opt.out_dir, opt.out_dir);
-    rc = rep.failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
+    if (rep.interrupted)
+        printf("nucseg segment: interrupted by %s: %zu ok, %zu skipped (complete), %zu failed, %zu not processed "
+               "of %zu images\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM", rep.ok, rep.skipped, rep.failed,
+               rep.not_processed, rep.total);
+    else
+        printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
+               "%.2f s wall, %.2f images/s with %d worker(s)\n",
+               rep.ok, rep.skipped, rep.failed, rep.total, rep.total_nuclei, rep.wall_s, rep.images_per_s, rep.workers);
+    printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary.json)\n", out_name, out_name);
+    rc = rep.interrupted ? 128 + (int)stop_signal : rep.failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
     ns_batch_report_free(&rep);
+    free(out_shown);
 done:
     ns_jobs_free(&jobs);
     return rc;

@@ -89,7 +89,13 @@ static ns_status write_pages(const char *path, const ns_image *planes, int count
     ns_tiff_diag_clear();
     /* Classic TIFF offsets are 32-bit; switch to BigTIFF only when the data needs it. */
     TIFF *tif = TIFFOpen(tmp, total > 0xF0000000u ? "w8" : "w");
-    if (!tif) return write_failed(path, "cannot create the temporary file", err);
+    if (!tif) {
+        /* TIFFOpen may have created the file before failing to write its header (a full
+         * disk): no empty temporary file stays behind. */
+        st = write_failed(path, "cannot create the temporary file", err);
+        unlink(tmp);
+        return st;
+    }
     for (int i = 0; i < count && !st; i++) {
         st = write_page(tif, path, &planes[i], compress, err);
         if (!st && !TIFFWriteDirectory(tif)) st = write_failed(path, "writing the directory", err);
