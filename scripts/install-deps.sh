@@ -35,5 +35,14 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 # Wait for another apt/dpkg (a fresh machine's own updates) instead of failing at once.
 APT_WAIT=(-o DPkg::Lock::Timeout=600)
-$SUDO apt-get "${APT_WAIT[@]}" update -qq
+# apt-get update takes the package lists' lock, which that option does not cover in every
+# apt version: while another process holds it, try again (for up to 10 minutes too).
+for try in $(seq 1 120); do
+  if err=$($SUDO apt-get "${APT_WAIT[@]}" update -qq 2>&1); then break; fi
+  case "$err" in
+    *"Could not get lock"*|*"Unable to lock"*) [ "$try" -lt 120 ] || { echo "$err" >&2; exit 1; }
+                                              echo "install-deps: waiting for another apt to finish" >&2; sleep 5 ;;
+    *) echo "$err" >&2; exit 1 ;;
+  esac
+done
 $SUDO apt-get "${APT_WAIT[@]}" install -y -qq --no-install-recommends "${missing[@]}"
