@@ -209,14 +209,14 @@ static ns_status write_data_file(void *ctx, size_t k, int slot, ns_error *err)
 
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
-                           const ns_output_paths_t *p, int folders_made, double read_ms, double *write_ms,
-                           ns_error *err)
+                           const ns_output_paths_t *p, int folders_made, ns_idle_cores *idle, double read_ms,
+                           double *write_ms, ns_error *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ns_status st = folders_made ? NS_OK : ns_mkdirs(p->dir, err);
     data_files d = {.s = s, .p = p};
-    if (st == NS_OK) st = ns_par_for(3, write_data_file, &d, NULL, err);
+    if (st == NS_OK) st = ns_par_for(3, write_data_file, &d, idle, NULL, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     *write_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
     if (st == NS_OK)

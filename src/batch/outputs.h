@@ -4,6 +4,7 @@
 #include <time.h>
 #include "nucseg/batch.h"
 #include "nucseg/image.h"
+#include "util/idle_cores.h"
 
 enum { NS_OUT_LABELS, NS_OUT_CSV, NS_OUT_NPY, NS_OUT_META, NS_OUT_COUNT };
 
@@ -25,9 +26,10 @@ void ns_outputs_remove_stale_in(const char *dir);
 ns_status ns_outputs_prepare(const ns_job_list *jobs, const char *out_dir, ns_error *err);
 /* Write the four files of one image; the metadata, last, records the size and checksum
  * of the input and of the other three (checksums.c). folders_made: p->dir exists
- * (ns_outputs_prepare), else it is made here. */
+ * (ns_outputs_prepare), else it is made here. idle: cores lent for writing the files in
+ * parallel (util/idle_cores.h), or NULL. */
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
-                           const ns_output_paths_t *p, int folders_made, double read_ms, double *write_ms,
-                           ns_error *err);
+                           const ns_output_paths_t *p, int folders_made, ns_idle_cores *idle, double read_ms,
+                           double *write_ms, ns_error *err);
 #endif

@@ -64,12 +64,14 @@ static const ns_segment_params *params_for(const ns_batch_options *opt, ns_magni
 
 ns_status ns_process_image(const ns_job *job, const ns_batch_options *opt, ns_job_result *res, ns_error *err)
 {
-    return ns_process_image_pending(job, opt, res, NULL, 0, err);
+    ns_image_run alone = {0};
+    return ns_process_image_as(job, opt, &alone, res, err);
 }
 
-ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *opt, ns_job_result *res,
-                                   ns_commit_list *pending, int folders_made, ns_error *err)
+ns_status ns_process_image_as(const ns_job *job, const ns_batch_options *opt, const ns_image_run *how,
+                              ns_job_result *res, ns_error *err)
 {
+    ns_commit_list *pending = how->pending;
     if (pending) pending->count = 0;
     double t0 = now_ms();
     ns_output_paths_t paths;
@@ -94,13 +96,14 @@ ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *op
     }
     double read_ms = now_ms() - t0;
     if (st == NS_OK) {
-        st = ns_segment(&img, prm, &seg, err);
+        st = ns_segment_lent(&img, prm, how->idle, &seg, err);
         if (st != NS_OK) ns_error_prefix(err, "%s", job->path);
     }
     double write_ms = 0;
     if (st == NS_OK) {
         ns_commit_defer(pending);
-        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, folders_made, read_ms, &write_ms, err);
+        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, how->folders_made, how->idle, read_ms,
+                              &write_ms, err);
         ns_commit_defer(NULL);
         if (st != NS_OK && pending) ns_commit_list_abort(pending); /* no half set left behind */
     }

@@ -113,7 +113,6 @@ static void saver_wait_idle(saver *s)
 _Noreturn void ns_worker_main(int in_fd, int out_fd, const ns_job_list *jobs, const ns_batch_options *opt,
                               ns_idle_cores *idle)
 {
-    ns_idle_cores_use(idle); /* the other workers' cores, once they have nothing left */
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the parent */
     signal(SIGPIPE, SIG_DFL);
     /* Ctrl-C reaches the whole process group: the parent decides what stops, and kills us. */
@@ -136,7 +135,9 @@ _Noreturn void ns_worker_main(int in_fd, int out_fd, const ns_job_list *jobs, co
         ns_error err;
         ns_error_clear(&err);
         ns_commit_list *pending = threaded ? &lists[cur] : NULL;
-        ns_process_image_pending(&jobs->items[idx], opt, &m.result, pending, 1, &err);
+        /* idle: the other workers' cores, once they have nothing left. */
+        ns_image_run how = {.pending = pending, .folders_made = 1, .idle = idle};
+        ns_process_image_as(&jobs->items[idx], opt, &how, &m.result, &err);
         if (!pending || pending->count == 0) {
             if (ns_write_full(out_fd, &m, sizeof m) != 0) break;
             continue;

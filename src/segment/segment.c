@@ -232,7 +232,7 @@ static void grid_free(grid *g)
 }
 
 /* Seeds, watershed and merging on a grid whose foreground is done; labels 1..count. */
-static ns_status split_objects(grid *g, const ns_segment_params *p, double d, double min_dist,
+static ns_status split_objects(grid *g, const ns_segment_params *p, ns_idle_cores *idle, double d, double min_dist,
                                size_t *count, ns_error *err)
 {
     size_t n = (size_t)g->w * (size_t)g->h;
@@ -259,7 +259,7 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
         g->landscape = 1;
     }
     if (ns_split_use_bands(g->w, g->h)) {
-        ns_split_input in = {.w = g->w, .h = g->h, .comp = &g->runs, .landscape = g->edt, .weight = g->smooth,
+        ns_split_input in = {.idle = idle, .w = g->w, .h = g->h, .comp = &g->runs, .landscape = g->edt, .weight = g->smooth,
                              .scale = landscape_scale(g), .min_distance = min_dist, .h_abs = MERGE_H_ABS,
                              .h_rel = MERGE_H_REL, .min_area = min_area, .max_area = max_area};
         ns_split_bands sb;
@@ -547,8 +547,13 @@ static uint16_t *narrow_labels(uint32_t *labels, size_t n)
     return out;
 }
 
-ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out,
-                     ns_error *err)
+ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out, ns_error *err)
+{
+    return ns_segment_lent(img, p, NULL, out, err);
+}
+
+ns_status ns_segment_lent(const ns_image *img, const ns_segment_params *p, ns_idle_cores *idle,
+                          ns_segmentation *out, ns_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!img || !img->data || img->width <= 0 || img->height <= 0)
@@ -633,7 +638,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         norm = NULL;
         full.measure = img;
         full.compact_labels = 1;
-        if ((st = split_objects(&full, p, d, min_dist, &count, err)) != NS_OK) goto fail;
+        if ((st = split_objects(&full, p, idle, d, min_dist, &count, err)) != NS_OK) goto fail;
         labels = full.labels;
         labels16 = full.labels16;
         full.labels = NULL; /* handed to the result */
@@ -654,7 +659,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
                 goto fail;
         }
         size_t nsmall = 0;
-        if ((st = split_objects(&small, &ps, ds, min_dist / f, &nsmall, err)) != NS_OK) goto fail;
+        if ((st = split_objects(&small, &ps, idle, ds, min_dist / f, &nsmall, err)) != NS_OK) goto fail;
         /* Upsampling keeps or drops labels, never adds: 16-bit when the grid's fit. */
         int narrow = nsmall <= UINT16_MAX;
         void *up = narrow ? (void *)(labels16 = malloc(n * sizeof *labels16))

@@ -54,7 +54,7 @@ static void *helper_main(void *arg)
     return NULL;
 }
 
-ns_status ns_par_for(size_t n, ns_par_task task, void *ctx, int *slots_used, ns_error *err)
+ns_status ns_par_for(size_t n, ns_par_task task, void *ctx, ns_idle_cores *idle, int *slots_used, ns_error *err)
 {
     par_loop l = {.task = task, .ctx = ctx, .n = n, .failed_task = n};
     atomic_init(&l.next, 0);
@@ -67,10 +67,10 @@ ns_status ns_par_for(size_t n, ns_par_task task, void *ctx, int *slots_used, ns_
     do {
         /* A core that fell idle since the last task: put a helper on it (only while a
          * task is left for it besides the one the caller takes next). */
-        while (slots < NS_PAR_SLOTS && atomic_load(&l.next) + 1 < n && ns_idle_core_claim()) {
+        while (slots < NS_PAR_SLOTS && atomic_load(&l.next) + 1 < n && ns_idle_core_claim(idle)) {
             helpers[slots] = (par_helper){.loop = &l, .slot = slots, .commits = ns_commit_deferred()};
             if (pthread_create(&tid[slots], NULL, helper_main, &helpers[slots]) != 0) {
-                ns_idle_core_release(); /* cannot start one: go on alone */
+                ns_idle_core_release(idle); /* cannot start one: go on alone */
                 break;
             }
             slots++;
@@ -78,7 +78,7 @@ ns_status ns_par_for(size_t n, ns_par_task task, void *ctx, int *slots_used, ns_
     } while (run_one(&l, 0));
     for (int s = 1; s < slots; s++) {
         pthread_join(tid[s], NULL);
-        ns_idle_core_release();
+        ns_idle_core_release(idle);
     }
     pthread_mutex_destroy(&l.mu);
     if (slots_used) *slots_used = slots;

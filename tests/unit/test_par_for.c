@@ -51,19 +51,16 @@ static void test_plain_loop_without_idle_cores(void)
     t.fail_from = NTASKS;
     ns_error err;
     int slots = 0;
-    ns_idle_cores_use(NULL);
-    CHECK_OK(ns_par_for(NTASKS, count_task, &t, &slots, &err), err);
+    CHECK_OK(ns_par_for(NTASKS, count_task, &t, NULL, &slots, &err), err);
     CHECK_MSG(slots == 1, "no idle core, yet %d threads", slots);
     for (int i = 0; i < NTASKS; i++) CHECK_MSG(t.runs[i] == 1 && t.slot_of[i] == 0, "task %d", i);
     /* A counter with nothing free lends nothing either. */
     ns_idle_cores *c = ns_idle_cores_create();
     CHECK(c != NULL);
-    ns_idle_cores_use(c);
     memset(&t, 0, sizeof t);
     t.fail_from = NTASKS;
-    CHECK_OK(ns_par_for(NTASKS, count_task, &t, &slots, &err), err);
+    CHECK_OK(ns_par_for(NTASKS, count_task, &t, c, &slots, &err), err);
     CHECK_MSG(slots == 1, "0 idle cores, yet %d threads", slots);
-    ns_idle_cores_use(NULL);
     ns_idle_cores_destroy(c);
 }
 
@@ -73,7 +70,6 @@ static void test_helpers_on_idle_cores(void)
     CHECK(c != NULL);
     if (!c) return;
     ns_idle_cores_add(c, 2);
-    ns_idle_cores_use(c);
     tally t;
     memset(&t, 0, sizeof t);
     t.fail_from = NTASKS;
@@ -84,7 +80,7 @@ static void test_helpers_on_idle_cores(void)
     pthread_cond_init(&t.cv, NULL);
     ns_error err;
     int slots = 0;
-    CHECK_OK(ns_par_for(NTASKS, count_task, &t, &slots, &err), err);
+    CHECK_OK(ns_par_for(NTASKS, count_task, &t, c, &slots, &err), err);
     pthread_mutex_destroy(&t.mu);
     pthread_cond_destroy(&t.cv);
     CHECK_MSG(slots == 3, "2 idle cores lent, %d threads used", slots);
@@ -99,9 +95,8 @@ static void test_helpers_on_idle_cores(void)
     /* One task: no helper (nothing left for it). */
     memset(&t, 0, sizeof t);
     t.fail_from = NTASKS;
-    CHECK_OK(ns_par_for(1, count_task, &t, &slots, &err), err);
+    CHECK_OK(ns_par_for(1, count_task, &t, c, &slots, &err), err);
     CHECK_MSG(slots == 1 && t.runs[0] == 1, "one task: %d threads", slots);
-    ns_idle_cores_use(NULL);
     ns_idle_cores_destroy(c);
 }
 
@@ -110,13 +105,12 @@ static void test_failure_stops_and_names_lowest_task(void)
     for (int lend = 0; lend < 2; lend++) {
         ns_idle_cores *c = ns_idle_cores_create();
         ns_idle_cores_add(c, lend ? 3 : 0);
-        ns_idle_cores_use(c);
         tally t;
         memset(&t, 0, sizeof t);
         t.fail_from = 10;
         ns_error err;
         ns_error_clear(&err);
-        ns_status st = ns_par_for(NTASKS, count_task, &t, NULL, &err);
+        ns_status st = ns_par_for(NTASKS, count_task, &t, c, NULL, &err);
         CHECK_MSG(st == NS_ERR_IO && strcmp(err.message, "task 10 failed") == 0,
                   "lend %d: status %d, \"%s\"", lend, (int)st, err.message);
         int ran = 0;
@@ -127,7 +121,6 @@ static void test_failure_stops_and_names_lowest_task(void)
         if (!lend) CHECK_MSG(ran == 11, "alone: %d tasks ran, want 0-10", ran);
         for (int i = 0; i < 10; i++) CHECK_MSG(t.runs[i] == 1, "lend %d: task %d", lend, i);
         for (int i = 0; i < NTASKS; i++) CHECK_MSG(t.runs[i] <= 1, "lend %d: task %d ran twice", lend, i);
-        ns_idle_cores_use(NULL);
         ns_idle_cores_destroy(c);
     }
 }
@@ -166,7 +159,6 @@ static void test_helpers_commit_as_the_caller(void)
     CHECK(mkdtemp(dir) != NULL);
     ns_idle_cores *c = ns_idle_cores_create();
     ns_idle_cores_add(c, 2);
-    ns_idle_cores_use(c);
     static ns_commit_list list;
     ns_commit_defer(&list);
     file_tasks f = {.dir = dir};
@@ -175,7 +167,7 @@ static void test_helpers_commit_as_the_caller(void)
     pthread_cond_init(&f.cv, NULL);
     ns_error err;
     enum { FILES = 6 };
-    CHECK_OK(ns_par_for(FILES, write_task_file, &f, NULL, &err), err);
+    CHECK_OK(ns_par_for(FILES, write_task_file, &f, c, NULL, &err), err);
     ns_commit_defer(NULL);
     CHECK_MSG(atomic_load(&f.helper_tasks) > 0, "no task ran on a helper");
     CHECK_MSG(list.count == FILES, "%d of %d files recorded for the caller", list.count, FILES);
@@ -189,7 +181,6 @@ static void test_helpers_commit_as_the_caller(void)
         free(path);
     }
     rmdir(dir);
-    ns_idle_cores_use(NULL);
     ns_idle_cores_destroy(c);
 }
 
