@@ -15,14 +15,12 @@ ns_status ns_tmp_path(const char *final_path, char *buf, size_t bufsize, ns_erro
  * what to remove after a worker is killed in the middle of writing. */
 ns_status ns_tmp_path_of(const char *final_path, long pid, char *buf, size_t bufsize, ns_error *err);
 
-/* fsync + rename tmp over final; on failure removes tmp. */
-ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err);
-
-/* Deferred commits. While a list is installed on the calling thread, ns_commit_file()
- * only records (tmp, final) in it; ns_commit_list_run() later syncs every recorded
- * file and renames them in the order they were written (so the last one written,
- * e.g. an image's metadata, still appears last). A pool worker uses this to leave
- * the disk's sync latency to a second thread while it computes the next image. */
+/* Deferred commits: a writer given a list records (tmp, final) in it instead of
+ * committing; ns_commit_list_run() later syncs every recorded file and renames them in
+ * the order they were written (so the last one written, e.g. an image's metadata, still
+ * appears last), or ns_commit_list_rename() renames them only. A pool worker uses this to
+ * leave the renames to a second thread while it computes the next image. Recording is
+ * thread-safe: helper threads may write files into their caller's list. */
 #define NS_COMMIT_LIST_MAX 8
 typedef struct {
     int count;
@@ -30,14 +28,11 @@ typedef struct {
     char final_path[NS_COMMIT_LIST_MAX][4096];
 } ns_commit_list;
 
-/* Install list (emptied first) on this thread; NULL: commit at once again. When the
- * list is full, ns_commit_file() commits at once, which is always correct. */
-void ns_commit_defer(ns_commit_list *list);
-/* The list installed on this thread, or NULL. */
-ns_commit_list *ns_commit_deferred(void);
-/* Install list as it is on this thread: a helper thread writing files for its caller
- * records them in the caller's list (recording is thread-safe). NULL: uninstall. */
-void ns_commit_join(ns_commit_list *list);
+/* fsync + rename tmp over final; on failure removes tmp. */
+ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err);
+/* ns_commit_file when defer is NULL; otherwise (tmp, final) recorded in defer, or, when
+ * defer is full, committed now, which is always correct. */
+ns_status ns_commit_file_to(const char *tmp_path, const char *final_path, ns_commit_list *defer, ns_error *err);
 /* Sync all, then rename all, in order; on failure removes the temporary files not
  * renamed yet, and the error names the file. Empties the list. */
 ns_status ns_commit_list_run(ns_commit_list *list, ns_error *err);
@@ -50,14 +45,18 @@ ns_status ns_commit_list_rename(ns_commit_list *list, ns_error *err);
 /* Remove the recorded temporary files (their images failed). Empties the list. */
 void ns_commit_list_abort(ns_commit_list *list);
 
-/* A stdio stream whose file appears under final_path only at ns_atomic_close(). */
+/* A stdio stream whose file appears under final_path only at ns_atomic_close() (or,
+ * with defer, when that list is committed). */
 typedef struct {
     FILE *fp;
     char tmp_path[4096];
     char final_path[4096];
+    ns_commit_list *defer;
 } ns_atomic_file;
 
 ns_status ns_atomic_open(ns_atomic_file *f, const char *final_path, ns_error *err);
+/* ns_atomic_open, the commit at ns_atomic_close recorded in defer (ns_commit_file_to). */
+ns_status ns_atomic_open_to(ns_atomic_file *f, const char *final_path, ns_commit_list *defer, ns_error *err);
 /* Flush, check for write errors (e.g. ENOSPC), fsync, rename. Always closes. */
 ns_status ns_atomic_close(ns_atomic_file *f, ns_error *err);
 /* Close and delete the temporary file; the final path is untouched. */
@@ -69,6 +68,9 @@ ns_status ns_read_text_file(const char *path, char **text, size_t *len, ns_error
 
 /* Write a whole buffer atomically. */
 ns_status ns_write_file_atomic(const char *path, const void *data, size_t len, ns_error *err);
+/* ns_write_file_atomic, its commit recorded in defer (ns_commit_file_to). */
+ns_status ns_write_file_atomic_to(const char *path, const void *data, size_t len, ns_commit_list *defer,
+                                  ns_error *err);
 
 /* Write everything cached for the file system holding path (a folder) to disk: one
  * syncfs() for all the files written there since the last, instead of an fsync each. */

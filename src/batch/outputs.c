@@ -92,11 +92,11 @@ void ns_outputs_remove_stale_in(const char *dir)
     closedir(d);
 }
 
-static ns_status write_labels(const char *path, const ns_segmentation *s, ns_error *err)
+static ns_status write_labels(const char *path, const ns_segmentation *s, ns_commit_list *defer, ns_error *err)
 {
     /* 16-bit when the labels fit (opens everywhere), 32-bit only when they need it:
      * ns_segment made them so. */
-    return ns_tiff_write(path, &s->labels, NS_TIFF_DEFLATE_LABELS, err);
+    return ns_tiff_write_to(path, &s->labels, NS_TIFF_DEFLATE_LABELS, defer, err);
 }
 
 /* One row of the nucleus table, as "%u,%.3f,%.3f,%.0f,%.4f,%d,%d,%d,%d,%.3f,%.3f,%.4f,%.4f\n"
@@ -119,10 +119,10 @@ static size_t nucleus_row(char *out, const ns_nucleus *q)
     return n;
 }
 
-static ns_status write_csv(const char *path, const ns_segmentation *s, ns_error *err)
+static ns_status write_csv(const char *path, const ns_segmentation *s, ns_commit_list *defer, ns_error *err)
 {
     ns_atomic_file f;
-    ns_status st = ns_atomic_open(&f, path, err);
+    ns_status st = ns_atomic_open_to(&f, path, defer, err);
     if (st != NS_OK) return st;
     fprintf(f.fp, "label,centroid_x,centroid_y,area,mean_intensity,bbox_x0,bbox_y0,bbox_x1,bbox_y1,"
                   "major_axis_length,minor_axis_length,eccentricity,orientation\n");
@@ -131,7 +131,7 @@ static ns_status write_csv(const char *path, const ns_segmentation *s, ns_error 
     return ns_atomic_close(&f, err);
 }
 
-static ns_status write_npy(const char *path, const ns_segmentation *s, ns_error *err)
+static ns_status write_npy(const char *path, const ns_segmentation *s, ns_commit_list *defer, ns_error *err)
 {
     double *xy = malloc((s->count ? s->count : 1) * 2 * sizeof *xy);
     if (!xy) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
@@ -139,14 +139,15 @@ static ns_status write_npy(const char *path, const ns_segmentation *s, ns_error 
         xy[2 * i] = s->nuclei[i].centroid_x;
         xy[2 * i + 1] = s->nuclei[i].centroid_y;
     }
-    ns_status st = ns_npy_write_f64(path, xy, s->count, 2, err);
+    ns_status st = ns_npy_write_f64_to(path, xy, s->count, 2, defer, err);
     free(xy);
     return st;
 }
 
 static ns_status write_metadata(const char *path, const ns_job *job, const ns_image_info *info,
                                 int channel, const ns_segment_params *prm, const ns_segmentation *s,
-                                const ns_output_paths_t *p, double read_ms, double write_ms, ns_error *err)
+                                const ns_output_paths_t *p, ns_commit_list *defer, double read_ms, double write_ms,
+                                ns_error *err)
 {
     cJSON *root = cJSON_CreateObject();
     if (!root) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
@@ -186,7 +187,7 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
     cJSON_Delete(root);
     if (!text) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
     size_t len = strlen(text);
-    st = ns_write_file_atomic(path, text, len, err);
+    st = ns_write_file_atomic_to(path, text, len, defer, err);
     free(text);
     return st;
 }
@@ -196,30 +197,32 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
 typedef struct {
     const ns_segmentation *s;
     const ns_output_paths_t *p;
+    ns_commit_list *defer; /* where every thread records its file's commit, or NULL */
 } data_files;
 
 static ns_status write_data_file(void *ctx, size_t k, int slot, ns_error *err)
 {
     (void)slot;
     const data_files *d = ctx;
-    return k == 0   ? write_labels(d->p->file[NS_OUT_LABELS], d->s, err)
-           : k == 1 ? write_csv(d->p->file[NS_OUT_CSV], d->s, err)
-                    : write_npy(d->p->file[NS_OUT_NPY], d->s, err);
+    return k == 0   ? write_labels(d->p->file[NS_OUT_LABELS], d->s, d->defer, err)
+           : k == 1 ? write_csv(d->p->file[NS_OUT_CSV], d->s, d->defer, err)
+                    : write_npy(d->p->file[NS_OUT_NPY], d->s, d->defer, err);
 }
 
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
-                           const ns_output_paths_t *p, int folders_made, ns_idle_cores *idle, double read_ms,
+                           const ns_output_paths_t *p, const ns_image_run *how, double read_ms,
                            double *write_ms, ns_error *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ns_status st = folders_made ? NS_OK : ns_mkdirs(p->dir, err);
-    data_files d = {.s = s, .p = p};
-    if (st == NS_OK) st = ns_par_for(3, write_data_file, &d, idle, NULL, err);
+    ns_status st = how->folders_made ? NS_OK : ns_mkdirs(p->dir, err);
+    data_files d = {.s = s, .p = p, .defer = how->pending};
+    if (st == NS_OK) st = ns_par_for(3, write_data_file, &d, how->idle, NULL, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     *write_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
     if (st == NS_OK)
-        st = write_metadata(p->file[NS_OUT_META], job, info, channel, prm, s, p, read_ms, *write_ms, err);
+        st = write_metadata(p->file[NS_OUT_META], job, info, channel, prm, s, p, how->pending, read_ms, *write_ms,
+                            err);
     return st;
 }

@@ -3,6 +3,7 @@
 #define NUCSEG_BATCH_OUTPUTS_H
 #include <time.h>
 #include "nucseg/batch.h"
+#include "nucseg/fsutil.h"
 #include "nucseg/image.h"
 #include "util/idle_cores.h"
 
@@ -21,15 +22,24 @@ void ns_output_remove_temporaries(const ns_job *job, const char *out_dir, long p
  * processes which no longer exist here left (a run killed as a whole, a full disk). A
  * file of a live process (another run) is left alone. */
 void ns_outputs_remove_stale_in(const char *dir);
+/* How a pool worker runs an image; ns_process_image is all zero. */
+typedef struct {
+    /* Non-NULL: the outputs stay under their temporary names, recorded here in the order
+     * written (metadata last); ns_commit_list_rename() then gives them their final names.
+     * On failure it is empty and no temporary file is left. */
+    ns_commit_list *pending;
+    int folders_made;    /* the output folder exists already (ns_outputs_prepare) */
+    ns_idle_cores *idle; /* cores lent by the batch for helper threads, or NULL */
+} ns_image_run;
+
 /* OUT made and writable, and every job's output folder made (prepare.c); an error names
  * the folder. */
 ns_status ns_outputs_prepare(const ns_job_list *jobs, const char *out_dir, ns_error *err);
 /* Write the four files of one image; the metadata, last, records the size and checksum
- * of the input and of the other three (checksums.c). folders_made: p->dir exists
- * (ns_outputs_prepare), else it is made here. idle: cores lent for writing the files in
- * parallel (util/idle_cores.h), or NULL. */
+ * of the input and of the other three (checksums.c). how: where the commits go, whether
+ * p->dir exists (else it is made here), the cores lent for writing files in parallel. */
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
-                           const ns_output_paths_t *p, int folders_made, ns_idle_cores *idle, double read_ms,
+                           const ns_output_paths_t *p, const ns_image_run *how, double read_ms,
                            double *write_ms, ns_error *err);
 #endif

@@ -101,10 +101,7 @@ ns_status ns_process_image_as(const ns_job *job, const ns_batch_options *opt, co
     }
     double write_ms = 0;
     if (st == NS_OK) {
-        ns_commit_defer(pending);
-        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, how->folders_made, how->idle, read_ms,
-                              &write_ms, err);
-        ns_commit_defer(NULL);
+        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, how, read_ms, &write_ms, err);
         if (st != NS_OK && pending) ns_commit_list_abort(pending); /* no half set left behind */
     }
     res->status = st;

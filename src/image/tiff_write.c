@@ -73,7 +73,8 @@ static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, in
     return NS_OK;
 }
 
-static ns_status write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err)
+static ns_status write_pages(const char *path, const ns_image *planes, int count, int compress,
+                             ns_commit_list *defer, ns_error *err)
 {
     if (count <= 0) return ns_error_set(err, NS_ERR_INVALID, "%s: no pages to write", path);
     uint64_t total = 0;
@@ -106,15 +107,20 @@ static ns_status write_pages(const char *path, const ns_image *planes, int count
         unlink(tmp);
         return st;
     }
-    return ns_commit_file(tmp, path, err);
+    return ns_commit_file_to(tmp, path, defer, err);
 }
 
 ns_status ns_tiff_write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err)
 {
-    return write_pages(path, planes, count, compress, err);
+    return write_pages(path, planes, count, compress, NULL, err);
 }
 
 ns_status ns_tiff_write(const char *path, const ns_image *img, int compress, ns_error *err)
 {
-    return write_pages(path, img, 1, compress, err);
+    return write_pages(path, img, 1, compress, NULL, err);
+}
+
+ns_status ns_tiff_write_to(const char *path, const ns_image *img, int compress, ns_commit_list *defer, ns_error *err)
+{
+    return write_pages(path, img, 1, compress, defer, err);
 }

@@ -28,27 +28,8 @@ ns_status ns_tmp_path_of(const char *final_path, long pid, char *buf, size_t buf
     return NS_OK;
 }
 
-/* The list ns_commit_file() records into on this thread, if any (ns_commit_defer). */
-static _Thread_local ns_commit_list *deferred;
-
 /* Guards the recording: helper threads record into their caller's list. */
 static pthread_mutex_t deferred_mu = PTHREAD_MUTEX_INITIALIZER;
-
-void ns_commit_defer(ns_commit_list *list)
-{
-    if (list) list->count = 0;
-    deferred = list;
-}
-
-ns_commit_list *ns_commit_deferred(void)
-{
-    return deferred;
-}
-
-void ns_commit_join(ns_commit_list *list)
-{
-    deferred = list;
-}
 
 /* fsync fd (tmp_path, opened by the caller; -1: it could not be opened, and the
  * rename that follows says why); on failure removes tmp_path and says why, naming
@@ -91,7 +72,12 @@ static ns_status rename_file(const char *tmp_path, const char *final_path, ns_er
 
 ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err)
 {
-    ns_commit_list *l = deferred;
+    return ns_commit_file_to(tmp_path, final_path, NULL, err);
+}
+
+ns_status ns_commit_file_to(const char *tmp_path, const char *final_path, ns_commit_list *defer, ns_error *err)
+{
+    ns_commit_list *l = defer;
     if (l && strlen(tmp_path) < sizeof l->tmp_path[0] && strlen(final_path) < sizeof l->final_path[0]) {
         pthread_mutex_lock(&deferred_mu);
         int k = l->count < NS_COMMIT_LIST_MAX ? l->count++ : -1;
@@ -188,7 +174,13 @@ void ns_commit_list_abort(ns_commit_list *list)
 
 ns_status ns_atomic_open(ns_atomic_file *f, const char *final_path, ns_error *err)
 {
+    return ns_atomic_open_to(f, final_path, NULL, err);
+}
+
+ns_status ns_atomic_open_to(ns_atomic_file *f, const char *final_path, ns_commit_list *defer, ns_error *err)
+{
     memset(f, 0, sizeof *f);
+    f->defer = defer;
     if (strlen(final_path) >= sizeof f->final_path)
         return ns_error_set(err, NS_ERR_INVALID, "%s: path too long", final_path);
     strcpy(f->final_path, final_path);
@@ -211,7 +203,7 @@ ns_status ns_atomic_close(ns_atomic_file *f, ns_error *err)
         unlink(f->tmp_path);
         return ns_error_set(err, NS_ERR_IO, "%s: write failed: %s", f->final_path, strerror(e));
     }
-    return ns_commit_file(f->tmp_path, f->final_path, err);
+    return ns_commit_file_to(f->tmp_path, f->final_path, f->defer, err);
 }
 
 void ns_atomic_abort(ns_atomic_file *f)
@@ -251,8 +243,14 @@ ns_status ns_read_text_file(const char *path, char **text, size_t *len, ns_error
 
 ns_status ns_write_file_atomic(const char *path, const void *data, size_t len, ns_error *err)
 {
+    return ns_write_file_atomic_to(path, data, len, NULL, err);
+}
+
+ns_status ns_write_file_atomic_to(const char *path, const void *data, size_t len, ns_commit_list *defer,
+                                  ns_error *err)
+{
     ns_atomic_file f;
-    ns_status st = ns_atomic_open(&f, path, err);
+    ns_status st = ns_atomic_open_to(&f, path, defer, err);
     if (st) return st;
     if (len && fwrite(data, 1, len, f.fp) != len) {
         int e = errno;

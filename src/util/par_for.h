@@ -4,8 +4,8 @@
  * caller tries to claim an idle core from the counter it was given (idle_cores.h) and, when it gets one, starts a
  * helper thread there that takes tasks too. With no idle core (always so outside a
  * batch's last images, and with one worker) it is a plain loop. Tasks must write only
- * what is theirs: results must not depend on which thread ran what. Helpers record the
- * files they write in the caller's deferred commits, if any (ns_commit_deferred). */
+ * what is theirs: results must not depend on which thread ran what. A task that writes
+ * files for the caller's deferred commits is given the list (nucseg/fsutil.h) in ctx. */
 #ifndef NUCSEG_UTIL_PAR_FOR_H
 #define NUCSEG_UTIL_PAR_FOR_H
 

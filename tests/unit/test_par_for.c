@@ -129,6 +129,7 @@ static void test_failure_stops_and_names_lowest_task(void)
  * none takes its final name before the list is run. */
 typedef struct {
     const char *dir;
+    ns_commit_list *list; /* the caller's */
     atomic_int helper_tasks;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -148,7 +149,7 @@ static ns_status write_task_file(void *ctx, size_t i, int slot, ns_error *err)
     pthread_cond_broadcast(&f->cv);
     while (__builtin_popcount((unsigned)f->slots_begun) < 3) pthread_cond_wait(&f->cv, &f->mu);
     pthread_mutex_unlock(&f->mu);
-    ns_status st = ns_write_file_atomic(path, name, strlen(name), err);
+    ns_status st = ns_write_file_atomic_to(path, name, strlen(name), f->list, err);
     free(path);
     return st;
 }
@@ -160,15 +161,13 @@ static void test_helpers_commit_as_the_caller(void)
     ns_idle_cores *c = ns_idle_cores_create();
     ns_idle_cores_add(c, 2);
     static ns_commit_list list;
-    ns_commit_defer(&list);
-    file_tasks f = {.dir = dir};
+    file_tasks f = {.dir = dir, .list = &list};
     atomic_init(&f.helper_tasks, 0);
     pthread_mutex_init(&f.mu, NULL);
     pthread_cond_init(&f.cv, NULL);
     ns_error err;
     enum { FILES = 6 };
     CHECK_OK(ns_par_for(FILES, write_task_file, &f, c, NULL, &err), err);
-    ns_commit_defer(NULL);
     CHECK_MSG(atomic_load(&f.helper_tasks) > 0, "no task ran on a helper");
     CHECK_MSG(list.count == FILES, "%d of %d files recorded for the caller", list.count, FILES);
     CHECK_OK(ns_commit_list_run(&list, &err), err);
