@@ -170,6 +170,11 @@ static int spawn(pool *p, worker *w, worker *all, int nworkers)
         }
         close(to[1]);
         close(from[0]);
+        /* Nor the parent's ends of the sync process's pipes (durable.c). */
+        if (p->sync) {
+            close(ns_durable_pipe(p->sync, 0));
+            close(ns_durable_pipe(p->sync, 1));
+        }
         ns_worker_main(to[0], from[1], p->jobs, p->opt, p->idle);
     }
     close(to[0]);
