@@ -70,3 +70,9 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(PORTABLE)
+
+# Only the file-to-file comparison (part of `make bench`): nucseg segment vs the Python peer.
+.PHONY: bench-e2e
+bench-e2e: build
+	@scripts/install-deps.sh --with-peers
+	bench/e2e.sh $(NUCSEG) $(RESULTS)/bench/e2e

@@ -88,6 +88,8 @@ if require_prog bench_dispatch && command -v mpirun > /dev/null; then
   run_step bench_dispatch env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
     mpirun --oversubscribe -n 4 "$BUILD_DIR/bench_dispatch" --jobs 500000 --batches 1,8,64 --out "$OUT/dispatch"
 fi
+# File to file, against the Python peer at -j 1 and -j 2 in the same run (bench/e2e.sh).
+run_step e2e "$SRC/bench/e2e.sh" "$BIN" "$OUT/e2e"
 
 # ---- summary ----
 
@@ -238,8 +240,23 @@ TMP="$SUMMARY.tmp.$$"
     *) echo "| affine fit (bench_affine_fit) | ${status[bench_affine_fit]} | | | | FAILED |" ;;
   esac
 
+  E2E="$OUT/e2e/e2e.csv"
+  if [ "${status[e2e]:-}" = ok ] && [ -f "$E2E" ]; then
+    for ds in dsb2018 plate; do
+      for j in 1 2; do
+        nw=$(csv_get "$E2E" dataset $ds tool nucseg j $j wall_s)
+        pw=$(csv_get "$E2E" dataset $ds tool peer j $j wall_s)
+        [ -n "$nw" ] || continue
+        r=$(awk -v a="$pw" -v b="$nw" 'BEGIN { print a / b }')
+        echo "| file to file, $ds ($(csv_get "$E2E" dataset $ds tool nucseg j $j images) images), -j $j: wall s (e2e/e2e.md has CPU s too) | $(fmt "$nw") | $(fmt "$pw") | $(fmt "$r")× | ≥ 20× | $(verdict "$r" ge 20) |"
+      done
+    done
+  else
+    echo "| file to file (e2e) | ${status[e2e]:-FAILED} | | | ≥ 20× | FAILED |"
+  fi
+
   echo
-  echo "Details: segment/segment_speed.csv (and per-image times), pool/pool_speedup.csv and pool_pairs.csv, pool_split/,"
+  echo "Details: e2e/e2e.md (file to file), segment/segment_speed.csv (and per-image times), pool/pool_speedup.csv and pool_pairs.csv, pool_split/,"
   echo "scaling/report.html, affine/, and one log per benchmark (*.log) in this folder."
 } >"$TMP"
 mv -f "$TMP" "$SUMMARY"

@@ -7,12 +7,13 @@ BUILD_PKGS=(build-essential cmake pkg-config
             libtiff-dev libpng-dev zlib1g-dev
             liblbfgsb-dev libcminpack-dev libqhull-dev
             libcjson-dev libplplot-dev plplot-driver-cairo
+            libdeflate-dev libspng-dev
             openmpi-bin libopenmpi-dev)
 # The Python module (make python, pip install --no-build-isolation .) and its tests.
 PYTHON_PKGS=(python3-dev python3-numpy python3-setuptools python3-wheel python3-pip python3-venv
              python3-pytest python3-skimage python3-pandas python3-tifffile)
 # The peer pipelines that `make bench` compares against; not needed by nucseg itself.
-PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv)
+PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv python3-tifffile python3-pandas)
 # What `make test` runs besides nucseg (test-only; nucseg does not need them): Chromium
 # renders the HTML report headless, scikit-image and tifffile check its tables and TIFFs,
 # Snakemake runs workflow/Snakefile, the SLURM daemons and munge a one-node cluster.
@@ -41,5 +42,16 @@ echo "install-deps: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Wait for another apt/dpkg (a fresh machine's own updates) instead of failing at once.
+APT_WAIT=(-o DPkg::Lock::Timeout=600)
+# apt-get update takes the package lists' lock, which that option does not cover in every
+# apt version: while another process holds it, try again (for up to 10 minutes too).
+for try in $(seq 1 120); do
+  if err=$($SUDO apt-get "${APT_WAIT[@]}" update -qq 2>&1); then break; fi
+  case "$err" in
+    *"Could not get lock"*|*"Unable to lock"*) [ "$try" -lt 120 ] || { echo "$err" >&2; exit 1; }
+                                              echo "install-deps: waiting for another apt to finish" >&2; sleep 5 ;;
+    *) echo "$err" >&2; exit 1 ;;
+  esac
+done
+$SUDO apt-get "${APT_WAIT[@]}" install -y -qq --no-install-recommends "${missing[@]}"

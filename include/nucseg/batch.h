@@ -7,18 +7,11 @@
 #ifndef NUCSEG_BATCH_H
 #define NUCSEG_BATCH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "nucseg/error.h"
 #include "nucseg/segment.h"
-
-/* Exit statuses of `nucseg segment` (and other batch commands). */
-enum {
-    NS_EXIT_OK = 0,          /* every image processed */
-    NS_EXIT_SOME_FAILED = 1, /* the batch ran; at least one image failed (see summary) */
-    NS_EXIT_USAGE = 2,       /* bad command line */
-    NS_EXIT_FATAL = 3        /* nothing could run: no inputs, output dir unwritable, ... */
-};
 
 typedef struct {
     char *path;            /* owned */
@@ -90,6 +83,9 @@ typedef struct {
                                      pixel size turns it into px (ns_diameter_px_of_um) */
     const char *name_pattern;     /* NULL, or the --name-pattern the jobs' wells and tiles were
                                    * read with (recorded with the settings of OUT) */
+    /* Set (by the caller's signal handler) to stop: no more images are started, the ones
+     * running are abandoned, and what was done is synced and reported. NULL: never. */
+    const volatile sig_atomic_t *stop;
 } ns_batch_options;
 
 /* The diameter in px of d_um micrometres at um_per_px, rounded to 0.1 px so that a
@@ -118,6 +114,8 @@ typedef struct {
     double images_per_s;          /* images segmented (ok) per second of wall time */
     double cpu_user_s, cpu_sys_s; /* summed over worker processes */
     long peak_rss_kb;             /* largest worker peak RSS */
+    int interrupted;              /* stopped by opt->stop before the end */
+    size_t not_processed;         /* images neither done nor failed (interrupted) */
     ns_job_result *results;       /* owned; one per job, in job order */
 } ns_batch_report;
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "nucseg/error.h"
+#include "nucseg/fsutil.h"
 
 typedef enum {
     NS_PIXEL_U8,
@@ -77,6 +78,9 @@ ns_status ns_tiff_write(const char *path, const ns_image *img, int compress, ns_
  * per micrometre); ns_image_pixel_size reads it back. size NULL or x_um <= 0: as ns_tiff_write. */
 ns_status ns_tiff_write_scaled(const char *path, const ns_image *img, int compress,
                                const ns_pixel_size_um *size, ns_error *err);
+/* ns_tiff_write_scaled, its commit recorded in defer (nucseg/fsutil.h) when not NULL. */
+ns_status ns_tiff_write_to(const char *path, const ns_image *img, int compress, const ns_pixel_size_um *size,
+                           ns_commit_list *defer, ns_error *err);
 /* Multi-page TIFF, one page per plane (all planes the same size and type). */
 ns_status ns_tiff_write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err);
 
@@ -86,6 +90,9 @@ ns_status ns_png_write_rgb(const char *path, int width, int height, const uint8_
 
 /* NumPy .npy writer: rows x cols float64, C order (numpy.load reads it). Atomic. */
 ns_status ns_npy_write_f64(const char *path, const double *data, size_t rows, size_t cols, ns_error *err);
+/* ns_npy_write_f64, its commit recorded in defer (nucseg/fsutil.h) when not NULL. */
+ns_status ns_npy_write_f64_to(const char *path, const double *data, size_t rows, size_t cols, ns_commit_list *defer,
+                              ns_error *err);
 /* NumPy .npy reader for float64 2-D arrays (as written above). *data is malloc'd. */
 ns_status ns_npy_read_f64(const char *path, double **data, size_t *rows, size_t *cols, ns_error *err);
 

@@ -5,8 +5,10 @@
  * distance transform → seeds (maxima with a minimum distance tied to the diameter)
  * → seeded watershed → relabel 1..N → per-nucleus measurements.
  *
- * Knows nothing of files, processes or the command line. Single-threaded by
- * design: parallelism is one image per worker process. */
+ * Knows nothing of files, processes or the command line. ns_segment runs on the
+ * calling thread alone; a batch runs one image per worker process, and lends the cores
+ * of workers with nothing left to the others' last images: ns_segment_lent splits
+ * large images' objects in bands on those too (the same labels either way). */
 #ifndef NUCSEG_SEGMENT_H
 #define NUCSEG_SEGMENT_H
 
@@ -61,6 +63,11 @@ typedef struct {
 } ns_segmentation;
 
 ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out, ns_error *err);
+/* ns_segment, with helper threads on cores claimed from idle (util/idle_cores.h; the
+ * batch's counter, shared by its workers), when there are any; NULL: as ns_segment. */
+struct ns_idle_cores;
+ns_status ns_segment_lent(const ns_image *img, const ns_segment_params *p, struct ns_idle_cores *idle,
+                          ns_segmentation *out, ns_error *err);
 void ns_segmentation_free(ns_segmentation *s);
 /* Label i (raster index) of s, whatever its pixel type. */
 uint32_t ns_segmentation_label(const ns_segmentation *s, size_t i);

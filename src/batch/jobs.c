@@ -136,7 +136,11 @@ static ns_status scan(ns_job_list *jobs, const char *dir, ns_magnification mag, 
         if (e->d_name[0] == '.') continue;
         char *p = ns_path_join(dir, e->d_name);
         if (!p) { st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", dir); break; }
-        if (ns_is_dir(p)) {
+        if (ns_is_dir(p) && is_image_name(e->d_name)) {
+            /* A folder named like an image is a mistake worth a line (its job fails with
+             * "is a directory"), not something to skip in silence or scan. */
+            st = ns_jobs_add(jobs, p, mag, err);
+        } else if (ns_is_dir(p)) {
             if (deep) {
                 ns_magnification m = mag;
                 if (m == NS_MAG_UNKNOWN) {

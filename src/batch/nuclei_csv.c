@@ -69,7 +69,7 @@ static char *names_fields(const ns_job *job)
 }
 
 ns_status ns_nuclei_csv_write(const char *path, const ns_job *job, const ns_segmentation *s,
-                              const ns_pixel_size_um *px, ns_error *err)
+                              const ns_pixel_size_um *px, ns_commit_list *defer, ns_error *err)
 {
     char *names = names_fields(job);
     char *row = names ? malloc(COLS_MAX * NS_FIXED_MAX + strlen(names) + 2) : NULL;
@@ -78,7 +78,7 @@ ns_status ns_nuclei_csv_write(const char *path, const ns_job *job, const ns_segm
         return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
     }
     ns_atomic_file f;
-    ns_status st = ns_atomic_open(&f, path, err);
+    ns_status st = ns_atomic_open_to(&f, path, defer, err);
     if (st == NS_OK) {
         fprintf(f.fp, "label,centroid_x,centroid_y,area,mean_intensity,bbox_x0,bbox_y0,bbox_x1,bbox_y1,"
                       "major_axis_length,minor_axis_length,eccentricity,orientation,plate,well,tile%s\n",

@@ -7,8 +7,9 @@
 
 /* <stem>_nuclei.csv, atomically: one row per nucleus, the measurements in px, then the
  * plate, well and tile of the image, then (px->x_um > 0) the same in micrometres:
- * area_um2, centroid_x_um, centroid_y_um, major_axis_length_um, minor_axis_length_um. */
+ * area_um2, centroid_x_um, centroid_y_um, major_axis_length_um, minor_axis_length_um.
+ * Its commit is recorded in defer (nucseg/fsutil.h) when not NULL. */
 ns_status ns_nuclei_csv_write(const char *path, const ns_job *job, const ns_segmentation *s,
-                              const ns_pixel_size_um *px, ns_error *err);
+                              const ns_pixel_size_um *px, ns_commit_list *defer, ns_error *err);
 
 #endif

@@ -11,14 +11,16 @@
 #include <string.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "batch/checksums.h"
 #include "batch/nuclei_csv.h"
 #include "batch/outputs.h"
 #include "nucseg/fsutil.h"
-#include "util/fixed_decimal.h"
+#include "nucseg/output_names.h"
 #include "util/par_for.h"
+#include "util/text_safe.h"
 
-static const char *const SUFFIX[NS_OUT_COUNT] = {
-    "_labels.tif", "_nuclei.csv", "_nuclei_centroids_local.npy", "_metadata.json"};
+static const char *const SUFFIX[NS_OUT_COUNT] = {NS_SUFFIX_LABELS, NS_SUFFIX_NUCLEI_CSV, NS_SUFFIX_CENTROIDS,
+                                                 NS_SUFFIX_METADATA};
 
 ns_status ns_output_paths(const ns_job *job, const char *out_dir, ns_output_paths_t *p, ns_error *err)
 {
@@ -45,7 +47,9 @@ void ns_output_remove_temporaries(const ns_job *job, const char *out_dir, long p
     }
 }
 
-/* ".<name><suffix>.tmp.<pid>" with one of our output suffixes: that pid, else 0. */
+/* ".<name><suffix>.tmp.<pid>.<host>" with one of our output suffixes and this machine's
+ * name (or no host: a name of an older nucseg, or made by hand): that pid, else 0. Another
+ * machine's temporary is never judged here: its pid means nothing on this one. */
 static long temporary_of(const char *entry)
 {
     const char *t = strstr(entry, ".tmp.");
@@ -57,7 +61,8 @@ static long temporary_of(const char *entry)
     }
     char *end;
     long pid = strtol(t + 5, &end, 10);
-    return ours && *end == '\0' && pid > 0 ? pid : 0;
+    int here = *end == '\0' || (*end == '.' && !strcmp(end + 1, ns_tmp_host()));
+    return ours && here && pid > 0 ? pid : 0;
 }
 
 /* Whether process pid still runs here. A zombie does not: a killed run's workers stay
@@ -76,7 +81,7 @@ static int process_alive(long pid)
     return !(paren && paren[1] == ' ' && paren[2] == 'Z');
 }
 
-static void remove_stale_in(const char *dir)
+void ns_outputs_remove_stale_in(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d) return;
@@ -90,34 +95,15 @@ static void remove_stale_in(const char *dir)
     closedir(d);
 }
 
-void ns_outputs_remove_stale_temporaries(const ns_job_list *jobs, const char *out_dir)
-{
-    /* Each output folder once: jobs of one well share theirs. */
-    char **seen = calloc(jobs->count ? jobs->count : 1, sizeof *seen);
-    size_t nseen = 0;
-    for (size_t i = 0; seen && i < jobs->count; i++) {
-        ns_output_paths_t p;
-        ns_error err;
-        if (ns_output_paths(&jobs->items[i], out_dir, &p, &err) != NS_OK) continue;
-        size_t k = 0;
-        while (k < nseen && strcmp(seen[k], p.dir)) k++;
-        if (k < nseen || !(seen[nseen] = strdup(p.dir))) continue;
-        nseen++;
-        remove_stale_in(p.dir);
-    }
-    for (size_t k = 0; k < nseen; k++) free(seen[k]);
-    free(seen);
-}
-
 static ns_status write_labels(const char *path, const ns_segmentation *s, const ns_pixel_size_um *px,
-                              ns_error *err)
+                              ns_commit_list *defer, ns_error *err)
 {
     /* 16-bit when the labels fit (opens everywhere), 32-bit only when they need it:
      * ns_segment made them so. The pixel size goes with them into Fiji and napari. */
-    return ns_tiff_write_scaled(path, &s->labels, NS_TIFF_DEFLATE_LABELS, px, err);
+    return ns_tiff_write_to(path, &s->labels, NS_TIFF_DEFLATE_LABELS, px, defer, err);
 }
 
-static ns_status write_npy(const char *path, const ns_segmentation *s, ns_error *err)
+static ns_status write_npy(const char *path, const ns_segmentation *s, ns_commit_list *defer, ns_error *err)
 {
     double *xy = malloc((s->count ? s->count : 1) * 2 * sizeof *xy);
     if (!xy) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
@@ -125,23 +111,23 @@ static ns_status write_npy(const char *path, const ns_segmentation *s, ns_error 
         xy[2 * i] = s->nuclei[i].centroid_x;
         xy[2 * i + 1] = s->nuclei[i].centroid_y;
     }
-    ns_status st = ns_npy_write_f64(path, xy, s->count, 2, err);
+    ns_status st = ns_npy_write_f64_to(path, xy, s->count, 2, defer, err);
     free(xy);
     return st;
 }
 
 static ns_status write_metadata(const char *path, const ns_job *job, const ns_image_info *info,
                                 int channel, const ns_segment_params *prm, const ns_segmentation *s,
-                                const ns_output_paths_t *p, const ns_pixel_size_um *px, double read_ms,
-                                double write_ms, ns_error *err)
+                                const ns_output_paths_t *p, const ns_pixel_size_um *px, ns_commit_list *defer,
+                                double read_ms, double write_ms, ns_error *err)
 {
     cJSON *root = cJSON_CreateObject();
     if (!root) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
-    cJSON_AddStringToObject(root, "source", job->path);
-    cJSON_AddStringToObject(root, "stem", job->stem);
-    cJSON_AddStringToObject(root, "well", job->well);
-    cJSON_AddStringToObject(root, "plate", job->plate ? job->plate : "");
-    cJSON_AddStringToObject(root, "tile", job->tile ? job->tile : "");
+    ns_json_add_text(root, "source", job->path);
+    ns_json_add_text(root, "stem", job->stem);
+    ns_json_add_text(root, "well", job->well);
+    ns_json_add_text(root, "plate", job->plate ? job->plate : "");
+    ns_json_add_text(root, "tile", job->tile ? job->tile : "");
     cJSON_AddStringToObject(root, "magnification", ns_magnification_name(job->mag));
     cJSON_AddNumberToObject(root, "width", s->width);
     cJSON_AddNumberToObject(root, "height", s->height);
@@ -170,15 +156,20 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
     cJSON_AddNumberToObject(t, "segment", s->ms_total);
     cJSON_AddNumberToObject(t, "write", write_ms);
     cJSON *o = cJSON_AddObjectToObject(root, "outputs");
-    cJSON_AddStringToObject(o, "labels", p->file[NS_OUT_LABELS]);
-    cJSON_AddStringToObject(o, "nuclei_csv", p->file[NS_OUT_CSV]);
-    cJSON_AddStringToObject(o, "centroids_npy", p->file[NS_OUT_NPY]);
+    ns_json_add_text(o, "labels", p->file[NS_OUT_LABELS]);
+    ns_json_add_text(o, "nuclei_csv", p->file[NS_OUT_CSV]);
+    ns_json_add_text(o, "centroids_npy", p->file[NS_OUT_NPY]);
     cJSON_AddStringToObject(root, "nucseg_version", NUCSEG_VERSION);
+    ns_status st = ns_checksums_record(root, job, p, err);
+    if (st != NS_OK) {
+        cJSON_Delete(root);
+        return st;
+    }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", path);
     size_t len = strlen(text);
-    ns_status st = ns_write_file_atomic(path, text, len, err);
+    st = ns_write_file_atomic_to(path, text, len, defer, err);
     free(text);
     return st;
 }
@@ -190,30 +181,33 @@ typedef struct {
     const ns_segmentation *s;
     const ns_output_paths_t *p;
     const ns_pixel_size_um *px;
+    ns_commit_list *defer; /* where every thread records its file's commit, or NULL */
 } data_files;
 
 static ns_status write_data_file(void *ctx, size_t k, int slot, ns_error *err)
 {
     (void)slot;
     const data_files *d = ctx;
-    return k == 0   ? write_labels(d->p->file[NS_OUT_LABELS], d->s, d->px, err)
-           : k == 1 ? ns_nuclei_csv_write(d->p->file[NS_OUT_CSV], d->job, d->s, d->px, err)
-                    : write_npy(d->p->file[NS_OUT_NPY], d->s, err);
+    return k == 0   ? write_labels(d->p->file[NS_OUT_LABELS], d->s, d->px, d->defer, err)
+           : k == 1 ? ns_nuclei_csv_write(d->p->file[NS_OUT_CSV], d->job, d->s, d->px, d->defer, err)
+                    : write_npy(d->p->file[NS_OUT_NPY], d->s, d->defer, err);
 }
 
 ns_status ns_write_outputs(const ns_job *job, const ns_image_info *info, int channel,
                            const ns_segment_params *prm, const ns_segmentation *s,
-                           const ns_output_paths_t *p, const ns_pixel_size_um *px, double read_ms,
+                           const ns_output_paths_t *p, const ns_pixel_size_um *px, const ns_image_run *how,
+                           double read_ms,
                            double *write_ms, ns_error *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ns_status st = ns_mkdirs(p->dir, err);
-    data_files d = {.job = job, .s = s, .p = p, .px = px};
-    if (st == NS_OK) st = ns_par_for(3, write_data_file, &d, NULL, err);
+    ns_status st = how->folders_made ? NS_OK : ns_mkdirs(p->dir, err);
+    data_files d = {.job = job, .s = s, .p = p, .px = px, .defer = how->pending};
+    if (st == NS_OK) st = ns_par_for(3, write_data_file, &d, how->idle, NULL, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     *write_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
     if (st == NS_OK)
-        st = write_metadata(p->file[NS_OUT_META], job, info, channel, prm, s, p, px, read_ms, *write_ms, err);
+        st = write_metadata(p->file[NS_OUT_META], job, info, channel, prm, s, p, px, how->pending, read_ms,
+                            *write_ms, err);
     return st;
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "batch/collisions.h"
+#include "batch/durable.h"
 #include "batch/outputs.h"
 #include "batch/progress.h"
 #include "batch/settings_lock.h"
@@ -85,18 +86,19 @@ static size_t *order_by_cost(const ns_job_list *jobs, const long *same_as, size_
     return ord;
 }
 
-static void record(ns_batch_report *rep, ns_progress *pr, const ns_job_list *jobs, const ns_job_result *r)
+static void record(ns_batch_report *rep, ns_progress *pr, const ns_job_list *jobs, const ns_job_result *res)
 {
-    rep->results[r->job_index] = *r;
-    if (r->status == NS_OK) {
-        if (r->skipped) rep->skipped++;
+    ns_job_result r = *res; /* res may be the slot it is copied to */
+    rep->results[r.job_index] = r;
+    if (r.status == NS_OK) {
+        if (r.skipped) rep->skipped++;
         else rep->ok++;
-        rep->total_nuclei += r->nuclei;
+        rep->total_nuclei += r.nuclei;
     } else {
         rep->failed++;
     }
-    if (r->maxrss_kb > rep->peak_rss_kb) rep->peak_rss_kb = r->maxrss_kb;
-    ns_progress_step(pr, &jobs->items[r->job_index], r);
+    if (r.maxrss_kb > rep->peak_rss_kb) rep->peak_rss_kb = r.maxrss_kb;
+    ns_progress_step(pr, &jobs->items[r.job_index], &r);
 }
 
 /* The parent's view of a running batch. */
@@ -115,7 +117,19 @@ typedef struct {
     int exhausted;       /* no more jobs will come into ord */
     size_t received;     /* jobs that came into this pool (all of the list without src) */
     const long *same_as; /* with src: which jobs would overwrite another's outputs */
+    /* Images segmented whose files are in place but not yet known to be on disk: they are
+     * reported done only after a sync that began after their files were renamed
+     * (durable.h). Their results wait in rep->results meanwhile. */
+    ns_durable *sync;
+    size_t *unsynced, n_unsynced; /* finished since the last sync began */
+    size_t *syncing, n_syncing;   /* covered by the sync in flight */
+    int sync_running;
+    double sync_started;          /* when the last sync began (or the batch) */
 } pool;
+
+/* At most this often a sync of the output file system (and the end of the batch): what
+ * reports of images done wait for, at most, beyond the sync itself. */
+#define SYNC_INTERVAL_S 0.5
 
 static void hand_out(pool *p, worker *w)
 {
@@ -161,6 +175,11 @@ static int spawn(pool *p, worker *w, worker *all, int nworkers)
         }
         close(to[1]);
         close(from[0]);
+        /* Nor the parent's ends of the sync process's pipes (durable.c). */
+        if (p->sync) {
+            close(ns_durable_pipe(p->sync, 0));
+            close(ns_durable_pipe(p->sync, 1));
+        }
         ns_worker_main(to[0], from[1], p->jobs, p->opt, p->idle);
     }
     close(to[0]);
@@ -179,6 +198,75 @@ static void finish(pool *p, const ns_job_result *r)
     record(p->rep, p->pr, p->jobs, r);
     p->finished++;
     if (p->src) p->src->done(p->src->ctx, r);
+}
+
+/* A result from a worker: an image segmented waits for the next sync; a failure, or an
+ * image skipped by --resume, has nothing to sync and is reported at once. */
+static void arrived(pool *p, const ns_job_result *r)
+{
+    if (r->status != NS_OK || r->skipped) {
+        finish(p, r);
+        return;
+    }
+    p->rep->results[r->job_index] = *r;
+    p->unsynced[p->n_unsynced++] = r->job_index;
+}
+
+/* Start a sync when the last one began long enough ago, or when nothing else is left. */
+static void maybe_start_sync(pool *p, double now)
+{
+    if (p->sync_running || p->n_unsynced == 0) return;
+    int last = p->exhausted && p->finished + p->n_unsynced == p->received;
+    if (!last && now - p->sync_started < SYNC_INTERVAL_S) return;
+    size_t *t = p->syncing;
+    p->syncing = p->unsynced;
+    p->n_syncing = p->n_unsynced;
+    p->unsynced = t;
+    p->n_unsynced = 0;
+    p->sync_running = 1;
+    p->sync_started = now;
+    ns_durable_request(p->sync);
+}
+
+/* The sync in flight ended (st, err): its images are done, or, when their files may not
+ * be on disk, failed; their metadata goes, so that --resume does them again. */
+static void sync_ended(pool *p, size_t *idx, size_t n, ns_status st, const ns_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        ns_job_result r = p->rep->results[idx[i]];
+        if (st != NS_OK) {
+            ns_output_paths_t paths;
+            ns_error e;
+            if (ns_output_paths(&p->jobs->items[idx[i]], p->opt->out_dir, &paths, &e) == NS_OK)
+                (void)unlink(paths.file[NS_OUT_META]);
+            r.status = st;
+            r.nuclei = 0;
+            size_t n = (size_t)snprintf(r.message, sizeof r.message, "%s: outputs not saved: ",
+                                        p->jobs->items[idx[i]].path);
+            if (n < sizeof r.message) snprintf(r.message + n, sizeof r.message - n, "%.*s",
+                                               (int)(sizeof r.message - n - 1), err->message);
+        }
+        finish(p, &r);
+    }
+}
+
+/* Everything finished is on disk and reported: wait for the sync in flight, then sync
+ * what came after it. */
+static void sync_all(pool *p)
+{
+    ns_error err;
+    ns_error_clear(&err);
+    if (p->sync_running) {
+        ns_status st = ns_durable_finished(p->sync, &err);
+        sync_ended(p, p->syncing, p->n_syncing, st, &err);
+        p->n_syncing = 0;
+        p->sync_running = 0;
+    }
+    if (p->n_unsynced) {
+        ns_status st = ns_sync_filesystem(p->opt->out_dir, &err);
+        sync_ended(p, p->unsynced, p->n_unsynced, st, &err);
+        p->n_unsynced = 0;
+    }
 }
 
 /* A job a lost worker held through no fault of its own goes out again, first. Every
@@ -262,7 +350,7 @@ static int take_message(pool *p, worker *w, const ns_worker_msg *m)
     } else {
         return 0;
     }
-    finish(p, &m->result);
+    arrived(p, &m->result);
     return 1;
 }
 
@@ -336,16 +424,119 @@ static int sooner_ms(int timeout_ms, double left_s)
     return timeout_ms < 0 || ms < timeout_ms ? ms : timeout_ms;
 }
 
+/* Interrupted (opt->stop set by a signal handler): the workers are stopped, and what they
+ * were doing is left undone (temporary files removed), not failed. */
+static void stop_workers(pool *p, worker *ws, int nw)
+{
+    for (int i = 0; i < nw; i++) {
+        worker *w = &ws[i];
+        if (w->pid <= 0) continue;
+        kill(w->pid, SIGKILL);
+        long pid = (long)w->pid;
+        reap(w, p->rep);
+        if (w->job >= 0) ns_output_remove_temporaries(&p->jobs->items[w->job], p->opt->out_dir, pid);
+        if (w->saving >= 0) ns_output_remove_temporaries(&p->jobs->items[w->saving], p->opt->out_dir, pid);
+        w->job = w->saving = -1;
+    }
+}
+
+static int stop_requested(const ns_batch_options *opt)
+{
+    return opt->stop && *opt->stop;
+}
+
+/* The descriptors to wait on: each busy worker's, and the sync's when one runs; the
+ * timeout that the nearest deadline (a --timeout, the next sync) allows, -1 for none. */
+static int watch(pool *p, worker *ws, int nw, struct pollfd *pfd, double now, int *busy)
+{
+    const ns_batch_options *opt = p->opt;
+    int timeout_ms = -1;
+    for (int i = 0; i < nw; i++) {
+        worker *w = &ws[i];
+        int held = w->pid > 0 && (w->job >= 0 || w->saving >= 0);
+        pfd[i].fd = held ? w->from_fd : -1;
+        pfd[i].events = POLLIN;
+        pfd[i].revents = 0;
+        if (!held) continue;
+        (*busy)++;
+        if (opt->timeout_s > 0 && w->job >= 0) timeout_ms = sooner_ms(timeout_ms, w->started + opt->timeout_s - now);
+        if (opt->timeout_s > 0 && w->saving >= 0)
+            timeout_ms = sooner_ms(timeout_ms, w->save_started + opt->timeout_s - now);
+    }
+    pfd[nw].fd = p->sync_running ? ns_durable_fd(p->sync) : -1;
+    pfd[nw].events = POLLIN;
+    pfd[nw].revents = 0;
+    if (p->n_unsynced && !p->sync_running)
+        timeout_ms = sooner_ms(timeout_ms, p->sync_started + SYNC_INTERVAL_S - now);
+    return timeout_ms;
+}
+
+/* The sync in flight has ended: its images are reported. */
+static void sync_done(pool *p)
+{
+    ns_error serr;
+    ns_error_clear(&serr);
+    ns_status sst = ns_durable_finished(p->sync, &serr);
+    sync_ended(p, p->syncing, p->n_syncing, sst, &serr);
+    p->n_syncing = 0;
+    p->sync_running = 0;
+}
+
+/* What poll saw of each worker: a message, its end, or a --timeout passed; a lost worker
+ * is replaced while work remains. An error only when no new worker can start. */
+static ns_status serve_workers(pool *p, worker *ws, int nw, const struct pollfd *pfd, ns_error *err)
+{
+    const ns_batch_options *opt = p->opt;
+    double now = now_s();
+    for (int i = 0; i < nw; i++) {
+        worker *w = &ws[i];
+        if (pfd[i].fd < 0) continue;
+        if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ns_worker_msg m;
+            if (ns_read_full(w->from_fd, &m, sizeof m) == (ssize_t)sizeof m && take_message(p, w, &m)) continue;
+            lose_worker(p, w, LOST_DIED); /* EOF or nonsense */
+        } else if (opt->timeout_s > 0 && w->saving >= 0 && now - w->save_started >= opt->timeout_s) {
+            /* Checked first: a save that hangs also stalls the image computed after
+             * it (the worker waits for the save before handing over the next), and
+             * that image was handed out after the save began. */
+            lose_worker(p, w, LOST_TIMEOUT_SAVING);
+        } else if (opt->timeout_s > 0 && w->job >= 0 && now - w->started >= opt->timeout_s) {
+            lose_worker(p, w, LOST_TIMEOUT);
+        } else {
+            continue;
+        }
+        if ((p->next < p->queued || !p->exhausted) && spawn(p, w, ws, nw) != 0)
+            return ns_error_set(err, NS_ERR_INTERNAL, "cannot restart worker process: %s", strerror(errno));
+    }
+    return NS_OK;
+}
+
+/* The folders made up front for images that failed hold nothing of theirs: those left
+ * empty go (one with other images' outputs stays: rmdir fails). Not when other runs
+ * (ranks, shards) write into OUT too: one may be about to write into such a folder. */
+static void remove_empty_folders(const ns_job_list *jobs, const ns_batch_options *opt, const ns_batch_report *rep)
+{
+    if (opt->source || opt->run_tag) return;
+    for (size_t i = 0; i < jobs->count; i++) {
+        ns_output_paths_t paths;
+        ns_error e;
+        if (rep->results[i].status != NS_OK && ns_output_paths(&jobs->items[i], opt->out_dir, &paths, &e) == NS_OK)
+            (void)rmdir(paths.dir);
+    }
+}
+
 ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_batch_report *rep,
                        ns_error *err)
 {
     memset(rep, 0, sizeof *rep);
     if (jobs->count == 0) return ns_error_set(err, NS_ERR_EMPTY, "no images to segment");
     if (opt->workers < 1) return ns_error_set(err, NS_ERR_INVALID, "workers must be >= 1 (got %d)", opt->workers);
-    ns_status st = ns_mkdirs(opt->out_dir, err);
-    if (st == NS_OK) st = ns_claim_out_dir(opt, err); /* before anything is written into OUT */
+    /* Every output folder made, and OUT known writable, before any image is read; the
+     * temporary files of processes that are gone removed. Then OUT's settings: a run with
+     * others refuses before it writes a file. */
+    ns_status st = ns_outputs_prepare(jobs, opt->out_dir, err);
+    if (st == NS_OK) st = ns_claim_out_dir(opt, err);
     if (st != NS_OK) return st;
-    if (opt->resume && !opt->source) ns_outputs_remove_stale_temporaries(jobs, opt->out_dir);
     rep->results = calloc(jobs->count, sizeof *rep->results);
     long *same_as = malloc(jobs->count * sizeof *same_as);
     long ncollide = same_as ? ns_jobs_output_collisions(jobs, same_as) : -1;
@@ -357,10 +548,19 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     size_t most = opt->source ? jobs->count : queued;
     int nw = (size_t)opt->workers < most ? opt->workers : (int)most;
     worker *ws = calloc((size_t)(nw > 0 ? nw : 1), sizeof *ws);
-    struct pollfd *pfd = calloc((size_t)(nw > 0 ? nw : 1), sizeof *pfd);
-    if (!rep->results || !ord || !ws || !pfd) {
-        free(same_as); free(ord); free(ws); free(pfd); free(rep->results); rep->results = NULL;
+    struct pollfd *pfd = calloc((size_t)nw + 1, sizeof *pfd);
+    size_t *unsynced = malloc(jobs->count * sizeof *unsynced);
+    size_t *syncing = malloc(jobs->count * sizeof *syncing);
+    if (!rep->results || !ord || !ws || !pfd || !unsynced || !syncing) {
+        free(same_as); free(ord); free(ws); free(pfd); free(unsynced); free(syncing);
+        free(rep->results); rep->results = NULL;
         return ns_error_set(err, NS_ERR_NOMEM, "batch: out of memory for %zu jobs", jobs->count);
+    }
+    ns_durable *sync = ns_durable_start(opt->out_dir, err);
+    if (!sync) {
+        free(same_as); free(ord); free(ws); free(pfd); free(unsynced); free(syncing);
+        free(rep->results); rep->results = NULL;
+        return err ? err->code : NS_ERR_INTERNAL;
     }
     rep->workers = nw;
     if (!opt->source)
@@ -372,7 +572,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     double t0 = now_s();
     pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord, .queued = queued,
                .src = opt->source, .exhausted = !opt->source, .received = opt->source ? 0 : jobs->count,
-               .same_as = same_as};
+               .same_as = same_as, .sync = sync, .unsynced = unsynced, .syncing = syncing, .sync_started = t0};
     if (!opt->source)
         for (size_t i = 0; i < jobs->count; i++)
             if (same_as[i] >= 0) fail_collision(&pl, i, same_as[i], t0);
@@ -380,64 +580,38 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     /* One worker never has another's core to borrow. */
     pl.idle = nw > 1 ? ns_idle_cores_create() : NULL;
 
-    for (int i = 0; i < nw; i++) {
+    for (int i = 0; i < nw && !stop_requested(opt); i++) {
         if (spawn(&pl, &ws[i], ws, nw) != 0) {
             st = ns_error_set(err, NS_ERR_INTERNAL, "cannot start worker process: %s", strerror(errno));
             goto shutdown;
         }
     }
-    while (!pl.exhausted || pl.finished < pl.received) {
+    while ((!pl.exhausted || pl.finished < pl.received) && !stop_requested(opt)) {
         refill(&pl, nw);
         for (int i = 0; i < nw; i++) hand_out(&pl, &ws[i]);
         release_idle_workers(&pl, ws, nw);
         publish_idle_cores(&pl, ws, nw);
-        int timeout_ms = -1, busy = 0;
         double now = now_s();
-        for (int i = 0; i < nw; i++) {
-            worker *w = &ws[i];
-            int held = w->pid > 0 && (w->job >= 0 || w->saving >= 0);
-            pfd[i].fd = held ? w->from_fd : -1;
-            pfd[i].events = POLLIN;
-            pfd[i].revents = 0;
-            if (!held) continue;
-            busy++;
-            if (opt->timeout_s > 0 && w->job >= 0) timeout_ms = sooner_ms(timeout_ms, w->started + opt->timeout_s - now);
-            if (opt->timeout_s > 0 && w->saving >= 0)
-                timeout_ms = sooner_ms(timeout_ms, w->save_started + opt->timeout_s - now);
+        maybe_start_sync(&pl, now);
+        int busy = 0, timeout_ms = watch(&pl, ws, nw, pfd, now, &busy);
+        if (busy == 0 && !pl.sync_running && !pl.n_unsynced) {
+            if (pl.exhausted) break; /* nothing in flight, nothing to hand out */
+            continue;                /* all it got failed at once: ask for more */
         }
-        if (busy == 0 && pl.exhausted) break; /* nothing in flight and nothing to hand out */
-        if (busy == 0) continue;                /* all it got failed at once: ask for more */
-        int k = poll(pfd, (nfds_t)nw, timeout_ms);
+        int k = poll(pfd, (nfds_t)nw + 1, timeout_ms);
         if (k < 0 && errno != EINTR) {
             st = ns_error_set(err, NS_ERR_INTERNAL, "poll: %s", strerror(errno));
             goto shutdown;
         }
-        now = now_s();
-        for (int i = 0; i < nw; i++) {
-            worker *w = &ws[i];
-            if (pfd[i].fd < 0) continue;
-            if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-                ns_worker_msg m;
-                if (ns_read_full(w->from_fd, &m, sizeof m) == (ssize_t)sizeof m && take_message(&pl, w, &m)) continue;
-                lose_worker(&pl, w, LOST_DIED); /* EOF or nonsense */
-            } else if (opt->timeout_s > 0 && w->saving >= 0 && now - w->save_started >= opt->timeout_s) {
-                /* Checked first: a save that hangs also stalls the image computed after
-                 * it (the worker waits for the save before handing over the next), and
-                 * that image was handed out after the save began. */
-                lose_worker(&pl, w, LOST_TIMEOUT_SAVING);
-            } else if (opt->timeout_s > 0 && w->job >= 0 && now - w->started >= opt->timeout_s) {
-                lose_worker(&pl, w, LOST_TIMEOUT);
-            } else {
-                continue;
-            }
-            /* Replace the lost worker while work remains. */
-            if ((pl.next < pl.queued || !pl.exhausted) && spawn(&pl, w, ws, nw) != 0) {
-                st = ns_error_set(err, NS_ERR_INTERNAL, "cannot restart worker process: %s", strerror(errno));
-                goto shutdown;
-            }
-        }
+        if (k < 0) continue; /* a signal: the loop's test says whether to stop */
+        if (pfd[nw].revents & (POLLIN | POLLHUP | POLLERR)) sync_done(&pl);
+        if ((st = serve_workers(&pl, ws, nw, pfd, err)) != NS_OK) goto shutdown;
     }
 shutdown:
+    if (stop_requested(opt)) {
+        rep->interrupted = 1;
+        stop_workers(&pl, ws, nw);
+    }
     for (int i = 0; i < nw; i++) {
         if (ws[i].pid <= 0) continue;
         if (st != NS_OK) kill(ws[i].pid, SIGKILL);
@@ -446,6 +620,9 @@ shutdown:
     }
     for (int i = 0; i < nw; i++)
         if (ws[i].pid > 0) reap(&ws[i], rep);
+    /* What finished is on disk before it is reported, whatever ended the batch. */
+    sync_all(&pl);
+    ns_durable_stop(sync);
     signal(SIGPIPE, old_pipe);
     ns_idle_cores_destroy(pl.idle);
     rep->total = pl.received;
@@ -454,8 +631,10 @@ shutdown:
     /* Throughput is images segmented: a failure that came quickly, or an image skipped by
      * --resume, is not work done. */
     rep->images_per_s = rep->wall_s > 0 ? (double)rep->ok / rep->wall_s : 0;
+    rep->not_processed = rep->total - rep->ok - rep->skipped - rep->failed;
     ns_progress_finish(&pr);
-    free(ord); free(ws); free(pfd);
+    remove_empty_folders(jobs, opt, rep);
+    free(ord); free(ws); free(pfd); free(pl.unsynced); free(pl.syncing);
     if (st == NS_OK && opt->write_summary) st = ns_write_batch_summary(jobs, opt, rep, err);
     return st;
 }

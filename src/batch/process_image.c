@@ -65,12 +65,14 @@ static const ns_segment_params *params_for(const ns_batch_options *opt, ns_magni
 
 ns_status ns_process_image(const ns_job *job, const ns_batch_options *opt, ns_job_result *res, ns_error *err)
 {
-    return ns_process_image_pending(job, opt, res, NULL, err);
+    ns_image_run alone = {0};
+    return ns_process_image_as(job, opt, &alone, res, err);
 }
 
-ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *opt, ns_job_result *res,
-                                   ns_commit_list *pending, ns_error *err)
+ns_status ns_process_image_as(const ns_job *job, const ns_batch_options *opt, const ns_image_run *how,
+                              ns_job_result *res, ns_error *err)
 {
+    ns_commit_list *pending = how->pending;
     if (pending) pending->count = 0;
     double t0 = now_ms();
     ns_output_paths_t paths;
@@ -80,7 +82,7 @@ ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *op
     if (st == NS_OK) st = ns_job_units(job, opt, params_for(opt, job->mag), &eff, &px, err);
     const ns_segment_params *prm = &eff;
     size_t done_nuclei = 0;
-    if (st == NS_OK && opt->resume && ns_outputs_reusable(&paths, opt->channel, prm, &done_nuclei)) {
+    if (st == NS_OK && opt->resume && ns_outputs_reusable(job, &paths, opt->channel, prm, &done_nuclei)) {
         res->status = NS_OK;
         res->skipped = 1;
         res->nuclei = done_nuclei; /* the batch's totals count what the earlier run found */
@@ -98,14 +100,12 @@ ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *op
     }
     double read_ms = now_ms() - t0;
     if (st == NS_OK) {
-        st = ns_segment(&img, prm, &seg, err);
+        st = ns_segment_lent(&img, prm, how->idle, &seg, err);
         if (st != NS_OK) ns_error_prefix(err, "%s", job->path);
     }
     double write_ms = 0;
     if (st == NS_OK) {
-        ns_commit_defer(pending);
-        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, &px, read_ms, &write_ms, err);
-        ns_commit_defer(NULL);
+        st = ns_write_outputs(job, &info, opt->channel, prm, &seg, &paths, &px, how, read_ms, &write_ms, err);
         if (st != NS_OK && pending) ns_commit_list_abort(pending); /* no half set left behind */
     }
     res->status = st;

@@ -3,14 +3,13 @@
 #define NUCSEG_BATCH_PROCESS_IMAGE_H
 
 #include "nucseg/batch.h"
+#include "batch/outputs.h"
 #include "nucseg/fsutil.h"
 
-/* ns_process_image, except that with pending non-NULL the outputs stay under their
- * temporary names, recorded in pending in the order written (metadata last);
- * ns_commit_list_run() then syncs them and gives them their final names. On failure
- * pending is empty and no temporary file is left. */
-ns_status ns_process_image_pending(const ns_job *job, const ns_batch_options *opt, ns_job_result *res,
-                                   ns_commit_list *pending, ns_error *err);
+
+/* ns_process_image, run as how says (outputs.h). */
+ns_status ns_process_image_as(const ns_job *job, const ns_batch_options *opt, const ns_image_run *how,
+                              ns_job_result *res, ns_error *err);
 
 /* Whether the test hook NUCSEG_FAULT_INJECT asks for fault KIND on job's image. */
 int ns_fault_injected(const char *kind, const ns_job *job);

@@ -2,11 +2,13 @@
  * and OUT/segmentation_progress.txt kept current for anyone watching the run
  * from another shell or a pipeline manager. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "batch/progress.h"
 #include "nucseg/fsutil.h"
+#include "util/text_safe.h"
 
 static double now_s(void)
 {
@@ -75,7 +77,9 @@ void ns_progress_step(ns_progress *p, const ns_job *job, const ns_job_result *r)
     if (r->status != NS_OK) {
         /* Failures always reach stderr as one line, whatever the display. */
         if (p->mode == NS_PROGRESS_BAR) fprintf(stderr, "\r\033[K");
-        fprintf(stderr, "nucseg segment: FAILED %s\n", r->message);
+        char *msg = ns_text_printable(r->message);
+        fprintf(stderr, "nucseg segment: FAILED %s\n", msg ? msg : "(out of memory)");
+        free(msg);
     }
     if (p->mode == NS_PROGRESS_BAR) {
         enum { WIDTH = 30 };
@@ -89,8 +93,10 @@ void ns_progress_step(ns_progress *p, const ns_job *job, const ns_job_result *r)
                 p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, rate, eta, p->failed);
         fflush(stderr);
     } else if (p->mode == NS_PROGRESS_LINES && r->status == NS_OK) {
+        char *path = ns_text_printable(job->path);
         printf("[%zu/%zu] %s %s: %s%zu nuclei, %.0f ms\n", p->done, p->total, ns_magnification_name(job->mag),
-               job->path, r->skipped ? "skipped (complete), " : "", r->nuclei, r->ms);
+               path ? path : "(out of memory)", r->skipped ? "skipped (complete), " : "", r->nuclei, r->ms);
+        free(path);
         fflush(stdout);
     }
 }

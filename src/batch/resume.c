@@ -1,7 +1,9 @@
 /* resume.c — see resume.h. The checks read the metadata, the centroids and the table
- * (small files) and only the label image's header: well under a millisecond an image,
+ * (small files), the checksums of all (checksums.h) and the label image's header: well
+ * under a millisecond an image,
  * against the tens it takes to segment one again. */
 #include "batch/resume.h"
+#include "batch/checksums.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -47,7 +49,8 @@ static int csv_rows_are(const char *path, size_t want)
     return ok;
 }
 
-int ns_outputs_reusable(const ns_output_paths_t *p, int channel, const ns_segment_params *prm, size_t *nuclei)
+int ns_outputs_reusable(const ns_job *job, const ns_output_paths_t *p, int channel, const ns_segment_params *prm,
+                        size_t *nuclei)
 {
     for (int k = 0; k < NS_OUT_COUNT; k++)
         if (!ns_file_exists(p->file[k])) return 0;
@@ -62,7 +65,8 @@ int ns_outputs_reusable(const ns_output_paths_t *p, int channel, const ns_segmen
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(meta, "width");
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(meta, "height");
     int ok = cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble == floor(n->valuedouble) &&
-             cJSON_IsNumber(w) && cJSON_IsNumber(h) && same_settings(meta, channel, prm);
+             cJSON_IsNumber(w) && cJSON_IsNumber(h) && same_settings(meta, channel, prm) &&
+             ns_checksums_match(meta, job, p);
     size_t count = ok ? (size_t)n->valuedouble : 0;
     int width = ok ? w->valueint : 0, height = ok ? h->valueint : 0;
     cJSON_Delete(meta);

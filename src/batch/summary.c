@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include "batch/summary.h"
 #include "nucseg/fsutil.h"
+#include "util/text_safe.h"
 
 /* What became of each image, one entry each: what `nucseg summary` merges across shards
  * and what shows that a distributed run did every image exactly once. */
@@ -37,12 +38,15 @@ cJSON *ns_batch_summary_json(const ns_job_list *jobs, const ns_batch_options *op
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
     cJSON_AddStringToObject(root, "finished_at", stamp);
     cJSON_AddStringToObject(root, "nucseg_version", NUCSEG_VERSION);
-    cJSON_AddStringToObject(root, "output_dir", opt->out_dir);
+    ns_json_add_text(root, "output_dir", opt->out_dir);
     cJSON *im = cJSON_AddObjectToObject(root, "images");
     cJSON_AddNumberToObject(im, "total", (double)rep->total);
     cJSON_AddNumberToObject(im, "10X", (double)rep->n_10x);
     cJSON_AddNumberToObject(im, "40X", (double)rep->n_40x);
     cJSON_AddNumberToObject(im, "unknown", (double)rep->n_unknown);
+    /* Stopped by SIGINT / SIGTERM: what is counted below was done; the rest was not. */
+    cJSON_AddBoolToObject(root, "interrupted", rep->interrupted);
+    cJSON_AddNumberToObject(root, "not_processed", (double)rep->not_processed);
     cJSON_AddNumberToObject(root, "succeeded", (double)rep->ok);
     cJSON_AddNumberToObject(root, "skipped_complete", (double)rep->skipped);
     cJSON_AddNumberToObject(root, "failed", (double)rep->failed);
@@ -67,10 +71,10 @@ cJSON *ns_batch_summary_json(const ns_job_list *jobs, const ns_batch_options *op
         const ns_job_result *r = &rep->results[i];
         if (r->status == NS_OK) continue;
         cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "file", jobs->items[i].path);
+        ns_json_add_text(f, "file", jobs->items[i].path);
         cJSON_AddStringToObject(f, "magnification", ns_magnification_name(jobs->items[i].mag));
         cJSON_AddStringToObject(f, "status", ns_status_name(r->status));
-        cJSON_AddStringToObject(f, "reason", r->message);
+        ns_json_add_text(f, "reason", r->message);
         cJSON_AddItemToArray(fails, f);
     }
     if (opt->run_tag) cJSON_AddStringToObject(root, "run", opt->run_tag);

@@ -1,13 +1,12 @@
 /* worker.c — a pool worker process: compute image after image, and let a second
- * thread make each image's outputs durable while the next one is computed.
+ * thread give each image's outputs their final names while the next one is computed.
  *
- * Saving an image ends in fsync()s that wait on the disk (about 1-3 ms per image
- * here, more when two workers sync at once), time in which a core sits idle. The
- * saver thread takes that wait off the computing path: the worker asks for its next
- * job as soon as an image's files are written under temporary names, and the job is
- * reported DONE only once the saver has synced them and given them their final
- * names. At most one save is in hand; the next image waits for it before handing
- * over its own, so a slow disk slows the batch down instead of piling up work. */
+ * The worker asks for its next job as soon as an image's files are written under
+ * temporary names; the saver thread renames them (the metadata last) and answers DONE.
+ * No fsync here: the parent syncs the output file system once for many images before it
+ * reports them done (durable.h). At most one save is in hand; the next image waits for
+ * it before handing over its own, so a slow disk slows the batch down instead of piling
+ * up work. */
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -88,7 +87,7 @@ static void *saver_main(void *arg)
         ns_job_result *r = &s->done.result;
         if (ns_fault_injected("hang-save", s->job))
             for (;;) pause();
-        if (ns_commit_list_run(s->list, &err) != NS_OK) {
+        if (ns_commit_list_rename(s->list, &err) != NS_OK) {
             r->status = err.code != NS_OK ? err.code : NS_ERR_IO;
             r->nuclei = 0;
             set_message(r, err.message);
@@ -114,9 +113,10 @@ static void saver_wait_idle(saver *s)
 _Noreturn void ns_worker_main(int in_fd, int out_fd, const ns_job_list *jobs, const ns_batch_options *opt,
                               ns_idle_cores *idle)
 {
-    ns_idle_cores_use(idle); /* the other workers' cores, once they have nothing left */
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the parent */
     signal(SIGPIPE, SIG_DFL);
+    /* Ctrl-C reaches the whole process group: the parent decides what stops, and kills us. */
+    signal(SIGINT, SIG_IGN);
     /* Two lists: one being saved, one being filled by the next image. Static: 64 KiB
      * each, too much for a stack, and a worker is one per process. */
     static ns_commit_list lists[2];
@@ -135,7 +135,9 @@ _Noreturn void ns_worker_main(int in_fd, int out_fd, const ns_job_list *jobs, co
         ns_error err;
         ns_error_clear(&err);
         ns_commit_list *pending = threaded ? &lists[cur] : NULL;
-        ns_process_image_pending(&jobs->items[idx], opt, &m.result, pending, &err);
+        /* idle: the other workers' cores, once they have nothing left. */
+        ns_image_run how = {.pending = pending, .folders_made = 1, .idle = idle};
+        ns_process_image_as(&jobs->items[idx], opt, &how, &m.result, &err);
         if (!pending || pending->count == 0) {
             if (ns_write_full(out_fd, &m, sizeof m) != 0) break;
             continue;

@@ -3,6 +3,8 @@
 #ifndef NUCSEG_CLI_COMMANDS_H
 #define NUCSEG_CLI_COMMANDS_H
 
+#include "util/exit_codes.h"
+
 int cmd_segment(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_synth(int argc, char **argv);

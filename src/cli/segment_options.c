@@ -60,7 +60,10 @@ void ns_segment_usage(FILE *f)
         "  -h, --help                 this text\n"
         "\n"
         "exit status: 0 all images segmented; 1 some images failed (see the summary);\n"
-        "2 usage error; 3 nothing could run (no inputs, output folder unwritable).\n",
+        "2 usage error; 3 nothing could run (no inputs, output folder unwritable);\n"
+        "130 / 143 stopped by SIGINT / SIGTERM (the summary, marked interrupted, says what was done).\n"
+        "File names that are not UTF-8, or hold control characters, are shown and recorded in\n"
+        "JSON with each such byte as \\xNN.\n",
         ns_default_workers(), (size_t)NS_DEFAULT_MAX_PIXELS);
 }
 

@@ -1,4 +1,5 @@
 /* dispatch.c — see dispatch.h. */
+#include "util/exit_codes.h"
 #include "dist/dispatch.h"
 
 #include <pthread.h>

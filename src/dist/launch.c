@@ -1,6 +1,7 @@
 /* launch.c — see dist.h: knowing an MPI launch, and starting and ending MPI. */
 #include <mpi.h>
 #include <stdlib.h>
+#include "util/exit_codes.h"
 #include "dist/dist_internal.h"
 
 int ns_dist_launched(void)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <cjson/cJSON.h>
+#include "util/exit_codes.h"
 #include "batch/outputs.h"
 #include "batch/progress.h"
 #include "batch/settings_lock.h"
@@ -317,13 +318,11 @@ static int prepare_out(const ns_dist *d, const ns_job_list *jobs, const ns_batch
     int ok = 1;
     if (d->rank == 0) {
         ns_error err;
-        ns_status st = ns_mkdirs(opt->out_dir, &err);
+        ns_status st = ns_outputs_prepare(jobs, opt->out_dir, &err);
         if (st == NS_OK) st = ns_claim_out_dir(opt, &err);
         if (st != NS_OK) {
             fprintf(stderr, "nucseg segment: %s\n", err.message);
             ok = 0;
-        } else if (opt->resume) {
-            ns_outputs_remove_stale_temporaries(jobs, opt->out_dir);
         }
     }
     MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);

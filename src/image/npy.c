@@ -30,6 +30,12 @@ static void swap_f64(unsigned char *p, size_t count)
 
 ns_status ns_npy_write_f64(const char *path, const double *data, size_t rows, size_t cols, ns_error *err)
 {
+    return ns_npy_write_f64_to(path, data, rows, cols, NULL, err);
+}
+
+ns_status ns_npy_write_f64_to(const char *path, const double *data, size_t rows, size_t cols, ns_commit_list *defer,
+                              ns_error *err)
+{
     if (rows && cols && !data)
         return ns_error_set(err, NS_ERR_INVALID, "%s: no data for a %zux%zu array", path, rows, cols);
     if (cols && rows > SIZE_MAX / 8 / cols)
@@ -51,7 +57,7 @@ ns_status ns_npy_write_f64(const char *path, const double *data, size_t rows, si
     head[10 + header_len - 1] = '\n';
 
     ns_atomic_file f;
-    ns_status st = ns_atomic_open(&f, path, err);
+    ns_status st = ns_atomic_open_to(&f, path, defer, err);
     if (st) return st;
     size_t count = rows * cols;
     int ok = fwrite(head, 1, 10 + header_len, f.fp) == 10 + header_len;

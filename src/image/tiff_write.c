@@ -87,7 +87,7 @@ static ns_status write_page(TIFF *tif, const char *path, const ns_image *img, in
 }
 
 static ns_status write_pages(const char *path, const ns_image *planes, int count, int compress,
-                            const ns_pixel_size_um *size, ns_error *err)
+                            const ns_pixel_size_um *size, ns_commit_list *defer, ns_error *err)
 {
     if (count <= 0) return ns_error_set(err, NS_ERR_INVALID, "%s: no pages to write", path);
     uint64_t total = 0;
@@ -103,7 +103,13 @@ static ns_status write_pages(const char *path, const ns_image *planes, int count
     ns_tiff_diag_clear();
     /* Classic TIFF offsets are 32-bit; switch to BigTIFF only when the data needs it. */
     TIFF *tif = TIFFOpen(tmp, total > 0xF0000000u ? "w8" : "w");
-    if (!tif) return write_failed(path, "cannot create the temporary file", err);
+    if (!tif) {
+        /* TIFFOpen may have created the file before failing to write its header (a full
+         * disk): no empty temporary file stays behind. */
+        st = write_failed(path, "cannot create the temporary file", err);
+        unlink(tmp);
+        return st;
+    }
     for (int i = 0; i < count && !st; i++) {
         st = write_page(tif, path, &planes[i], compress, size, err);
         if (!st && !TIFFWriteDirectory(tif)) st = write_failed(path, "writing the directory", err);
@@ -114,21 +120,27 @@ static ns_status write_pages(const char *path, const ns_image *planes, int count
         unlink(tmp);
         return st;
     }
-    return ns_commit_file(tmp, path, err);
+    return ns_commit_file_to(tmp, path, defer, err);
 }
 
 ns_status ns_tiff_write_pages(const char *path, const ns_image *planes, int count, int compress, ns_error *err)
 {
-    return write_pages(path, planes, count, compress, NULL, err);
+    return write_pages(path, planes, count, compress, NULL, NULL, err);
 }
 
 ns_status ns_tiff_write(const char *path, const ns_image *img, int compress, ns_error *err)
 {
-    return write_pages(path, img, 1, compress, NULL, err);
+    return write_pages(path, img, 1, compress, NULL, NULL, err);
 }
 
 ns_status ns_tiff_write_scaled(const char *path, const ns_image *img, int compress,
                                const ns_pixel_size_um *size, ns_error *err)
 {
-    return write_pages(path, img, 1, compress, size, err);
+    return write_pages(path, img, 1, compress, size, NULL, err);
+}
+
+ns_status ns_tiff_write_to(const char *path, const ns_image *img, int compress, const ns_pixel_size_um *size,
+                           ns_commit_list *defer, ns_error *err)
+{
+    return write_pages(path, img, 1, compress, size, defer, err);
 }

@@ -11,8 +11,9 @@
 #include "nucseg/fsutil.h"
 #include "nucseg/image.h"
 #include "nucseg/mapping.h"
+#include "nucseg/output_names.h"
 
-#define CENTROIDS_SUFFIX "_nuclei_centroids_local.npy"
+#define CENTROIDS_SUFFIX NS_SUFFIX_CENTROIDS
 
 /* *nuclei gets the metadata's "nuclei" count, or -1 when it has none. */
 static ns_status read_metadata(const char *path, ns_tile_points *t, long *nuclei, ns_error *err)
@@ -121,7 +122,7 @@ static ns_status load_tile(const char *well_dir, const char *file, const char *w
     t->well = strdup(well);
     char meta_name[4096];
     if (!t->stem || !t->well) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", file);
-    snprintf(meta_name, sizeof meta_name, "%s_metadata.json", t->stem);
+    snprintf(meta_name, sizeof meta_name, "%s" NS_SUFFIX_METADATA, t->stem);
     char *npy = ns_path_join(well_dir, file), *meta = ns_path_join(well_dir, meta_name);
     ns_status st = (!npy || !meta) ? ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", file) : NS_OK;
     long nuclei = -1;

@@ -46,7 +46,7 @@ static double sigma_for(double d)
 }
 
 /* Seeds, watershed and merging on a grid whose foreground is done; labels 1..count. */
-static ns_status split_objects(grid *g, const ns_segment_params *p, double d, double min_dist,
+static ns_status split_objects(grid *g, const ns_segment_params *p, ns_idle_cores *idle, double d, double min_dist,
                                size_t *count, ns_error *err)
 {
     size_t n = (size_t)g->w * (size_t)g->h;
@@ -73,7 +73,7 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, double d, do
         g->landscape = 1;
     }
     if (ns_split_use_bands(g->w, g->h)) {
-        ns_split_input in = {.w = g->w, .h = g->h, .comp = &g->runs, .landscape = g->edt, .weight = g->smooth,
+        ns_split_input in = {.idle = idle, .w = g->w, .h = g->h, .comp = &g->runs, .landscape = g->edt, .weight = g->smooth,
                              .scale = ns_grid_landscape_scale(g), .min_distance = min_dist, .h_abs = MERGE_H_ABS,
                              .h_rel = MERGE_H_REL, .min_area = min_area, .max_area = max_area};
         ns_split_bands sb;
@@ -144,6 +144,7 @@ static uint16_t *narrow_labels(uint32_t *labels, size_t n)
 typedef struct {
     const ns_image *img;
     const ns_segment_params *p;
+    ns_idle_cores *idle; /* cores the batch lends to the banded split; NULL: none */
     int w, h;
     size_t n;
     grid full, small;   /* small: the half-resolution look, or the reduced working grid */
@@ -220,7 +221,7 @@ static ns_status segment_full(seg_state *s, double min_dist, size_t *count, ns_e
     s->norm = NULL;
     s->full.measure = s->img;
     s->full.compact_labels = 1;
-    if ((st = split_objects(&s->full, s->p, s->d, min_dist, count, err)) != NS_OK) return st;
+    if ((st = split_objects(&s->full, s->p, s->idle, s->d, min_dist, count, err)) != NS_OK) return st;
     s->labels = s->full.labels;
     s->labels16 = s->full.labels16;
     s->full.labels = NULL; /* handed to the result */
@@ -250,7 +251,7 @@ static ns_status segment_reduced(seg_state *s, int f, double min_dist, size_t *c
             return st;
     }
     size_t nsmall = 0;
-    if ((st = split_objects(&s->small, &ps, ds, min_dist / f, &nsmall, err)) != NS_OK) return st;
+    if ((st = split_objects(&s->small, &ps, s->idle, ds, min_dist / f, &nsmall, err)) != NS_OK) return st;
     /* Upsampling keeps or drops labels, never adds: 16-bit when the grid's fit. */
     int narrow = nsmall <= UINT16_MAX;
     void *up = narrow ? (void *)(s->labels16 = malloc(s->n * sizeof *s->labels16))
@@ -263,8 +264,13 @@ static ns_status segment_reduced(seg_state *s, int f, double min_dist, size_t *c
     return NS_OK;
 }
 
-ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out,
-                     ns_error *err)
+ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segmentation *out, ns_error *err)
+{
+    return ns_segment_lent(img, p, NULL, out, err);
+}
+
+ns_status ns_segment_lent(const ns_image *img, const ns_segment_params *p, ns_idle_cores *idle,
+                          ns_segmentation *out, ns_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!img || !img->data || img->width <= 0 || img->height <= 0)
@@ -273,7 +279,7 @@ ns_status ns_segment(const ns_image *img, const ns_segment_params *p, ns_segment
         return ns_error_set(err, NS_ERR_INVALID, "segment: threshold scale must be > 0 (got %g)",
                             p->threshold_scale);
     double t0 = now_ms();
-    seg_state s = {.img = img, .p = p, .w = img->width, .h = img->height};
+    seg_state s = {.img = img, .p = p, .idle = idle, .w = img->width, .h = img->height};
     int w = s.w, h = s.h;
     s.n = (size_t)w * (size_t)h;
     /* With the diameter given, the normalised image is read once (by the blur at full

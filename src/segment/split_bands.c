@@ -288,7 +288,7 @@ ns_status ns_split_in_bands_of(const ns_split_input *in, size_t rows_per_band, n
         goto done;
     }
     /* Bands are independent until their labels are numbered, below. */
-    if ((st = ns_par_for(nbands, split_one_band, &bl, NULL, err)) != NS_OK) goto done;
+    if ((st = ns_par_for(nbands, split_one_band, &bl, in->idle, NULL, err)) != NS_OK) goto done;
     size_t total = 0;
     for (size_t k = 0; k < nbands; k++) {
         for (uint32_t c = bl.bands[k].lo; c <= bl.bands[k].hi; c++) out->base[c] = (uint32_t)total;

@@ -7,6 +7,7 @@
 #include "nucseg/error.h"
 #include "nucseg/segment.h"
 #include "segment/component_runs.h"
+#include "util/idle_cores.h"
 
 /* The labelled foreground to split, and how. */
 typedef struct {
@@ -18,6 +19,7 @@ typedef struct {
     float scale;
     double min_distance;      /* ns_find_seeds */
     double h_abs, h_rel, min_area, max_area; /* ns_merge_regions */
+    ns_idle_cores *idle;      /* cores lent for bands (util/idle_cores.h), or NULL */
 } ns_split_input;
 
 /* Whether a w x h grid is worth splitting in bands (see split_bands.c); smaller grids

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <libdeflate.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,38 +17,36 @@ ns_status ns_tmp_path(const char *final_path, char *buf, size_t bufsize, ns_erro
     return ns_tmp_path_of(final_path, (long)getpid(), buf, bufsize, err);
 }
 
+static char tmp_host[256];
+static pthread_once_t tmp_host_once = PTHREAD_ONCE_INIT;
+
+/* The host name, with anything that does not belong in a file name made '_'. */
+static void find_tmp_host(void)
+{
+    if (gethostname(tmp_host, sizeof tmp_host - 1) != 0 || !tmp_host[0]) snprintf(tmp_host, sizeof tmp_host, "host");
+    for (char *c = tmp_host; *c; c++)
+        if (*c == '/' || (unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e) *c = '_';
+}
+
+const char *ns_tmp_host(void)
+{
+    pthread_once(&tmp_host_once, find_tmp_host);
+    return tmp_host;
+}
+
 ns_status ns_tmp_path_of(const char *final_path, long pid, char *buf, size_t bufsize, ns_error *err)
 {
     const char *slash = strrchr(final_path, '/');
     int dirlen = slash ? (int)(slash - final_path + 1) : 0;
     const char *name = slash ? slash + 1 : final_path;
-    int n = snprintf(buf, bufsize, "%.*s.%s.tmp.%ld", dirlen, final_path, name, pid);
+    int n = snprintf(buf, bufsize, "%.*s.%s.tmp.%ld.%s", dirlen, final_path, name, pid, ns_tmp_host());
     if (n < 0 || (size_t)n >= bufsize)
         return ns_error_set(err, NS_ERR_INVALID, "%s: path too long", final_path);
     return NS_OK;
 }
 
-/* The list ns_commit_file() records into on this thread, if any (ns_commit_defer). */
-static _Thread_local ns_commit_list *deferred;
-
 /* Guards the recording: helper threads record into their caller's list. */
 static pthread_mutex_t deferred_mu = PTHREAD_MUTEX_INITIALIZER;
-
-void ns_commit_defer(ns_commit_list *list)
-{
-    if (list) list->count = 0;
-    deferred = list;
-}
-
-ns_commit_list *ns_commit_deferred(void)
-{
-    return deferred;
-}
-
-void ns_commit_join(ns_commit_list *list)
-{
-    deferred = list;
-}
 
 /* fsync fd (tmp_path, opened by the caller; -1: it could not be opened, and the
  * rename that follows says why); on failure removes tmp_path and says why, naming
@@ -89,7 +89,12 @@ static ns_status rename_file(const char *tmp_path, const char *final_path, ns_er
 
 ns_status ns_commit_file(const char *tmp_path, const char *final_path, ns_error *err)
 {
-    ns_commit_list *l = deferred;
+    return ns_commit_file_to(tmp_path, final_path, NULL, err);
+}
+
+ns_status ns_commit_file_to(const char *tmp_path, const char *final_path, ns_commit_list *defer, ns_error *err)
+{
+    ns_commit_list *l = defer;
     if (l && strlen(tmp_path) < sizeof l->tmp_path[0] && strlen(final_path) < sizeof l->final_path[0]) {
         pthread_mutex_lock(&deferred_mu);
         int k = l->count < NS_COMMIT_LIST_MAX ? l->count++ : -1;
@@ -133,6 +138,51 @@ ns_status ns_commit_list_run(ns_commit_list *list, ns_error *err)
     return st;
 }
 
+ns_status ns_commit_list_rename(ns_commit_list *list, ns_error *err)
+{
+    ns_status st = NS_OK;
+    for (int k = 0; st == NS_OK && k < list->count; k++) st = rename_file(list->tmp_path[k], list->final_path[k], err);
+    if (st != NS_OK) ns_commit_list_abort(list);
+    list->count = 0;
+    return st;
+}
+
+ns_status ns_sync_filesystem(const char *path, ns_error *err)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
+    int rc = syncfs(fd);
+    int e = errno;
+    close(fd);
+    if (rc != 0) return ns_error_set(err, NS_ERR_IO, "%s: cannot write to disk: %s", path, strerror(e));
+    return NS_OK;
+}
+
+ns_status ns_file_checksum(const char *path, unsigned long long *size, unsigned long *crc, ns_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(errno));
+    unsigned char buf[1 << 16];
+    uint32_t c = 0;
+    unsigned long long n = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf, sizeof buf);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            int e = errno;
+            close(fd);
+            return ns_error_set(err, NS_ERR_IO, "%s: %s", path, strerror(e));
+        }
+        if (k == 0) break;
+        c = libdeflate_crc32(c, buf, (size_t)k);
+        n += (unsigned long long)k;
+    }
+    close(fd);
+    *size = n;
+    *crc = c;
+    return NS_OK;
+}
+
 void ns_commit_list_abort(ns_commit_list *list)
 {
     for (int k = 0; k < list->count; k++) unlink(list->tmp_path[k]);
@@ -141,7 +191,13 @@ void ns_commit_list_abort(ns_commit_list *list)
 
 ns_status ns_atomic_open(ns_atomic_file *f, const char *final_path, ns_error *err)
 {
+    return ns_atomic_open_to(f, final_path, NULL, err);
+}
+
+ns_status ns_atomic_open_to(ns_atomic_file *f, const char *final_path, ns_commit_list *defer, ns_error *err)
+{
     memset(f, 0, sizeof *f);
+    f->defer = defer;
     if (strlen(final_path) >= sizeof f->final_path)
         return ns_error_set(err, NS_ERR_INVALID, "%s: path too long", final_path);
     strcpy(f->final_path, final_path);
@@ -164,7 +220,7 @@ ns_status ns_atomic_close(ns_atomic_file *f, ns_error *err)
         unlink(f->tmp_path);
         return ns_error_set(err, NS_ERR_IO, "%s: write failed: %s", f->final_path, strerror(e));
     }
-    return ns_commit_file(f->tmp_path, f->final_path, err);
+    return ns_commit_file_to(f->tmp_path, f->final_path, f->defer, err);
 }
 
 void ns_atomic_abort(ns_atomic_file *f)
@@ -204,8 +260,14 @@ ns_status ns_read_text_file(const char *path, char **text, size_t *len, ns_error
 
 ns_status ns_write_file_atomic(const char *path, const void *data, size_t len, ns_error *err)
 {
+    return ns_write_file_atomic_to(path, data, len, NULL, err);
+}
+
+ns_status ns_write_file_atomic_to(const char *path, const void *data, size_t len, ns_commit_list *defer,
+                                  ns_error *err)
+{
     ns_atomic_file f;
-    ns_status st = ns_atomic_open(&f, path, err);
+    ns_status st = ns_atomic_open_to(&f, path, defer, err);
     if (st) return st;
     if (len && fwrite(data, 1, len, f.fp) != len) {
         int e = errno;

@@ -5,9 +5,6 @@
 
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the counter is shared between processes: it must be lock-free");
 
-/* The counter this process claims from: set once by a worker before it computes. */
-static ns_idle_cores *source;
-
 ns_idle_cores *ns_idle_cores_create(void)
 {
     void *p = mmap(NULL, sizeof(ns_idle_cores), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -27,21 +24,16 @@ void ns_idle_cores_add(ns_idle_cores *c, int delta)
     if (c && delta) atomic_fetch_add(&c->free, delta);
 }
 
-void ns_idle_cores_use(ns_idle_cores *c)
+int ns_idle_core_claim(ns_idle_cores *c)
 {
-    source = c;
-}
-
-int ns_idle_core_claim(void)
-{
-    if (!source) return 0;
-    int n = atomic_load_explicit(&source->free, memory_order_relaxed);
+    if (!c) return 0;
+    int n = atomic_load_explicit(&c->free, memory_order_relaxed);
     while (n > 0)
-        if (atomic_compare_exchange_weak(&source->free, &n, n - 1)) return 1;
+        if (atomic_compare_exchange_weak(&c->free, &n, n - 1)) return 1;
     return 0;
 }
 
-void ns_idle_core_release(void)
+void ns_idle_core_release(ns_idle_cores *c)
 {
-    if (source) atomic_fetch_add(&source->free, 1);
+    if (c) atomic_fetch_add(&c->free, 1);
 }

@@ -1,7 +1,6 @@
 /* par_for.c — independent tasks on the caller and on borrowed idle cores (par_for.h). */
 #include <pthread.h>
 #include <stdatomic.h>
-#include "nucseg/fsutil.h"
 #include "util/idle_cores.h"
 #include "util/par_for.h"
 
@@ -20,7 +19,6 @@ typedef struct {
 typedef struct {
     par_loop *loop;
     int slot;
-    ns_commit_list *commits; /* the caller's deferred commits (nucseg/fsutil.h), or NULL */
 } par_helper;
 
 /* Take the next task and run it; 0 when none is left or one has failed. */
@@ -44,17 +42,14 @@ static int run_one(par_loop *l, int slot)
     return 0;
 }
 
-/* A helper works for its caller: files it writes are committed as the caller's are. */
 static void *helper_main(void *arg)
 {
     par_helper *h = arg;
-    ns_commit_join(h->commits);
     while (run_one(h->loop, h->slot)) {}
-    ns_commit_join(NULL);
     return NULL;
 }
 
-ns_status ns_par_for(size_t n, ns_par_task task, void *ctx, int *slots_used, ns_error *err)
+ns_status ns_par_for(size_t n, ns_par_task task, void *ctx, ns_idle_cores *idle, int *slots_used, ns_error *err)
 {
     par_loop l = {.task = task, .ctx = ctx, .n = n, .failed_task = n};
     atomic_init(&l.next, 0);
@@ -67,10 +62,10 @@ ns_status ns_par_for(size_t n, ns_par_task task, void *ctx, int *slots_used, ns_
     do {
         /* A core that fell idle since the last task: put a helper on it (only while a
          * task is left for it besides the one the caller takes next). */
-        while (slots < NS_PAR_SLOTS && atomic_load(&l.next) + 1 < n && ns_idle_core_claim()) {
-            helpers[slots] = (par_helper){.loop = &l, .slot = slots, .commits = ns_commit_deferred()};
+        while (slots < NS_PAR_SLOTS && atomic_load(&l.next) + 1 < n && ns_idle_core_claim(idle)) {
+            helpers[slots] = (par_helper){.loop = &l, .slot = slots};
             if (pthread_create(&tid[slots], NULL, helper_main, &helpers[slots]) != 0) {
-                ns_idle_core_release(); /* cannot start one: go on alone */
+                ns_idle_core_release(idle); /* cannot start one: go on alone */
                 break;
             }
             slots++;
@@ -78,7 +73,7 @@ ns_status ns_par_for(size_t n, ns_par_task task, void *ctx, int *slots_used, ns_
     } while (run_one(&l, 0));
     for (int s = 1; s < slots; s++) {
         pthread_join(tid[s], NULL);
-        ns_idle_core_release();
+        ns_idle_core_release(idle);
     }
     pthread_mutex_destroy(&l.mu);
     if (slots_used) *slots_used = slots;

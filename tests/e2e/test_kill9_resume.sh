@@ -50,6 +50,11 @@ live_tmp="$T/out/unknown/$stuck/.${stuck}_labels.tif.tmp.$live"
 "$BIN" segment "$T/in" --magnification auto -o "$T/out" -j 2 --resume --progress lines > "$T/log2" 2>&1 \
   || { cat "$T/log2"; fail "resume run failed"; }
 skipped=$(grep -c '^\[.*: skipped (complete)' "$T/log2")
+# Nothing reported done before the kill is lost: each image the killed run printed as done
+# is intact (sizes and checksums as recorded) and skipped.
+for p in $(sed -n 's/^\[[0-9]*\/[0-9]*\] unknown \(.*\): [0-9]* nuclei.*/\1/p' "$T/log"); do
+  grep -q "^\[.*$p: skipped (complete)" "$T/log2" || fail "$p was reported done before kill -9, yet redone"
+done
 [ "$skipped" = "$done_before" ] || fail "resume skipped $skipped, want $done_before"
 [ "$(ls "$T"/out/unknown/*/*_metadata.json | wc -l)" = 12 ] || fail "not all 12 images complete after resume"
 [ -e "$live_tmp" ] || fail "resume removed a live process's temporary file"

@@ -36,7 +36,7 @@ for _ in $(seq 1 1200); do
   sleep 0.1
 done
 [ -n "$tmp" ] || { cat "$T/log"; fail "the held save left no temporary file: the test tests nothing"; }
-worker=${tmp##*.tmp.}
+worker=${tmp##*.tmp.}; worker=${worker%%.*}  # .NAME.tmp.PID.HOST
 rank=$(awk '{print $4}' "/proc/$worker/stat") # the worker's parent: the rank that holds the image
 grep -q nucseg "/proc/$rank/cmdline" || fail "process $rank (parent of worker $worker) is not a nucseg rank"
 kill -9 "$rank"

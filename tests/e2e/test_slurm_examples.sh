@@ -133,7 +133,7 @@ mpi_lost_rank() {
     sleep 0.1
   done
   [ -n "$tmp" ] || fail "the held save left no temporary file: nothing to test"
-  worker=${tmp##*.tmp.}
+  worker=${tmp##*.tmp.}; worker=${worker%%.*}  # .NAME.tmp.PID.HOST
   rank=$(awk '{print $4}' "/proc/$worker/stat")
   grep -q nucseg "/proc/$rank/cmdline" || fail "process $rank (parent of worker $worker) is not a nucseg rank"
   kill -9 "$rank"

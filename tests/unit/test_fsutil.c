@@ -70,10 +70,8 @@ static void test_deferred_commits(void)
     ns_error err;
     static ns_commit_list list;
 
-    ns_commit_defer(&list);
-    CHECK_OK(ns_write_file_atomic(a, "A", 1, &err), err);
-    CHECK_OK(ns_write_file_atomic(b, "B", 1, &err), err);
-    ns_commit_defer(NULL);
+    CHECK_OK(ns_write_file_atomic_to(a, "A", 1, &list, &err), err);
+    CHECK_OK(ns_write_file_atomic_to(b, "B", 1, &list, &err), err);
     CHECK(list.count == 2);
     CHECK(!ns_file_exists(a) && !ns_file_exists(b));
     CHECK(count_entries(dir) == 2); /* the two temporaries */
@@ -81,9 +79,7 @@ static void test_deferred_commits(void)
     CHECK(file_is(a, "A") && file_is(b, "B"));
     CHECK(count_entries(dir) == 2 && list.count == 0);
 
-    ns_commit_defer(&list);
-    CHECK_OK(ns_write_file_atomic(c, "C", 1, &err), err);
-    ns_commit_defer(NULL);
+    CHECK_OK(ns_write_file_atomic_to(c, "C", 1, &list, &err), err);
     ns_commit_list_abort(&list);
     CHECK(!ns_file_exists(c) && count_entries(dir) == 2);
 
@@ -92,24 +88,20 @@ static void test_deferred_commits(void)
     char *inside = ns_path_join(blocked, "x");
     CHECK(mkdir(blocked, 0777) == 0);
     CHECK_OK(ns_write_file_atomic(inside, "x", 1, &err), err);
-    ns_commit_defer(&list);
-    CHECK_OK(ns_write_file_atomic(c, "C", 1, &err), err);
-    CHECK_OK(ns_write_file_atomic(blocked, "D", 1, &err), err);
-    ns_commit_defer(NULL);
+    CHECK_OK(ns_write_file_atomic_to(c, "C", 1, &list, &err), err);
+    CHECK_OK(ns_write_file_atomic_to(blocked, "D", 1, &list, &err), err);
     CHECK(ns_commit_list_run(&list, &err) == NS_ERR_IO);
     CHECK(strstr(err.message, "blocked") != NULL);
     CHECK(count_entries(dir) == 4); /* a, b, blocked/, and c (renamed before the failure) */
 
     /* More files than the list holds: the extra ones are committed at once. */
-    ns_commit_defer(&list);
     char *more[NS_COMMIT_LIST_MAX + 1];
     for (int i = 0; i <= NS_COMMIT_LIST_MAX; i++) {
         char name[32];
         snprintf(name, sizeof name, "m%d.txt", i);
         more[i] = ns_path_join(dir, name);
-        CHECK_OK(ns_write_file_atomic(more[i], "m", 1, &err), err);
+        CHECK_OK(ns_write_file_atomic_to(more[i], "m", 1, &list, &err), err);
     }
-    ns_commit_defer(NULL);
     CHECK(list.count == NS_COMMIT_LIST_MAX);
     CHECK(!ns_file_exists(more[0]) && ns_file_exists(more[NS_COMMIT_LIST_MAX]));
     CHECK_OK(ns_commit_list_run(&list, &err), err);
@@ -124,8 +116,8 @@ static void test_deferred_commits(void)
     free(a); free(b); free(c); free(blocked); free(inside);
 }
 
-/* Helper threads writing for their caller (ns_commit_join) record into its list:
- * every file of every thread is recorded once, none takes its final name early. */
+/* Helper threads writing for their caller, given its list, record into it: every file
+ * of every thread is recorded once, none takes its final name early. */
 typedef struct {
     ns_commit_list *list;
     const char *dir;
@@ -137,16 +129,14 @@ typedef struct {
 static void *write_joined(void *arg)
 {
     joiner *j = arg;
-    ns_commit_join(j->list);
     for (int i = 0; i < JOIN_FILES; i++) {
         char name[32];
         snprintf(name, sizeof name, "t%d_%d.txt", j->thread, i);
         char *path = ns_path_join(j->dir, name);
         ns_error err;
-        if (path) ns_write_file_atomic(path, name, strlen(name), &err);
+        if (path) ns_write_file_atomic_to(path, name, strlen(name), j->list, &err);
         free(path);
     }
-    ns_commit_join(NULL);
     return NULL;
 }
 
@@ -155,17 +145,14 @@ static void test_helpers_record_into_callers_list(void)
     char dir[] = "/tmp/nucseg_join_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     static ns_commit_list list;
-    ns_commit_defer(&list);
-    CHECK(ns_commit_deferred() == &list);
     enum { THREADS = 2 };
     pthread_t tid[THREADS];
     joiner js[THREADS];
     for (int t = 0; t < THREADS; t++) {
-        js[t] = (joiner){.list = ns_commit_deferred(), .dir = dir, .thread = t};
+        js[t] = (joiner){.list = &list, .dir = dir, .thread = t};
         CHECK(pthread_create(&tid[t], NULL, write_joined, &js[t]) == 0);
     }
     for (int t = 0; t < THREADS; t++) pthread_join(tid[t], NULL);
-    ns_commit_defer(NULL);
     CHECK_MSG(list.count == THREADS * JOIN_FILES, "%d files recorded, %d written", list.count, THREADS * JOIN_FILES);
     CHECK(count_entries(dir) == THREADS * JOIN_FILES); /* temporaries only */
     ns_error err;

@@ -606,8 +606,7 @@ static void test_split_in_bands_is_whole_image_split(void)
                 /* Every other trial lends 3 idle cores: bands then run on up to 4 threads. */
                 ns_idle_cores *lent = trial % 2 ? ns_idle_cores_create() : NULL;
                 ns_idle_cores_add(lent, 3);
-                ns_idle_cores_use(lent);
-                ns_split_input in = {.w = w, .h = h, .comp = &runs, .landscape = given ? edt : NULL,
+                ns_split_input in = {.idle = lent, .w = w, .h = h, .comp = &runs, .landscape = given ? edt : NULL,
                                      .weight = weight, .scale = scale, .min_distance = min_dist, .h_abs = 0.5,
                                      .h_rel = 0.1, .min_area = min_area, .max_area = max_area};
                 size_t ngot = 0;
@@ -649,7 +648,6 @@ static void test_split_in_bands_is_whole_image_split(void)
                 free(nu);
                 CHECK_MSG(!lent || atomic_load(&lent->free) == 3, "trial %d: %d of 3 lent cores given back", trial,
                           lent ? atomic_load(&lent->free) : 0);
-                ns_idle_cores_use(NULL);
                 ns_idle_cores_destroy(lent);
             }
         free(want);
