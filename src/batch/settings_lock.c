@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "nucseg/fsutil.h"
+#include "util/text_safe.h"
 
 #define SETTINGS_FILE "segmentation_settings.json"
 
@@ -22,7 +23,7 @@ static cJSON *settings_json(const ns_batch_options *opt)
     cJSON_AddNumberToObject(root, "channel", opt->channel);
     cJSON_AddNumberToObject(root, "pixel_size_um", opt->pixel_size_um);
     cJSON_AddNumberToObject(root, "diameter_um", opt->diameter_um);
-    cJSON_AddStringToObject(root, "name_pattern", opt->name_pattern ? opt->name_pattern : "");
+    ns_json_add_text(root, "name_pattern", opt->name_pattern ? opt->name_pattern : "");
     const ns_segment_params *p[3] = {&opt->params_10x, &opt->params_40x, &opt->params_unknown};
     const char *name[3] = {"10X", "40X", "unknown"};
     for (int i = 0; i < 3; i++) {
@@ -76,6 +77,9 @@ ns_status ns_claim_out_dir(const ns_batch_options *opt, ns_error *err)
         st = ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", opt->out_dir);
         goto done;
     }
+    /* Recorded already (the usual case for shards, ranks and --resume): compare, and write
+     * nothing, so a run into a full disk still gets as far as its images. */
+    if (ns_file_exists(path)) goto compare;
     if ((st = ns_tmp_path(path, tmp, sizeof tmp, err)) != NS_OK) goto done;
     size_t len = strlen(text);
     text[len++] = '\n'; /* over the NUL: the write is length-counted */
@@ -94,6 +98,7 @@ ns_status ns_claim_out_dir(const ns_batch_options *opt, ns_error *err)
         st = ns_error_set(err, NS_ERR_IO, "%s: cannot create: %s", path, strerror(e));
         goto done;
     }
+compare:;
     char *have_text = NULL;
     size_t have_len = 0;
     if ((st = ns_read_text_file(path, &have_text, &have_len, err)) != NS_OK) goto done;

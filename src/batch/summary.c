@@ -17,11 +17,11 @@ static void add_per_image(cJSON *root, const ns_job_list *jobs, const ns_batch_r
     for (size_t i = 0; i < jobs->count; i++) {
         const ns_job_result *r = &rep->results[i];
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "file", jobs->items[i].path);
+        ns_json_add_text(e, "file", jobs->items[i].path);
         cJSON_AddStringToObject(e, "magnification", ns_magnification_name(jobs->items[i].mag));
-        cJSON_AddStringToObject(e, "plate", jobs->items[i].plate);
-        cJSON_AddStringToObject(e, "well", jobs->items[i].well);
-        cJSON_AddStringToObject(e, "tile", jobs->items[i].tile);
+        ns_json_add_text(e, "plate", jobs->items[i].plate);
+        ns_json_add_text(e, "well", jobs->items[i].well);
+        ns_json_add_text(e, "tile", jobs->items[i].tile);
         cJSON_AddStringToObject(e, "status", r->status != NS_OK ? ns_status_name(r->status)
                                              : r->skipped ? "skipped_complete" : "ok");
         cJSON_AddNumberToObject(e, "nuclei", (double)r->nuclei);
