@@ -1,21 +1,24 @@
-"""docs/python.md's example, exactly as written, on a synthetic plate made by `nucseg synth`."""
+"""The Python example of README.md and of docs/python.md, exactly as written, on a synthetic
+plate made by `nucseg synth`."""
 import json
 import os
 import re
 import subprocess
 
 import numpy as np
+import pytest
 
 
-def example_code():
-    with open(os.path.join(os.environ["NUCSEG_SRC"], "docs", "python.md"), encoding="utf-8") as f:
+def example_code(doc):
+    with open(os.path.join(os.environ["NUCSEG_SRC"], doc), encoding="utf-8") as f:
         blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
     assert len(blocks) == 1
     return blocks[0]
 
 
-def test_docs_example_runs(tmp_path, nucseg_bin, capsys):
-    code = example_code()
+@pytest.mark.parametrize("doc", ["README.md", "docs/python.md"])
+def test_docs_example_runs(doc, tmp_path, nucseg_bin, capsys):
+    code = example_code(doc)
     assert len(code.strip().splitlines()) <= 12
     subprocess.run([nucseg_bin, "synth", str(tmp_path / "plate"), "--wells", "1", "--tiles-10x", "1",
                     "--size-10x", "512", "--size-40x", "1024"], check=True, stdout=subprocess.DEVNULL)
@@ -23,7 +26,7 @@ def test_docs_example_runs(tmp_path, nucseg_bin, capsys):
     os.chdir(tmp_path)
     try:
         scope = {}
-        exec(compile(code, "docs/python.md", "exec"), scope)
+        exec(compile(code, doc, "exec"), scope)
     finally:
         os.chdir(cwd)
     out = capsys.readouterr().out
