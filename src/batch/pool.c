@@ -11,7 +11,9 @@
  * The end of a batch: once the queue is empty, a worker with nothing left is told to
  * exit, and its core is counted as idle in a page shared with the workers
  * (util/idle_cores.h); the workers still on their last images borrow those cores for
- * helper threads (util/par_for.h) instead of leaving them idle until the last one ends. */
+ * helper threads (util/par_for.h) instead of leaving them idle until the last one ends.
+ *
+ * An image is reported done only once its files are on disk (pool_sync.c). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,6 +30,7 @@
 #include "batch/collisions.h"
 #include "batch/durable.h"
 #include "batch/outputs.h"
+#include "batch/pool_internal.h"
 #include "batch/progress.h"
 #include "batch/settings_lock.h"
 #include "batch/summary.h"
@@ -35,15 +38,6 @@
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
 #include "util/idle_cores.h"
-
-typedef struct {
-    pid_t pid;
-    int to_fd, from_fd;
-    long job;          /* job being computed, -1 when ready for one */
-    long saving;       /* job whose outputs are being saved, -1 when none */
-    double started;    /* when job was handed out */
-    double save_started;
-} worker;
 
 static double now_s(void)
 {
@@ -100,36 +94,6 @@ static void record(ns_batch_report *rep, ns_progress *pr, const ns_job_list *job
     if (r.maxrss_kb > rep->peak_rss_kb) rep->peak_rss_kb = r.maxrss_kb;
     ns_progress_step(pr, &jobs->items[r.job_index], &r);
 }
-
-/* The parent's view of a running batch. */
-typedef struct {
-    const ns_job_list *jobs;
-    const ns_batch_options *opt;
-    ns_batch_report *rep;
-    ns_progress *pr;
-    size_t *ord;     /* jobs in hand-out order; ord[next] goes out next */
-    size_t queued;   /* jobs in ord: all but those that would overwrite another's outputs */
-    size_t next;
-    size_t finished; /* jobs with a final result */
-    ns_idle_cores *idle; /* shared with the workers, or NULL */
-    int idle_published;  /* idle cores counted into it so far */
-    const ns_job_source *src; /* NULL: ord holds every job from the start */
-    int exhausted;       /* no more jobs will come into ord */
-    size_t received;     /* jobs that came into this pool (all of the list without src) */
-    const long *same_as; /* with src: which jobs would overwrite another's outputs */
-    /* Images segmented whose files are in place but not yet known to be on disk: they are
-     * reported done only after a sync that began after their files were renamed
-     * (durable.h). Their results wait in rep->results meanwhile. */
-    ns_durable *sync;
-    size_t *unsynced, n_unsynced; /* finished since the last sync began */
-    size_t *syncing, n_syncing;   /* covered by the sync in flight */
-    int sync_running;
-    double sync_started;          /* when the last sync began (or the batch) */
-} pool;
-
-/* At most this often a sync of the output file system (and the end of the batch): what
- * reports of images done wait for, at most, beyond the sync itself. */
-#define SYNC_INTERVAL_S 0.5
 
 static void hand_out(pool *p, worker *w)
 {
@@ -193,80 +157,11 @@ static int spawn(pool *p, worker *w, worker *all, int nworkers)
     return 0;
 }
 
-static void finish(pool *p, const ns_job_result *r)
+void ns_pool_finish(pool *p, const ns_job_result *r)
 {
     record(p->rep, p->pr, p->jobs, r);
     p->finished++;
     if (p->src) p->src->done(p->src->ctx, r);
-}
-
-/* A result from a worker: an image segmented waits for the next sync; a failure, or an
- * image skipped by --resume, has nothing to sync and is reported at once. */
-static void arrived(pool *p, const ns_job_result *r)
-{
-    if (r->status != NS_OK || r->skipped) {
-        finish(p, r);
-        return;
-    }
-    p->rep->results[r->job_index] = *r;
-    p->unsynced[p->n_unsynced++] = r->job_index;
-}
-
-/* Start a sync when the last one began long enough ago, or when nothing else is left. */
-static void maybe_start_sync(pool *p, double now)
-{
-    if (p->sync_running || p->n_unsynced == 0) return;
-    int last = p->exhausted && p->finished + p->n_unsynced == p->received;
-    if (!last && now - p->sync_started < SYNC_INTERVAL_S) return;
-    size_t *t = p->syncing;
-    p->syncing = p->unsynced;
-    p->n_syncing = p->n_unsynced;
-    p->unsynced = t;
-    p->n_unsynced = 0;
-    p->sync_running = 1;
-    p->sync_started = now;
-    ns_durable_request(p->sync);
-}
-
-/* The sync in flight ended (st, err): its images are done, or, when their files may not
- * be on disk, failed; their metadata goes, so that --resume does them again. */
-static void sync_ended(pool *p, size_t *idx, size_t n, ns_status st, const ns_error *err)
-{
-    for (size_t i = 0; i < n; i++) {
-        ns_job_result r = p->rep->results[idx[i]];
-        if (st != NS_OK) {
-            ns_output_paths_t paths;
-            ns_error e;
-            if (ns_output_paths(&p->jobs->items[idx[i]], p->opt->out_dir, &paths, &e) == NS_OK)
-                (void)unlink(paths.file[NS_OUT_META]);
-            r.status = st;
-            r.nuclei = 0;
-            size_t n = (size_t)snprintf(r.message, sizeof r.message, "%s: outputs not saved: ",
-                                        p->jobs->items[idx[i]].path);
-            if (n < sizeof r.message) snprintf(r.message + n, sizeof r.message - n, "%.*s",
-                                               (int)(sizeof r.message - n - 1), err->message);
-        }
-        finish(p, &r);
-    }
-}
-
-/* Everything finished is on disk and reported: wait for the sync in flight, then sync
- * what came after it. */
-static void sync_all(pool *p)
-{
-    ns_error err;
-    ns_error_clear(&err);
-    if (p->sync_running) {
-        ns_status st = ns_durable_finished(p->sync, &err);
-        sync_ended(p, p->syncing, p->n_syncing, st, &err);
-        p->n_syncing = 0;
-        p->sync_running = 0;
-    }
-    if (p->n_unsynced) {
-        ns_status st = ns_sync_filesystem(p->opt->out_dir, &err);
-        sync_ended(p, p->unsynced, p->n_unsynced, st, &err);
-        p->n_unsynced = 0;
-    }
 }
 
 /* A job a lost worker held through no fault of its own goes out again, first. Every
@@ -289,7 +184,7 @@ static void fail(pool *p, long job, double since, ns_status status, const char *
     vsnprintf(r.message, sizeof r.message, fmt, ap);
     va_end(ap);
     r.ms = (now_s() - since) * 1e3;
-    finish(p, &r);
+    ns_pool_finish(p, &r);
 }
 
 static void count_magnification(ns_batch_report *rep, ns_magnification m)
@@ -350,7 +245,7 @@ static int take_message(pool *p, worker *w, const ns_worker_msg *m)
     } else {
         return 0;
     }
-    arrived(p, &m->result);
+    ns_pool_arrived(p, &m->result);
     return 1;
 }
 
@@ -471,17 +366,6 @@ static int watch(pool *p, worker *ws, int nw, struct pollfd *pfd, double now, in
     return timeout_ms;
 }
 
-/* The sync in flight has ended: its images are reported. */
-static void sync_done(pool *p)
-{
-    ns_error serr;
-    ns_error_clear(&serr);
-    ns_status sst = ns_durable_finished(p->sync, &serr);
-    sync_ended(p, p->syncing, p->n_syncing, sst, &serr);
-    p->n_syncing = 0;
-    p->sync_running = 0;
-}
-
 /* What poll saw of each worker: a message, its end, or a --timeout passed; a lost worker
  * is replaced while work remains. An error only when no new worker can start. */
 static ns_status serve_workers(pool *p, worker *ws, int nw, const struct pollfd *pfd, ns_error *err)
@@ -592,7 +476,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
         release_idle_workers(&pl, ws, nw);
         publish_idle_cores(&pl, ws, nw);
         double now = now_s();
-        maybe_start_sync(&pl, now);
+        ns_pool_maybe_sync(&pl, now);
         int busy = 0, timeout_ms = watch(&pl, ws, nw, pfd, now, &busy);
         if (busy == 0 && !pl.sync_running && !pl.n_unsynced) {
             if (pl.exhausted) break; /* nothing in flight, nothing to hand out */
@@ -604,7 +488,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
             goto shutdown;
         }
         if (k < 0) continue; /* a signal: the loop's test says whether to stop */
-        if (pfd[nw].revents & (POLLIN | POLLHUP | POLLERR)) sync_done(&pl);
+        if (pfd[nw].revents & (POLLIN | POLLHUP | POLLERR)) ns_pool_sync_done(&pl);
         if ((st = serve_workers(&pl, ws, nw, pfd, err)) != NS_OK) goto shutdown;
     }
 shutdown:
@@ -621,7 +505,7 @@ shutdown:
     for (int i = 0; i < nw; i++)
         if (ws[i].pid > 0) reap(&ws[i], rep);
     /* What finished is on disk before it is reported, whatever ended the batch. */
-    sync_all(&pl);
+    ns_pool_sync_all(&pl);
     ns_durable_stop(sync);
     signal(SIGPIPE, old_pipe);
     ns_idle_cores_destroy(pl.idle);
