@@ -32,10 +32,10 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static void bcast_gently(void *buf, int count, MPI_Datatype type)
+static void bcast_gently(MPI_Comm comm, void *buf, int count, MPI_Datatype type)
 {
     MPI_Request req;
-    MPI_Ibcast(buf, count, type, 0, MPI_COMM_WORLD, &req);
+    MPI_Ibcast(buf, count, type, 0, comm, &req);
     ns_mpi_wait_gently(&req, MPI_STATUS_IGNORE);
 }
 
@@ -91,7 +91,7 @@ static ns_status share_jobs(const ns_dist *d, ns_job_list *jobs, ns_batch_option
         }
         len = bad ? 0 : b.len;
     }
-    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, d->comm);
     if (len == 0) {
         free(b.p);
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory sharing the list of inputs");
@@ -102,7 +102,7 @@ static ns_status share_jobs(const ns_dist *d, ns_job_list *jobs, ns_batch_option
     }
     for (uint64_t off = 0; off < len; off += 1u << 30) { /* counts are ints: 1 GiB pieces */
         uint64_t piece = len - off < (1u << 30) ? len - off : (1u << 30);
-        MPI_Bcast(b.p + off, (int)piece, MPI_BYTE, 0, MPI_COMM_WORLD);
+        MPI_Bcast(b.p + off, (int)piece, MPI_BYTE, 0, d->comm);
     }
     ns_status st = NS_OK;
     if (d->rank != 0) {
@@ -315,14 +315,19 @@ static int prepare_out(const ns_dist *d, const ns_job_list *jobs, const ns_batch
             ns_outputs_remove_stale_temporaries(jobs, opt->out_dir);
         }
     }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Bcast(&ok, 1, MPI_INT, 0, d->comm);
     return ok;
 }
 
 int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int workers_given)
 {
+    return ns_dist_run(d, jobs, opt, workers_given, NULL);
+}
+
+int ns_dist_run(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int workers_given, ns_batch_report *rep_out)
+{
     int code = 0;
-    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD); /* ns_dist_cancel's counterpart */
+    MPI_Bcast(&code, 1, MPI_INT, 0, d->comm); /* ns_dist_cancel's counterpart */
     if (code != 0) return code < 0 ? NS_EXIT_OK : code;
     char tag[64];
     ns_error err;
@@ -331,15 +336,15 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
         MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
     }
     MPI_Comm node;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, d->rank, MPI_INFO_NULL, &node);
+    MPI_Comm_split_type(d->comm, MPI_COMM_TYPE_SHARED, d->rank, MPI_INFO_NULL, &node);
     int node_cpus = 0;
     int workers = workers_of_rank(node, workers_given ? opt->workers : 0, &node_cpus);
     int node_leader = 0, nodes = 0, total_workers = 0;
     MPI_Comm_rank(node, &node_leader);
     node_leader = node_leader == 0;
     MPI_Comm_free(&node);
-    MPI_Allreduce(&node_leader, &nodes, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Allreduce(&workers, &total_workers, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(&node_leader, &nodes, 1, MPI_INT, MPI_SUM, d->comm);
+    MPI_Allreduce(&workers, &total_workers, 1, MPI_INT, MPI_SUM, d->comm);
     if (!prepare_out(d, jobs, opt)) return NS_EXIT_FATAL;
 
     double t0 = now_s();
@@ -360,7 +365,7 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
         for (size_t i = 0; i < jobs->count; i++) order[i] = i;
         qsort_r(order, jobs->count, sizeof *order, by_cost_desc, jobs);
         ns_dispatch_sink sink = {on_result, on_final, &pl};
-        serve.d = ns_dispatcher_create(MPI_COMM_WORLD, order, jobs->count, total_workers, sink);
+        serve.d = ns_dispatcher_create(d->comm, order, jobs->count, total_workers, sink);
         free(order);
         if (!serve.d) {
             fprintf(stderr, "nucseg segment: out of memory for %zu inputs\n", jobs->count);
@@ -371,17 +376,19 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
             n10 += jobs->items[i].mag == NS_MAG_10X;
             n40 += jobs->items[i].mag == NS_MAG_40X;
         }
-        printf("nucseg segment: %zu images (%zu 10X, %zu 40X, %zu unknown magnification) -> %s, %d ranks on %d "
-               "node%s, %d workers in all\n", jobs->count, n10, n40, jobs->count - n10 - n40, opt->out_dir, d->size,
-               nodes, nodes == 1 ? "" : "s", total_workers);
-        fflush(stdout);
+        if (!d->quiet) {
+            printf("nucseg segment: %zu images (%zu 10X, %zu 40X, %zu unknown magnification) -> %s, %d ranks on %d "
+                   "node%s, %d workers in all\n", jobs->count, n10, n40, jobs->count - n10 - n40, opt->out_dir,
+                   d->size, nodes, nodes == 1 ? "" : "s", total_workers);
+            fflush(stdout);
+        }
         ns_progress_start(&pl.pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary, opt->run_tag);
         src.server = serve.d;
         if (pthread_create(&server_thread, NULL, serve_main, &serve) != 0) {
             fprintf(stderr, "nucseg segment: cannot start the dispatcher thread\n");
             MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
         }
-    } else if (!(src.client = ns_dispatch_client_create(MPI_COMM_WORLD))) {
+    } else if (!(src.client = ns_dispatch_client_create(d->comm))) {
         MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
     }
 
@@ -451,16 +458,19 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
             }
             cJSON_Delete(root);
         }
-        printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
-               "%.2f s wall, %.2f images/s with %d ranks, %d workers\n",
-               g->ok, g->skipped, g->failed, g->total, g->total_nuclei, g->wall_s, g->images_per_s, d->size,
-               g->workers);
-        printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary%s%s.json)\n", opt->out_dir,
-               opt->out_dir, opt->run_tag ? "." : "", opt->run_tag ? opt->run_tag : "");
-        fflush(stdout);
+        if (!d->quiet) {
+            printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
+                   "%.2f s wall, %.2f images/s with %d ranks, %d workers\n",
+                   g->ok, g->skipped, g->failed, g->total, g->total_nuclei, g->wall_s, g->images_per_s, d->size,
+                   g->workers);
+            printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary%s%s.json)\n", opt->out_dir,
+                   opt->out_dir, opt->run_tag ? "." : "", opt->run_tag ? opt->run_tag : "");
+            fflush(stdout);
+        }
         if (code == NS_EXIT_OK && g->failed) code = NS_EXIT_SOME_FAILED;
         ns_dispatcher_free(serve.d);
-        ns_batch_report_free(g);
+        if (rep_out) *rep_out = *g; /* the caller owns its results now */
+        else ns_batch_report_free(g);
         free(pl.seen);
         free(pl.stats);
     } else {
@@ -468,6 +478,6 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
         ns_dispatch_client_free(src.client);
     }
     /* Every rank exits with the plate's status: mpirun reports the worst of them. */
-    bcast_gently(&code, 1, MPI_INT);
+    bcast_gently(d->comm, &code, 1, MPI_INT);
     return code;
 }
