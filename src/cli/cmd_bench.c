@@ -50,6 +50,12 @@ static void usage(FILE *f)
         "\n"
         "Writes OUT/segmentation_benchmark.csv, OUT/segmentation_benchmark_summary.json,\n"
         "OUT/recommendation.txt, plots (PNG + SVG) and OUT/report.html.\n"
+        "\n"
+        "Under mpirun -n R (or srun), rank 0 makes the inputs once and every pool run goes over\n"
+        "1, 2, ..., R ranks with each worker count per rank, through the same dispatcher as\n"
+        "'mpirun nucseg segment': the CSV gains 'ranks' and 'total_workers' columns, speedup and\n"
+        "efficiency are against 1 rank x 1 worker, and the recommendation names ranks x workers\n"
+        "(docs/distributed.md). OUT must be on a folder every rank can read and write.\n"
         "Exit status: 0 ok, 1 some images failed to segment, 2 usage, 3 the benchmark could not run.\n");
 }
 
@@ -171,6 +177,7 @@ static int bench(const ns_scaling_options *o)
 static int bench_over_ranks(ns_scaling_options *o, ns_dist *d)
 {
     int code;
+    ns_dist_bench_share_node(d);
     if (ns_dist_rank(d) == 0) {
         ns_scaling_ranks ranks = {ns_dist_size(d), ns_dist_bench_run, d};
         o->ranks = &ranks;

@@ -1,6 +1,7 @@
 /* bench.c — see bench.h. */
 #include "dist/bench.h"
 
+#include <sched.h>
 #include <string.h>
 #include "dist/dispatch.h"
 #include "dist/dist_internal.h"
@@ -13,6 +14,20 @@ static void bcast_command(ns_dist *d, int cmd[2])
     MPI_Request req;
     MPI_Ibcast(cmd, 2, MPI_INT, 0, d->comm, &req);
     ns_mpi_wait_gently(&req, MPI_STATUS_IGNORE);
+}
+
+void ns_dist_bench_share_node(ns_dist *d)
+{
+    MPI_Comm node;
+    MPI_Comm_split_type(d->comm, MPI_COMM_TYPE_SHARED, d->rank, MPI_INFO_NULL, &node);
+    cpu_set_t mine, all;
+    CPU_ZERO(&mine);
+    CPU_ZERO(&all);
+    if (sched_getaffinity(0, sizeof mine, &mine) != 0) CPU_ZERO(&mine); /* the others' CPUs then */
+    MPI_Allreduce(&mine, &all, (int)sizeof mine, MPI_BYTE, MPI_BOR, node);
+    MPI_Comm_free(&node);
+    /* best effort: if refused, this rank's workers share its own CPUs, as before */
+    if (CPU_COUNT(&all) > CPU_COUNT(&mine)) (void)sched_setaffinity(0, sizeof all, &all);
 }
 
 /* Every rank: the first `ranks` ranks run the batch as `mpirun -n ranks nucseg segment

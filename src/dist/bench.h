@@ -8,6 +8,13 @@
 
 #include "dist/dist.h"
 
+/* Every rank, before the benchmark: let this rank's workers use every CPU the launcher gave
+ * the job's ranks on this node. mpirun binds each of 2 ranks to one core by default, which
+ * would pin a rank's whole pool to that core and make the benchmark measure the binding;
+ * like `nucseg segment`, the benchmark counts a node's CPUs once and shares them itself.
+ * Collective over all ranks. */
+void ns_dist_bench_share_node(ns_dist *d);
+
 /* Rank 0: one timed batch over the first `ranks` ranks with `workers` pool workers each
  * (the run hook of ns_scaling_ranks; ctx is the ns_dist). rep: the whole batch's report. */
 ns_status ns_dist_bench_run(void *ctx, const ns_job_list *jobs, const ns_batch_options *opt, int ranks, int workers,
