@@ -19,7 +19,7 @@
 /* What a rank tells rank 0 at the end: its part of the summary's per-node section. */
 typedef struct {
     char host[MPI_MAX_PROCESSOR_NAME + 1];
-    int rank, workers;
+    int rank, workers, cpus;
     uint64_t ok, failed, skipped;
     double busy_s, wall_s, cpu_s;
     long peak_rss_kb;
@@ -154,10 +154,18 @@ static int workers_of_rank(MPI_Comm node, int given, int *node_cpus)
     int capped = ns_usable_cpus(); /* the cgroup quota, which the node's ranks share */
     if (capped < CPU_COUNT(&mine) && capped < cpus) cpus = capped;
     *node_cpus = cpus;
-    if (given > 0) return given;
-    int total = cpus - 1 > local_size ? cpus - 1 : local_size; /* one core for the system */
-    int share = total / local_size + (local_rank < total % local_size);
-    return share > 0 ? share : 1;
+    int workers = given;
+    if (workers <= 0) {
+        int total = cpus - 1 > local_size ? cpus - 1 : local_size; /* one core for the system */
+        int share = total / local_size + (local_rank < total % local_size);
+        workers = share > 0 ? share : 1;
+    }
+    /* A launcher that bound this rank to fewer CPUs than it runs workers (mpirun -n 2 binds
+     * each rank to one core) would pin the whole pool there: the workers, forked after
+     * this, may use every CPU bound to the node's ranks, which the shares above divide. */
+    if (workers > CPU_COUNT(&mine) && CPU_COUNT(&all) > CPU_COUNT(&mine))
+        (void)sched_setaffinity(0, sizeof all, &all); /* best effort: if refused, as bound */
+    return workers;
 }
 
 /* ---- rank 0: results from every rank into one report ---- */
@@ -254,6 +262,7 @@ static void add_nodes(cJSON *root, const rank_stats *st, int size)
         cJSON_AddNumberToObject(e, "rank", r);
         cJSON_AddStringToObject(e, "host", st[r].host);
         cJSON_AddNumberToObject(e, "workers", st[r].workers);
+        cJSON_AddNumberToObject(e, "cpus", st[r].cpus);
         cJSON_AddNumberToObject(e, "images", (double)st[r].ok);
         cJSON_AddNumberToObject(e, "failed", (double)st[r].failed);
         cJSON_AddNumberToObject(e, "skipped_complete", (double)st[r].skipped);
@@ -409,6 +418,8 @@ int ns_dist_run(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int worker
     MPI_Get_processor_name(me.host, &hl);
     me.rank = d->rank;
     me.workers = rep.workers;
+    cpu_set_t bound;
+    me.cpus = sched_getaffinity(0, sizeof bound, &bound) == 0 ? CPU_COUNT(&bound) : 0;
     me.ok = rep.ok;
     me.failed = rep.failed;
     me.skipped = rep.skipped;
