@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "nucseg/batch.h"
 #include "nucseg/error.h"
 #include "nucseg/stats.h"
 
@@ -55,6 +56,28 @@ typedef struct {
 ns_status ns_recommend_workers(const ns_worker_throughput *m, size_t n, double sequential_images_per_s,
                                int usable_cpus, double tolerance, ns_recommendation *out, ns_error *err);
 
+/* Across MPI ranks (`nucseg bench` under mpirun): the fewest workers in all (ranks x
+ * workers per rank) whose throughput is within `tolerance` of the best; ties go to fewer
+ * ranks (fewer nodes to ask for). Pure, like ns_recommend_workers. */
+typedef struct {
+    int ranks, workers;  /* workers per rank */
+    double images_per_s; /* median; <= 0 or NAN: not measured (ignored) */
+} ns_rank_throughput;
+
+typedef struct {
+    int ranks, workers;              /* recommended: ranks x workers per rank */
+    double images_per_s;
+    int best_ranks, best_workers;    /* highest throughput */
+    double best_images_per_s;
+    double tolerance;
+    char text[1024];
+} ns_rank_recommendation;
+
+/* Errors: NS_ERR_EMPTY when nothing was measured, NS_ERR_INVALID for counts < 1,
+ * a (ranks, workers) pair given twice or a tolerance outside [0, 1). */
+ns_status ns_recommend_ranks(const ns_rank_throughput *m, size_t n, double tolerance, ns_rank_recommendation *out,
+                             ns_error *err);
+
 /* ---- measurements and derived figures ---- */
 
 typedef enum { NS_SWEEP_WORKERS = 0, NS_SWEEP_SIZE = 1 } ns_sweep;
@@ -63,7 +86,8 @@ typedef enum { NS_SWEEP_WORKERS = 0, NS_SWEEP_SIZE = 1 } ns_sweep;
 typedef struct {
     ns_sweep sweep;
     int sequential;          /* 1: in-process loop over ns_process_image, no pool */
-    int workers;             /* pool workers (1 for the sequential loop) */
+    int ranks;               /* MPI ranks that ran it (0: one process, no MPI) */
+    int workers;             /* pool workers, per rank under MPI (1 for the sequential loop) */
     int width, height;       /* image size; 0 x 0 when the inputs differ in size */
     size_t images;
     double megapixels;       /* summed over the batch */
@@ -81,10 +105,10 @@ typedef struct {
     double ips_median, ips_min, ips_max;
     double speedup_seq;            /* t(sequential) / t(this), medians */
     double speedup_seq_lo, speedup_seq_hi; /* t(seq median) / t(max), / t(min) */
-    double speedup_1;              /* t(1 worker) / t(this), medians; same size */
-    double efficiency;             /* speedup_seq / workers */
-    double efficiency_1;           /* speedup_1 / workers */
-    double cpu_utilisation;        /* median over repeats of cpu_s / (wall_s * workers) */
+    double speedup_1;              /* t(1 worker) / t(this), medians; same size (1 rank x 1 worker) */
+    double efficiency;             /* speedup_seq / workers in all (ranks x workers) */
+    double efficiency_1;           /* speedup_1 / workers in all */
+    double cpu_utilisation;        /* median over repeats of cpu_s / (wall_s * workers in all) */
     double background_cpus_median;
     double karp_flatt;             /* from speedup_seq; NAN for 1 worker */
 } ns_scaling_row;
@@ -110,8 +134,11 @@ typedef struct {
     int best_workers;         /* after derive: worker count with the best median throughput */
     int amdahl_ok;
     ns_amdahl_fit_result amdahl; /* fitted on the worker sweep, n <= usable CPUs */
-    ns_recommendation rec;
+    ns_recommendation rec;   /* worker count, from the rows of one rank (or one process) */
     int rec_ok;
+    int mpi_ranks;            /* 0: one process; R: measured under mpirun over 1..R ranks */
+    ns_rank_recommendation rank_rec; /* under MPI: ranks x workers */
+    int rank_rec_ok;
     ns_scaling_env env;
     char input_desc[1024];    /* what was segmented, in words */
 } ns_scaling_result;
@@ -130,7 +157,22 @@ ns_status ns_scaling_derive(ns_scaling_result *r, double tolerance, ns_error *er
  * Returns how many were written to out (at most cap). */
 size_t ns_scaling_worker_counts(int usable_cpus, int max_workers, size_t images, int *out, size_t cap);
 
+/* Workers in all of a row: ranks x workers per rank (workers alone without MPI). */
+int ns_scaling_total_workers(const ns_scaling_row *row);
+
 /* ---- running it ---- */
+
+/* Runs one timed batch over several MPI ranks, for `nucseg bench` under mpirun. The
+ * distributed layer provides it (src/dist/bench.c), so this library knows nothing of MPI. */
+typedef struct {
+    int size; /* ranks available: the sweep measures 1..size ranks */
+    /* The batch over the first `ranks` ranks with `workers` pool workers each, through the
+     * MPI dispatcher; rep: the whole batch's report (per-job results, ok, failed, nuclei,
+     * the workers' CPU time, peak RSS), as ns_batch_run's. */
+    ns_status (*run)(void *ctx, const ns_job_list *jobs, const ns_batch_options *opt, int ranks, int workers,
+                     ns_batch_report *rep, ns_error *err);
+    void *ctx;
+} ns_scaling_ranks;
 
 typedef struct {
     const char *data_dir;     /* NULL: synthetic fields into OUT/inputs/ */
@@ -147,9 +189,14 @@ typedef struct {
     uint64_t seed;
     double tolerance;         /* for the recommendation (0.03) */
     int progress;             /* print one line per configuration to stdout */
+    const ns_scaling_ranks *ranks; /* NULL: one process; else every pool run goes over ranks */
 } ns_scaling_options;
 
 void ns_scaling_options_default(ns_scaling_options *o);
+
+/* The batch options of every timed run (outputs into `scratch`, OUT/scratch), so that the
+ * other MPI ranks segment exactly as rank 0 asks. */
+void ns_scaling_batch_options(const ns_scaling_options *o, const char *scratch, ns_batch_options *out);
 
 /* Measure everything (inputs, worker sweep, size sweep), then derive. Outputs of each
  * timed run go to OUT/scratch/ and are deleted between runs. */
@@ -183,5 +230,7 @@ ns_status ns_scaling_write_all(const char *out_dir, const ns_scaling_options *o,
 
 /* Names of the plot files written by ns_scaling_write_plots (without extension), NULL-terminated. */
 extern const char *const ns_scaling_plot_names[];
+/* And those written only under MPI (scaling over ranks). */
+extern const char *const ns_scaling_rank_plot_names[];
 
 #endif

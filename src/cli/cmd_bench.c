@@ -11,6 +11,7 @@
 
 #include "cli/cli_args.h"
 #include "cli/commands.h"
+#include "dist/bench.h"
 #include "dist/dist.h"
 #include "nucseg/batch.h"
 #include "nucseg/image.h"
@@ -49,6 +50,12 @@ static void usage(FILE *f)
         "\n"
         "Writes OUT/segmentation_benchmark.csv, OUT/segmentation_benchmark_summary.json,\n"
         "OUT/recommendation.txt, plots (PNG + SVG) and OUT/report.html.\n"
+        "\n"
+        "Under mpirun -n R (or srun), rank 0 makes the inputs once and every pool run goes over\n"
+        "1, 2, ..., R ranks with each worker count per rank, through the same dispatcher as\n"
+        "'mpirun nucseg segment': the CSV gains 'ranks' and 'total_workers' columns, speedup and\n"
+        "efficiency are against 1 rank x 1 worker, and the recommendation names ranks x workers\n"
+        "(docs/distributed.md). OUT must be on a folder every rank can read and write.\n"
         "Exit status: 0 ok, 1 some images failed to segment, 2 usage, 3 the benchmark could not run.\n");
 }
 
@@ -86,7 +93,10 @@ static const char *sweep_label(ns_sweep s)
 
 static void print_table(const ns_scaling_result *r)
 {
-    printf("\n%-12s %8s %12s %9s %8s %10s %9s\n", "mode", "workers", "wall s (med)", "img/s", "speedup",
+    int mpi = r->mpi_ranks > 0; /* a ranks column first; one process's table as ever */
+    if (mpi) printf("\n%5s ", "ranks");
+    else printf("\n");
+    printf("%-12s %8s %12s %9s %8s %10s %9s\n", "mode", "workers", "wall s (med)", "img/s", "speedup",
            "efficiency", "CPU util");
     /* worker sweep first, then the size sweep; a header line whenever the batch changes */
     const ns_scaling_row *prev = NULL;
@@ -101,6 +111,7 @@ static void print_table(const ns_scaling_result *r)
                 else
                     printf("-- %s sweep: %zu images of mixed sizes\n", sweep_label(sweep), x->images);
             }
+            if (mpi) printf("%5d ", x->ranks);
             printf("%-12s %8d %12.3f %9.3g %8.2f %10.2f %9.2f\n", x->sequential ? "sequential" : "pool",
                    x->workers, x->wall.median, x->ips_median, x->speedup_seq, x->efficiency, x->cpu_utilisation);
             prev = x;
@@ -108,6 +119,9 @@ static void print_table(const ns_scaling_result *r)
     }
     printf("(speedup = t(sequential) / t(this), medians over repeats; efficiency = speedup / workers;\n"
            " CPU util = worker CPU time / (wall time x workers))\n");
+    if (mpi)
+        printf("(under MPI: workers per rank; efficiency and CPU util per worker in all, ranks x workers;\n"
+               " speedup and efficiency against 1 rank x 1 worker in recommendation.txt and the CSV)\n");
 }
 
 /* Other processes competing for the CPUs make every parallel figure look worse than the
@@ -121,6 +135,68 @@ static void warn_background(const ns_scaling_result *r)
         printf("\nWarning: other processes kept up to %.2f of %d CPUs busy during the runs (background_cpus\n"
                "column): speedups and efficiencies are understated. Rerun on an idle machine to measure it.\n",
                worst, r->env.usable_cpus);
+}
+
+/* The benchmark, its files and its report on stdout; the exit status. */
+static int bench(const ns_scaling_options *o)
+{
+    ns_error err;
+    ns_scaling_result r;
+    ns_status st = ns_scaling_run(o, &r, &err);
+    if (st) {
+        fprintf(stderr, "nucseg bench: %s\n", err.message);
+        return NS_EXIT_FATAL;
+    }
+    st = ns_scaling_write_all(o->out_dir, o, &r, &err);
+    if (st) {
+        fprintf(stderr, "nucseg bench: %s\n", err.message);
+        ns_scaling_result_free(&r);
+        return NS_EXIT_FATAL;
+    }
+
+    print_table(&r);
+    warn_background(&r);
+    char *text = ns_scaling_recommendation_text(&r);
+    if (text) {
+        printf("\n%s", text);
+        free(text);
+    }
+    size_t failed = 0;
+    for (size_t i = 0; i < r.count; i++) failed += r.rows[i].failed;
+    printf("\nTotal %.1f s (input generation %.1f s). Results in %s/: segmentation_benchmark.csv,\n"
+           "segmentation_benchmark_summary.json, recommendation.txt, report.html and the plots.\n",
+           r.env.total_s, r.env.generation_s, o->out_dir);
+    if (failed) fprintf(stderr, "nucseg bench: %zu image runs failed to segment (see the 'failed' column)\n", failed);
+    ns_scaling_result_free(&r);
+    return failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
+}
+
+/* Rank 0 measures and reports, every run over ranks going through the dispatcher; the
+ * other ranks segment what it deals them, with the same batch options, and every rank
+ * exits with rank 0's status. */
+static int bench_over_ranks(ns_scaling_options *o, ns_dist *d)
+{
+    int code;
+    ns_dist_bench_share_node(d);
+    if (ns_dist_rank(d) == 0) {
+        ns_scaling_ranks ranks = {ns_dist_size(d), ns_dist_bench_run, d};
+        o->ranks = &ranks;
+        code = bench(o);
+        ns_dist_bench_stop(d, code);
+    } else {
+        ns_scaling_env env; /* only to give this rank's workers one thread each, as rank 0's */
+        memset(&env, 0, sizeof env);
+        ns_scaling_single_thread_env(&env);
+        /* OUT/scratch, as rank 0 names it; a longer path fails on rank 0 (ENAMETOOLONG) before
+         * any run, so a cut one here is never used */
+        char scratch[PATH_MAX];
+        snprintf(scratch, sizeof scratch, "%s/scratch", o->out_dir);
+        ns_batch_options opt;
+        ns_scaling_batch_options(o, scratch, &opt);
+        code = ns_dist_bench_follow(d, &opt);
+    }
+    ns_dist_finish(d);
+    return code;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -208,51 +284,17 @@ int cmd_bench(int argc, char **argv)
         }
     }
 
-    ns_error err;
-    /* Under mpirun with several ranks every rank would run the whole benchmark into the
-     * same OUT at once, each timing the others' load: refuse rather than report that. */
+    /* Under mpirun with several ranks, rank 0 runs the benchmark and the others take part
+     * in its runs over ranks (dist/bench.h); one rank is one machine's benchmark. */
     if (ns_dist_launched()) {
+        ns_error err;
         ns_dist *d = NULL;
         if (ns_dist_init(&d, &err) != NS_OK) {
             fprintf(stderr, "nucseg bench: %s\n", err.message);
             return NS_EXIT_FATAL;
         }
-        int size = ns_dist_size(d), rank = ns_dist_rank(d);
+        if (ns_dist_size(d) > 1) return bench_over_ranks(&o, d);
         ns_dist_finish(d);
-        if (size > 1) {
-            if (rank == 0)
-                fprintf(stderr, "nucseg bench: runs on one machine, not over %d MPI ranks: measure a plate over "
-                        "ranks with 'mpirun -n K nucseg segment' (its summary gives images/s per node) and rank 0's "
-                        "dispatch with bench_dispatch (docs/scaling.md)\n", size);
-            return NS_EXIT_USAGE;
-        }
     }
-    ns_scaling_result r;
-    ns_status st = ns_scaling_run(&o, &r, &err);
-    if (st) {
-        fprintf(stderr, "nucseg bench: %s\n", err.message);
-        return NS_EXIT_FATAL;
-    }
-    st = ns_scaling_write_all(o.out_dir, &o, &r, &err);
-    if (st) {
-        fprintf(stderr, "nucseg bench: %s\n", err.message);
-        ns_scaling_result_free(&r);
-        return NS_EXIT_FATAL;
-    }
-
-    print_table(&r);
-    warn_background(&r);
-    char *text = ns_scaling_recommendation_text(&r);
-    if (text) {
-        printf("\n%s", text);
-        free(text);
-    }
-    size_t failed = 0;
-    for (size_t i = 0; i < r.count; i++) failed += r.rows[i].failed;
-    printf("\nTotal %.1f s (input generation %.1f s). Results in %s/: segmentation_benchmark.csv,\n"
-           "segmentation_benchmark_summary.json, recommendation.txt, report.html and the plots.\n",
-           r.env.total_s, r.env.generation_s, o.out_dir);
-    if (failed) fprintf(stderr, "nucseg bench: %zu image runs failed to segment (see the 'failed' column)\n", failed);
-    ns_scaling_result_free(&r);
-    return failed ? NS_EXIT_SOME_FAILED : NS_EXIT_OK;
+    return bench(&o);
 }

@@ -1,5 +1,4 @@
 /* dispatch.c — see dispatch.h. */
-#include "util/exit_codes.h"
 #include "dist/dispatch.h"
 
 #include <pthread.h>
@@ -8,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "util/exit_codes.h"
 
 enum { TAG_REQUEST = 181, TAG_WORK = 182 };
 

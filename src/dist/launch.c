@@ -1,8 +1,8 @@
 /* launch.c — see dist.h: knowing an MPI launch, and starting and ending MPI. */
 #include <mpi.h>
 #include <stdlib.h>
-#include "util/exit_codes.h"
 #include "dist/dist_internal.h"
+#include "util/exit_codes.h"
 
 int ns_dist_launched(void)
 {
@@ -35,6 +35,7 @@ ns_status ns_dist_init(ns_dist **out, ns_error *err)
         MPI_Finalize();
         return ns_error_set(err, NS_ERR_UNSUPPORTED, "this MPI library has no thread support (MPI_THREAD_SERIALIZED)");
     }
+    d->comm = MPI_COMM_WORLD;
     MPI_Comm_rank(MPI_COMM_WORLD, &d->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &d->size);
     *out = d;
@@ -55,8 +56,7 @@ void ns_dist_cancel(ns_dist *d, int rc)
 {
     /* The others wait in the first broadcast of ns_dist_segment: -1 means "exit 0". */
     int code = rc == 0 ? -1 : rc;
-    (void)d;
-    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Bcast(&code, 1, MPI_INT, 0, d->comm);
 }
 
 void ns_dist_finish(ns_dist *d)

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 #include <cjson/cJSON.h>
-#include "util/exit_codes.h"
 #include "batch/outputs.h"
 #include "batch/progress.h"
 #include "batch/settings_lock.h"
@@ -16,11 +15,12 @@
 #include "dist/dispatch.h"
 #include "dist/dist_internal.h"
 #include "nucseg/fsutil.h"
+#include "util/exit_codes.h"
 
 /* What a rank tells rank 0 at the end: its part of the summary's per-node section. */
 typedef struct {
     char host[MPI_MAX_PROCESSOR_NAME + 1];
-    int rank, workers;
+    int rank, workers, cpus;
     uint64_t ok, failed, skipped;
     double busy_s, wall_s, cpu_s;
     long peak_rss_kb;
@@ -33,10 +33,10 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static void bcast_gently(void *buf, int count, MPI_Datatype type)
+static void bcast_gently(MPI_Comm comm, void *buf, int count, MPI_Datatype type)
 {
     MPI_Request req;
-    MPI_Ibcast(buf, count, type, 0, MPI_COMM_WORLD, &req);
+    MPI_Ibcast(buf, count, type, 0, comm, &req);
     ns_mpi_wait_gently(&req, MPI_STATUS_IGNORE);
 }
 
@@ -96,7 +96,7 @@ static ns_status share_jobs(const ns_dist *d, ns_job_list *jobs, ns_batch_option
         }
         len = bad ? 0 : b.len;
     }
-    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, d->comm);
     if (len == 0) {
         free(b.p);
         return ns_error_set(err, NS_ERR_NOMEM, "out of memory sharing the list of inputs");
@@ -107,7 +107,7 @@ static ns_status share_jobs(const ns_dist *d, ns_job_list *jobs, ns_batch_option
     }
     for (uint64_t off = 0; off < len; off += 1u << 30) { /* counts are ints: 1 GiB pieces */
         uint64_t piece = len - off < (1u << 30) ? len - off : (1u << 30);
-        MPI_Bcast(b.p + off, (int)piece, MPI_BYTE, 0, MPI_COMM_WORLD);
+        MPI_Bcast(b.p + off, (int)piece, MPI_BYTE, 0, d->comm);
     }
     ns_status st = NS_OK;
     if (d->rank != 0) {
@@ -166,10 +166,18 @@ static int workers_of_rank(MPI_Comm node, int given, int *node_cpus)
     int capped = ns_usable_cpus(); /* the cgroup quota, which the node's ranks share */
     if (capped < CPU_COUNT(&mine) && capped < cpus) cpus = capped;
     *node_cpus = cpus;
-    if (given > 0) return given;
-    int total = cpus - 1 > local_size ? cpus - 1 : local_size; /* one core for the system */
-    int share = total / local_size + (local_rank < total % local_size);
-    return share > 0 ? share : 1;
+    int workers = given;
+    if (workers <= 0) {
+        int total = cpus - 1 > local_size ? cpus - 1 : local_size; /* one core for the system */
+        int share = total / local_size + (local_rank < total % local_size);
+        workers = share > 0 ? share : 1;
+    }
+    /* A launcher that bound this rank to fewer CPUs than it runs workers (mpirun -n 2 binds
+     * each rank to one core) would pin the whole pool there: the workers, forked after
+     * this, may use every CPU bound to the node's ranks, which the shares above divide. */
+    if (workers > CPU_COUNT(&mine) && CPU_COUNT(&all) > CPU_COUNT(&mine))
+        (void)sched_setaffinity(0, sizeof all, &all); /* best effort: if refused, as bound */
+    return workers;
 }
 
 /* ---- rank 0: results from every rank into one report ---- */
@@ -266,6 +274,7 @@ static void add_nodes(cJSON *root, const rank_stats *st, int size)
         cJSON_AddNumberToObject(e, "rank", r);
         cJSON_AddStringToObject(e, "host", st[r].host);
         cJSON_AddNumberToObject(e, "workers", st[r].workers);
+        cJSON_AddNumberToObject(e, "cpus", st[r].cpus);
         cJSON_AddNumberToObject(e, "images", (double)st[r].ok);
         cJSON_AddNumberToObject(e, "failed", (double)st[r].failed);
         cJSON_AddNumberToObject(e, "skipped_complete", (double)st[r].skipped);
@@ -325,14 +334,135 @@ static int prepare_out(const ns_dist *d, const ns_job_list *jobs, const ns_batch
             ok = 0;
         }
     }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Bcast(&ok, 1, MPI_INT, 0, d->comm);
     return ok;
+}
+
+/* Rank 0, before the pool starts: the dispatcher over the plate, largest first, its
+ * thread, and the progress of the whole plate. */
+static void start_dispatch(ns_dist *d, ns_job_list *jobs, const ns_batch_options *opt, plate *pl, serve_arg *serve,
+                           pthread_t *thr, int nodes, int total_workers)
+{
+    size_t *order = malloc((jobs->count ? jobs->count : 1) * sizeof *order);
+    pl->rep.results = calloc(jobs->count, sizeof *pl->rep.results);
+    pl->seen = calloc(jobs->count, 1);
+    pl->stats = calloc((size_t)d->size, sizeof *pl->stats);
+    if (!order || !pl->rep.results || !pl->seen || !pl->stats) {
+        fprintf(stderr, "nucseg segment: out of memory for %zu inputs\n", jobs->count);
+        MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
+    }
+    /* Largest first, 10X and 40X together, as the single-machine pool does. */
+    for (size_t i = 0; i < jobs->count; i++) order[i] = i;
+    qsort_r(order, jobs->count, sizeof *order, by_cost_desc, jobs);
+    ns_dispatch_sink sink = {on_result, on_final, &pl};
+    serve->d = ns_dispatcher_create(d->comm, order, jobs->count, total_workers, sink);
+    free(order);
+    if (!serve->d) {
+        fprintf(stderr, "nucseg segment: out of memory for %zu inputs\n", jobs->count);
+        MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
+    }
+    size_t n10 = 0, n40 = 0;
+    for (size_t i = 0; i < jobs->count; i++) {
+        n10 += jobs->items[i].mag == NS_MAG_10X;
+        n40 += jobs->items[i].mag == NS_MAG_40X;
+    }
+    if (!d->quiet) {
+        printf("nucseg segment: %zu images (%zu 10X, %zu 40X, %zu unknown magnification) -> %s, %d ranks on %d "
+               "node%s, %d workers in all\n", jobs->count, n10, n40, jobs->count - n10 - n40, opt->out_dir,
+               d->size, nodes, nodes == 1 ? "" : "s", total_workers);
+        fflush(stdout);
+    }
+    ns_progress_start(&pl->pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary, opt->run_tag);
+    if (pthread_create(thr, NULL, serve_main, serve) != 0) {
+        fprintf(stderr, "nucseg segment: cannot start the dispatcher thread\n");
+        MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
+    }
+}
+
+/* What this rank did, for the per-rank and per-node sections of rank 0's summary. */
+static void stats_of_rank(const ns_dist *d, const ns_batch_report *rep, double busy_s, rank_stats *me)
+{
+    memset(me, 0, sizeof *me);
+    int hl = 0;
+    MPI_Get_processor_name(me->host, &hl);
+    me->rank = d->rank;
+    me->workers = rep->workers;
+    cpu_set_t bound;
+    me->cpus = sched_getaffinity(0, sizeof bound, &bound) == 0 ? CPU_COUNT(&bound) : 0;
+    me->ok = rep->ok;
+    me->failed = rep->failed;
+    me->skipped = rep->skipped;
+    me->busy_s = busy_s;
+    me->wall_s = rep->wall_s;
+    me->cpu_s = rep->cpu_user_s + rep->cpu_sys_s;
+    me->peak_rss_kb = rep->peak_rss_kb;
+}
+
+/* Rank 0, once every rank is done: the plate's totals, its summary with the per-node
+ * section, its well tables and the closing lines; the plate's exit status. */
+static int finish_plate(ns_dist *d, ns_job_list *jobs, const ns_batch_options *opt, plate *pl, double t0)
+{
+    int code = NS_EXIT_OK;
+    ns_error err;
+    ns_batch_report *g = &pl->rep;
+    size_t missing = 0;
+    for (size_t i = 0; i < jobs->count; i++) missing += !pl->seen[i];
+    g->total = jobs->count;
+    for (size_t i = 0; i < jobs->count; i++) {
+        ns_magnification m = jobs->items[i].mag;
+        if (m == NS_MAG_10X) g->n_10x++;
+        else if (m == NS_MAG_40X) g->n_40x++;
+        else g->n_unknown++;
+    }
+    for (int r = 0; r < d->size; r++) {
+        g->workers += pl->stats[r].workers;
+        g->cpu_user_s += pl->stats[r].cpu_s;
+        if (pl->stats[r].peak_rss_kb > g->peak_rss_kb) g->peak_rss_kb = pl->stats[r].peak_rss_kb;
+    }
+    g->wall_s = now_s() - t0;
+    g->images_per_s = g->wall_s > 0 ? (double)g->ok / g->wall_s : 0;
+    if (missing || pl->duplicates) {
+        fprintf(stderr, "nucseg segment: internal error: %zu images without a result, %zu with two\n", missing,
+                pl->duplicates);
+        code = NS_EXIT_FATAL;
+    }
+    if (opt->write_summary) {
+        cJSON *root = ns_batch_summary_json(jobs, opt, g);
+        if (root) add_nodes(root, pl->stats, d->size);
+        if (ns_write_summary_file(opt->out_dir, opt->run_tag, root, &err) != NS_OK) {
+            fprintf(stderr, "nucseg segment: %s\n", err.message);
+            code = NS_EXIT_FATAL;
+        }
+        cJSON_Delete(root);
+    }
+    /* A shard has part of a well: 'nucseg summary' writes its well tables. A benchmark's
+     * runs (quiet) time the pool, as a single-machine benchmark does. */
+    if (!d->quiet && !opt->run_tag && ns_write_well_tables(jobs, g, opt->out_dir, &err) != NS_OK) {
+        fprintf(stderr, "nucseg segment: %s\n", err.message);
+        if (code == NS_EXIT_OK) code = NS_EXIT_SOME_FAILED;
+    }
+    if (!d->quiet) {
+        printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
+               "%.2f s wall, %.2f images/s with %d ranks, %d workers\n",
+               g->ok, g->skipped, g->failed, g->total, g->total_nuclei, g->wall_s, g->images_per_s, d->size,
+               g->workers);
+        printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary%s%s.json)\n", opt->out_dir,
+               opt->out_dir, opt->run_tag ? "." : "", opt->run_tag ? opt->run_tag : "");
+        fflush(stdout);
+    }
+    if (code == NS_EXIT_OK && g->failed) code = NS_EXIT_SOME_FAILED;
+    return code;
 }
 
 int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int workers_given)
 {
+    return ns_dist_run(d, jobs, opt, workers_given, NULL);
+}
+
+int ns_dist_run(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int workers_given, ns_batch_report *rep_out)
+{
     int code = 0;
-    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD); /* ns_dist_cancel's counterpart */
+    MPI_Bcast(&code, 1, MPI_INT, 0, d->comm); /* ns_dist_cancel's counterpart */
     if (code != 0) return code < 0 ? NS_EXIT_OK : code;
     char tag[64];
     ns_error err;
@@ -341,15 +471,15 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
         MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
     }
     MPI_Comm node;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, d->rank, MPI_INFO_NULL, &node);
+    MPI_Comm_split_type(d->comm, MPI_COMM_TYPE_SHARED, d->rank, MPI_INFO_NULL, &node);
     int node_cpus = 0;
     int workers = workers_of_rank(node, workers_given ? opt->workers : 0, &node_cpus);
     int node_leader = 0, nodes = 0, total_workers = 0;
     MPI_Comm_rank(node, &node_leader);
     node_leader = node_leader == 0;
     MPI_Comm_free(&node);
-    MPI_Allreduce(&node_leader, &nodes, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Allreduce(&workers, &total_workers, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(&node_leader, &nodes, 1, MPI_INT, MPI_SUM, d->comm);
+    MPI_Allreduce(&workers, &total_workers, 1, MPI_INT, MPI_SUM, d->comm);
     if (!prepare_out(d, jobs, opt)) return NS_EXIT_FATAL;
 
     double t0 = now_s();
@@ -358,40 +488,9 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
     pthread_t server_thread;
     rank_source src = {.jobs = jobs};
     if (d->rank == 0) {
-        size_t *order = malloc((jobs->count ? jobs->count : 1) * sizeof *order);
-        pl.rep.results = calloc(jobs->count, sizeof *pl.rep.results);
-        pl.seen = calloc(jobs->count, 1);
-        pl.stats = calloc((size_t)d->size, sizeof *pl.stats);
-        if (!order || !pl.rep.results || !pl.seen || !pl.stats) {
-            fprintf(stderr, "nucseg segment: out of memory for %zu inputs\n", jobs->count);
-            MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
-        }
-        /* Largest first, 10X and 40X together, as the single-machine pool does. */
-        for (size_t i = 0; i < jobs->count; i++) order[i] = i;
-        qsort_r(order, jobs->count, sizeof *order, by_cost_desc, jobs);
-        ns_dispatch_sink sink = {on_result, on_final, &pl};
-        serve.d = ns_dispatcher_create(MPI_COMM_WORLD, order, jobs->count, total_workers, sink);
-        free(order);
-        if (!serve.d) {
-            fprintf(stderr, "nucseg segment: out of memory for %zu inputs\n", jobs->count);
-            MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
-        }
-        size_t n10 = 0, n40 = 0;
-        for (size_t i = 0; i < jobs->count; i++) {
-            n10 += jobs->items[i].mag == NS_MAG_10X;
-            n40 += jobs->items[i].mag == NS_MAG_40X;
-        }
-        printf("nucseg segment: %zu images (%zu 10X, %zu 40X, %zu unknown magnification) -> %s, %d ranks on %d "
-               "node%s, %d workers in all\n", jobs->count, n10, n40, jobs->count - n10 - n40, opt->out_dir, d->size,
-               nodes, nodes == 1 ? "" : "s", total_workers);
-        fflush(stdout);
-        ns_progress_start(&pl.pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary, opt->run_tag);
+        start_dispatch(d, jobs, opt, &pl, &serve, &server_thread, nodes, total_workers);
         src.server = serve.d;
-        if (pthread_create(&server_thread, NULL, serve_main, &serve) != 0) {
-            fprintf(stderr, "nucseg segment: cannot start the dispatcher thread\n");
-            MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
-        }
-    } else if (!(src.client = ns_dispatch_client_create(MPI_COMM_WORLD))) {
+    } else if (!(src.client = ns_dispatch_client_create(d->comm))) {
         MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
     }
 
@@ -407,18 +506,7 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
         MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
     }
     rank_stats me;
-    memset(&me, 0, sizeof me);
-    int hl = 0;
-    MPI_Get_processor_name(me.host, &hl);
-    me.rank = d->rank;
-    me.workers = rep.workers;
-    me.ok = rep.ok;
-    me.failed = rep.failed;
-    me.skipped = rep.skipped;
-    me.busy_s = src.busy_s;
-    me.wall_s = rep.wall_s;
-    me.cpu_s = rep.cpu_user_s + rep.cpu_sys_s;
-    me.peak_rss_kb = rep.peak_rss_kb;
+    stats_of_rank(d, &rep, src.busy_s, &me);
     ns_batch_report_free(&rep);
 
     code = NS_EXIT_OK;
@@ -430,52 +518,11 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
             fprintf(stderr, "nucseg segment: %s\n", serve.err.message);
             MPI_Abort(MPI_COMM_WORLD, NS_EXIT_FATAL);
         }
-        size_t missing = 0;
-        for (size_t i = 0; i < jobs->count; i++) missing += !pl.seen[i];
         ns_batch_report *g = &pl.rep;
-        g->total = jobs->count;
-        for (size_t i = 0; i < jobs->count; i++) {
-            ns_magnification m = jobs->items[i].mag;
-            if (m == NS_MAG_10X) g->n_10x++;
-            else if (m == NS_MAG_40X) g->n_40x++;
-            else g->n_unknown++;
-        }
-        for (int r = 0; r < d->size; r++) {
-            g->workers += pl.stats[r].workers;
-            g->cpu_user_s += pl.stats[r].cpu_s;
-            if (pl.stats[r].peak_rss_kb > g->peak_rss_kb) g->peak_rss_kb = pl.stats[r].peak_rss_kb;
-        }
-        g->wall_s = now_s() - t0;
-        g->images_per_s = g->wall_s > 0 ? (double)g->ok / g->wall_s : 0;
-        if (missing || pl.duplicates) {
-            fprintf(stderr, "nucseg segment: internal error: %zu images without a result, %zu with two\n", missing,
-                    pl.duplicates);
-            code = NS_EXIT_FATAL;
-        }
-        if (opt->write_summary) {
-            cJSON *root = ns_batch_summary_json(jobs, opt, g);
-            if (root) add_nodes(root, pl.stats, d->size);
-            if (ns_write_summary_file(opt->out_dir, opt->run_tag, root, &err) != NS_OK) {
-                fprintf(stderr, "nucseg segment: %s\n", err.message);
-                code = NS_EXIT_FATAL;
-            }
-            cJSON_Delete(root);
-        }
-        /* A shard has part of a well: 'nucseg summary' writes its well tables. */
-        if (!opt->run_tag && ns_write_well_tables(jobs, g, opt->out_dir, &err) != NS_OK) {
-            fprintf(stderr, "nucseg segment: %s\n", err.message);
-            if (code == NS_EXIT_OK) code = NS_EXIT_SOME_FAILED;
-        }
-        printf("nucseg segment: %zu ok, %zu skipped (complete), %zu failed of %zu images; %zu nuclei; "
-               "%.2f s wall, %.2f images/s with %d ranks, %d workers\n",
-               g->ok, g->skipped, g->failed, g->total, g->total_nuclei, g->wall_s, g->images_per_s, d->size,
-               g->workers);
-        printf("nucseg segment: outputs in %s/ (summary: %s/segmentation_summary%s%s.json)\n", opt->out_dir,
-               opt->out_dir, opt->run_tag ? "." : "", opt->run_tag ? opt->run_tag : "");
-        fflush(stdout);
-        if (code == NS_EXIT_OK && g->failed) code = NS_EXIT_SOME_FAILED;
+        code = finish_plate(d, jobs, opt, &pl, t0);
         ns_dispatcher_free(serve.d);
-        ns_batch_report_free(g);
+        if (rep_out) *rep_out = *g; /* the caller owns its results now */
+        else ns_batch_report_free(g);
         free(pl.seen);
         free(pl.stats);
     } else {
@@ -483,6 +530,6 @@ int ns_dist_segment(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int wo
         ns_dispatch_client_free(src.client);
     }
     /* Every rank exits with the plate's status: mpirun reports the worst of them. */
-    bcast_gently(&code, 1, MPI_INT);
+    bcast_gently(d->comm, &code, 1, MPI_INT);
     return code;
 }

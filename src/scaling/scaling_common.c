@@ -23,7 +23,17 @@ const ns_scaling_row *ns_scaling_sequential_row(const ns_scaling_result *r)
 const ns_scaling_row *ns_scaling_pool_row(const ns_scaling_result *r, int workers)
 {
     for (size_t i = 0; i < r->count; i++)
-        if (r->rows[i].sweep == NS_SWEEP_WORKERS && !r->rows[i].sequential && r->rows[i].workers == workers)
+        if (r->rows[i].sweep == NS_SWEEP_WORKERS && !r->rows[i].sequential && r->rows[i].workers == workers &&
+            r->rows[i].ranks <= 1)
+            return &r->rows[i];
+    return NULL;
+}
+
+const ns_scaling_row *ns_scaling_rank_row(const ns_scaling_result *r, int ranks, int workers)
+{
+    for (size_t i = 0; i < r->count; i++)
+        if (r->rows[i].sweep == NS_SWEEP_WORKERS && !r->rows[i].sequential && r->rows[i].workers == workers &&
+            r->rows[i].ranks == ranks)
             return &r->rows[i];
     return NULL;
 }
@@ -36,7 +46,7 @@ static const ns_scaling_row *size_row(const ns_scaling_result *r, int sequential
         for (size_t i = 0; i < r->count; i++) {
             const ns_scaling_row *x = &r->rows[i];
             if (x->sweep == sweep && x->sequential == sequential && (sequential || x->workers == workers) &&
-                x->width == w && x->height == h)
+                x->ranks <= 1 && x->width == w && x->height == h)
                 return x;
         }
     }
@@ -55,7 +65,7 @@ size_t ns_scaling_size_points(const ns_scaling_result *r, ns_size_point *out, si
     size_t n = 0;
     for (size_t i = 0; i < r->count && n < cap; i++) {
         const ns_scaling_row *x = &r->rows[i];
-        if (x->width <= 0 || x->height <= 0) continue;
+        if (x->width <= 0 || x->height <= 0 || x->ranks > 1) continue;
         /* a size counts when it was part of the size sweep, or is the worker sweep's size
          * and there is a size sweep at all */
         int in_sweep = x->sweep == NS_SWEEP_SIZE;

@@ -62,13 +62,20 @@ size_t ns_scaling_worker_counts(int usable_cpus, int max_workers, size_t images,
     return n;
 }
 
+int ns_scaling_total_workers(const ns_scaling_row *row)
+{
+    int w = row->workers > 0 ? row->workers : 1;
+    return row->ranks > 1 ? row->ranks * w : w;
+}
+
+/* The sequential row, or the pool row with `workers` on one rank (or one process). */
 static const ns_scaling_row *find_row(const ns_scaling_result *r, ns_sweep sweep, int sequential,
                                       int workers, int width, int height)
 {
     for (size_t i = 0; i < r->count; i++) {
         const ns_scaling_row *x = &r->rows[i];
         if (x->sweep == sweep && x->sequential == sequential && (sequential || x->workers == workers) &&
-            x->width == width && x->height == height && x->wall.n > 0)
+            x->ranks <= 1 && x->width == width && x->height == height && x->wall.n > 0)
             return x;
     }
     return NULL;
@@ -90,7 +97,7 @@ static ns_status summarize_row(ns_scaling_row *row, ns_error *err)
     row->ips_max = n / row->wall.min;
     double util[256], bg[256];
     int k = row->repeats < 256 ? row->repeats : 256;
-    int w = row->workers > 0 ? row->workers : 1;
+    int w = ns_scaling_total_workers(row);
     for (int i = 0; i < k; i++) {
         util[i] = row->cpu_s ? row->cpu_s[i] / (row->wall_s[i] * w) : NAN;
         bg[i] = row->background_cpus ? row->background_cpus[i] : NAN;
@@ -110,7 +117,7 @@ ns_status ns_scaling_derive(ns_scaling_result *r, double tolerance, ns_error *er
         ns_scaling_row *row = &r->rows[i];
         const ns_scaling_row *seq = find_row(r, row->sweep, 1, 1, row->width, row->height);
         const ns_scaling_row *one = find_row(r, row->sweep, 0, 1, row->width, row->height);
-        int w = row->workers > 0 ? row->workers : 1;
+        int w = ns_scaling_total_workers(row);
         row->speedup_seq = seq ? seq->wall.median / row->wall.median : NAN;
         row->speedup_seq_lo = seq ? seq->wall.median / row->wall.max : NAN;
         row->speedup_seq_hi = seq ? seq->wall.median / row->wall.min : NAN;
@@ -120,9 +127,10 @@ ns_status ns_scaling_derive(ns_scaling_result *r, double tolerance, ns_error *er
         row->karp_flatt = row->sequential ? NAN : ns_karp_flatt(row->speedup_seq, w);
     }
 
-    /* Amdahl fit, best count and recommendation: worker sweep only. Oversubscribed points
-     * are left out of the fit: beyond the CPU count there is no more hardware to use, so
-     * their flattening says nothing about the serial fraction. */
+    /* Amdahl fit, best count and recommendation: worker sweep only, on one rank (one
+     * process). Oversubscribed points are left out of the fit: beyond the CPU count there
+     * is no more hardware to use, so their flattening says nothing about the serial
+     * fraction. Over ranks, ns_recommend_ranks below. */
     double nx[256], sy[256];
     size_t np = 0;
     ns_worker_throughput tp[256];
@@ -136,6 +144,7 @@ ns_status ns_scaling_derive(ns_scaling_result *r, double tolerance, ns_error *er
             seq = row;
             continue;
         }
+        if (row->ranks > 1) continue;
         if (nt < 256) tp[nt++] = (ns_worker_throughput){row->workers, row->ips_median};
         if (np < 256 && row->workers <= cpus && isfinite(row->speedup_seq)) {
             nx[np] = row->workers;
@@ -146,10 +155,24 @@ ns_status ns_scaling_derive(ns_scaling_result *r, double tolerance, ns_error *er
     r->amdahl_ok = np > 0 && ns_amdahl_fit(nx, sy, np, &r->amdahl, &fit_err) == NS_OK;
     r->rec_ok = 0;
     r->best_workers = 0;
+    r->rank_rec_ok = 0;
     if (nt == 0) return NS_OK; /* only a sequential baseline so far */
     ns_status st = ns_recommend_workers(tp, nt, seq ? seq->ips_median : NAN, cpus, tolerance, &r->rec, err);
     if (st) return st;
     r->rec_ok = 1;
     r->best_workers = r->rec.best;
+    if (!r->mpi_ranks) return NS_OK;
+    ns_rank_throughput *rt = calloc(r->count, sizeof *rt);
+    if (!rt) return ns_error_set(err, NS_ERR_NOMEM, "benchmark results: out of memory");
+    size_t nr = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        const ns_scaling_row *row = &r->rows[i];
+        if (row->sweep == NS_SWEEP_WORKERS && !row->sequential && row->ranks >= 1)
+            rt[nr++] = (ns_rank_throughput){row->ranks, row->workers, row->ips_median};
+    }
+    st = ns_recommend_ranks(rt, nr, tolerance, &r->rank_rec, err);
+    free(rt);
+    if (st) return st;
+    r->rank_rec_ok = 1;
     return NS_OK;
 }

@@ -24,11 +24,15 @@ static void rows_table(FILE *o, const ns_scaling_result *r, ns_sweep sweep)
                                     "Karp–Flatt", "peak RSS / worker (MB)", "ms / image", "other load (CPUs)",
                                     "failed"};
     size_t nh = sizeof h / sizeof h[0];
-    ns_html_table_begin(o, h, nh);
+    /* Under MPI a "ranks" column first (and workers are per rank); one process's table as ever. */
+    int mpi = r->mpi_ranks > 0;
+    const char *hm[17] = {"ranks", "mode", "workers / rank"};
+    for (size_t k = 2; k < nh; k++) hm[k + 1] = h[k];
+    ns_html_table_begin(o, mpi ? hm : h, mpi ? nh + 1 : nh);
     for (size_t i = 0; i < r->count; i++) {
         const ns_scaling_row *x = &r->rows[i];
         if (x->sweep != sweep) continue;
-        char c[16][64];
+        char c[17][64];
         snprintf(c[0], 64, "%s", ns_scaling_mode_name(x));
         snprintf(c[1], 64, "%d", x->workers);
         if (x->width > 0) snprintf(c[2], 64, "%d×%d", x->width, x->height);
@@ -46,9 +50,11 @@ static void rows_table(FILE *o, const ns_scaling_result *r, ns_sweep sweep)
         fmt(c[13], 64, "%.1f", x->image_ms_median);
         fmt(c[14], 64, "%.2f", x->background_cpus_median);
         snprintf(c[15], 64, "%zu", x->failed);
-        const char *cells[16];
-        for (int k = 0; k < 16; k++) cells[k] = c[k];
-        ns_html_table_row(o, cells, nh);
+        snprintf(c[16], 64, "%d", x->ranks);
+        const char *cells[17];
+        for (int k = 0; k < 16; k++) cells[k + mpi] = c[k];
+        if (mpi) cells[0] = c[16];
+        ns_html_table_row(o, cells, mpi ? nh + 1 : nh);
     }
     ns_html_table_end(o);
 }
@@ -177,6 +183,11 @@ ns_status ns_scaling_write_html(const char *path, const ns_scaling_options *op,
     figure(o, dir, "efficiency_vs_workers",
            "Parallel efficiency (speedup / n) and CPU utilisation of the workers ((user+sys) / (wall × n)).");
     figure(o, dir, "size_effect", "Speedup of the best worker count over the sequential loop, by image size.");
+    if (r->mpi_ranks > 0) {
+        figure(o, dir, "throughput_vs_ranks", "Images per second against MPI ranks, per worker count per rank.");
+        figure(o, dir, "efficiency_vs_ranks",
+               "Efficiency against MPI ranks: t(1 rank × 1 worker) / t(ranks × workers) / (ranks × workers).");
+    }
 
     ns_html_heading(o, 2, "Worker sweep");
     ns_html_paragraph(o,

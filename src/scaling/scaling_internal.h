@@ -23,8 +23,10 @@ const char *ns_scaling_sweep_name(ns_sweep s);
 
 /* The worker-sweep sequential row, or NULL. */
 const ns_scaling_row *ns_scaling_sequential_row(const ns_scaling_result *r);
-/* The worker-sweep pool row with n workers, or NULL. */
+/* The worker-sweep pool row with n workers on one rank (or one process), or NULL. */
 const ns_scaling_row *ns_scaling_pool_row(const ns_scaling_result *r, int workers);
+/* Under MPI: the worker-sweep row over `ranks` ranks with `workers` each, or NULL. */
+const ns_scaling_row *ns_scaling_rank_row(const ns_scaling_result *r, int ranks, int workers);
 
 #define NS_SCALING_THREADS_NOTE \
     "Each worker is a single-threaded process: nucseg's segmentation uses no threads, and the " \

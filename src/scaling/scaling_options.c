@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "nucseg/scaling.h"
+#include "nucseg/segment.h"
 
 void ns_scaling_options_default(ns_scaling_options *o)
 {
@@ -20,4 +21,14 @@ void ns_scaling_options_default(ns_scaling_options *o)
     o->seed = 1;
     o->tolerance = NS_SCALING_DEFAULT_TOLERANCE;
     o->progress = 1;
+}
+
+void ns_scaling_batch_options(const ns_scaling_options *o, const char *scratch, ns_batch_options *out)
+{
+    ns_batch_options_default(out);
+    out->out_dir = scratch;
+    out->progress = NS_PROGRESS_QUIET;
+    out->write_summary = 0;
+    ns_segment_params_preset(&out->params_unknown, NS_MAG_UNKNOWN);
+    out->params_unknown.diameter = o->diameter;
 }

@@ -13,6 +13,8 @@ const char *const ns_scaling_plot_names[] = {
     "speedup_vs_workers", "wall_time_vs_workers", "throughput_vs_workers", "efficiency_vs_workers",
     "size_effect", NULL};
 
+const char *const ns_scaling_rank_plot_names[] = {"throughput_vs_ranks", "efficiency_vs_ranks", NULL};
+
 enum { MAXPTS = 256 };
 
 /* The worker sweep's pool rows, in worker order (rows are stored in measuring order). */
@@ -65,6 +67,63 @@ static ns_status plot(const char *out_dir, const char *name, const ns_plot_spec 
     if (!base) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", out_dir);
     ns_status st = ns_plot_lines(base, spec, s, n, err);
     free(base);
+    return st;
+}
+
+/* Under MPI: throughput and efficiency (against 1 rank x 1 worker) against the rank count,
+ * one line per worker count per rank. */
+enum { MAX_RANK_SERIES = 16 };
+typedef struct {
+    double x[MAX_RANK_SERIES][MAXPTS], ips[MAX_RANK_SERIES][MAXPTS], eff[MAX_RANK_SERIES][MAXPTS];
+    double lo[MAX_RANK_SERIES][MAXPTS], hi[MAX_RANK_SERIES][MAXPTS];
+    char label[MAX_RANK_SERIES][64];
+    ns_series s_ips[MAX_RANK_SERIES], s_eff[MAX_RANK_SERIES + 1];
+    double ideal_x[MAXPTS], ideal_y[MAXPTS];
+} rank_points;
+
+static ns_status write_rank_plots(const char *out_dir, const ns_scaling_result *r, ns_error *err)
+{
+    rank_points *p = calloc(1, sizeof *p);
+    if (!p) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", out_dir);
+    size_t ns = 0;
+    for (int w = 1; w <= 4096 && ns < MAX_RANK_SERIES; w++) {
+        size_t n = 0;
+        for (int k = 1; k <= r->mpi_ranks && n < MAXPTS; k++) {
+            const ns_scaling_row *x = ns_scaling_rank_row(r, k, w);
+            if (!x) continue;
+            p->x[ns][n] = k;
+            p->ips[ns][n] = x->ips_median;
+            p->lo[ns][n] = x->ips_min;
+            p->hi[ns][n] = x->ips_max;
+            p->eff[ns][n] = x->efficiency_1;
+            n++;
+        }
+        if (!n) continue;
+        snprintf(p->label[ns], sizeof p->label[ns], "%d worker%s per rank", w, w == 1 ? "" : "s");
+        p->s_ips[ns] = (ns_series){.label = p->label[ns], .x = p->x[ns], .y = p->ips[ns], .n = n,
+                                   .y_lo = p->lo[ns], .y_hi = p->hi[ns]};
+        p->s_eff[ns] = (ns_series){.label = p->label[ns], .x = p->x[ns], .y = p->eff[ns], .n = n};
+        ns++;
+    }
+    ns_status st = NS_OK;
+    if (ns == 0) {
+        st = ns_error_set(err, NS_ERR_EMPTY, "%s: no measurements over ranks to plot", out_dir);
+        goto done;
+    }
+    size_t ni = 0;
+    for (int k = 1; k <= r->mpi_ranks && ni < MAXPTS; k++, ni++) {
+        p->ideal_x[ni] = k;
+        p->ideal_y[ni] = 1.0;
+    }
+    p->s_eff[ns] = (ns_series){.label = "ideal", .x = p->ideal_x, .y = p->ideal_y, .n = ni, .style = NS_STYLE_DASHED};
+    ns_plot_spec tp = {.title = "Throughput vs MPI ranks", .xlabel = "MPI ranks", .ylabel = "images / s",
+                       .y_from_zero = 1, .x_tick = 1};
+    st = plot(out_dir, "throughput_vs_ranks", &tp, p->s_ips, ns, err);
+    ns_plot_spec ep = {.title = "Efficiency vs MPI ranks (against 1 rank x 1 worker)", .xlabel = "MPI ranks",
+                       .ylabel = "speedup / (ranks x workers)", .y_from_zero = 1, .x_tick = 1};
+    if (!st) st = plot(out_dir, "efficiency_vs_ranks", &ep, p->s_eff, ns + 1, err);
+done:
+    free(p);
     return st;
 }
 
@@ -147,6 +206,7 @@ ns_status ns_scaling_write_plots(const char *out_dir, const ns_scaling_result *r
     ns_plot_spec zp = {.title = "Speedup by image size", .xlabel = "megapixels per image",
                        .ylabel = "speedup", .y_from_zero = 1};
     if (k > 0) st = plot(out_dir, "size_effect", &zp, sz, 2, err);
+    if (!st && r->mpi_ranks > 0) st = write_rank_plots(out_dir, r, err);
 done:
     free(p);
     return st;

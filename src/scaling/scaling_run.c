@@ -101,6 +101,7 @@ static ns_status remove_tree(const char *path, ns_error *err)
 typedef struct {
     ns_sweep sweep;
     int sequential;
+    int ranks; /* 0: one process; >= 1: over that many MPI ranks (the sequential loop: 1) */
     int workers;
     int width, height;
     const ns_job_list *jobs;
@@ -123,12 +124,13 @@ static void config_free(config *c)
     memset(c, 0, sizeof *c);
 }
 
-static ns_status config_init(config *c, ns_sweep sweep, int sequential, int workers, int width, int height,
-                             const ns_job_list *jobs, double megapixels, int repeats, ns_error *err)
+static ns_status config_init(config *c, ns_sweep sweep, int sequential, int ranks, int workers, int width,
+                             int height, const ns_job_list *jobs, double megapixels, int repeats, ns_error *err)
 {
     memset(c, 0, sizeof *c);
     c->sweep = sweep;
     c->sequential = sequential;
+    c->ranks = ranks;
     c->workers = workers;
     c->width = width;
     c->height = height;
@@ -151,6 +153,7 @@ static ns_status config_to_row(config *c, ns_scaling_result *r, ns_error *err)
     ns_scaling_row row = {0};
     row.sweep = c->sweep;
     row.sequential = c->sequential;
+    row.ranks = c->ranks;
     row.workers = c->workers;
     row.width = c->width;
     row.height = c->height;
@@ -175,6 +178,7 @@ static ns_status config_to_row(config *c, ns_scaling_result *r, ns_error *err)
 typedef struct {
     const char *scratch;
     ns_batch_options batch;
+    const ns_scaling_ranks *ranks; /* under MPI: every pool run goes over ranks */
     int progress;
     int run_index, run_total;
     int repeats;
@@ -226,11 +230,14 @@ static ns_status run_pool(runner *rn, config *c, int rep, ns_error *err)
     ns_batch_report rep_out;
     memset(&rep_out, 0, sizeof rep_out);
     double busy0 = system_busy_cpu_s(), cpu0 = self_cpu_s(), t0 = now_s();
-    ns_status st = ns_batch_run(c->jobs, &opt, &rep_out, err);
+    ns_status st = rn->ranks && c->ranks >= 1
+                       ? rn->ranks->run(rn->ranks->ctx, c->jobs, &opt, c->ranks, c->workers, &rep_out, err)
+                       : ns_batch_run(c->jobs, &opt, &rep_out, err);
     double wall = now_s() - t0, parent_cpu = self_cpu_s() - cpu0, busy1 = system_busy_cpu_s();
     if (st) {
         ns_batch_report_free(&rep_out);
-        ns_error_prefix(err, "benchmark pool with %d workers", c->workers);
+        if (c->ranks >= 1) ns_error_prefix(err, "benchmark over %d ranks with %d workers each", c->ranks, c->workers);
+        else ns_error_prefix(err, "benchmark pool with %d workers", c->workers);
         return st;
     }
     double workers_cpu = rep_out.cpu_user_s + rep_out.cpu_sys_s;
@@ -256,6 +263,9 @@ static void describe(const config *c, char *buf, size_t n)
     if (c->width > 0) snprintf(size, sizeof size, "%dx%d", c->width, c->height);
     else snprintf(size, sizeof size, "mixed sizes");
     if (c->sequential) snprintf(buf, n, "sequential %s %zu images", size, c->jobs->count);
+    else if (c->ranks >= 1)
+        snprintf(buf, n, "%d rank%s x %d worker%s %s %zu images", c->ranks, c->ranks == 1 ? "" : "s", c->workers,
+                 c->workers == 1 ? "" : "s", size, c->jobs->count);
     else snprintf(buf, n, "pool %d worker%s %s %zu images", c->workers, c->workers == 1 ? "" : "s", size,
                   c->jobs->count);
 }
@@ -384,7 +394,7 @@ typedef struct {
     ns_job_list size_jobs[NS_SCALING_MAX_SIZES];
     double size_mp[NS_SCALING_MAX_SIZES];
     int size_done[NS_SCALING_MAX_SIZES]; /* 1: measured in the size sweep */
-    config cfg[MAX_COUNTS + 1 + 3 * NS_SCALING_MAX_SIZES];
+    config *cfg; /* owned: the worker sweep (per rank count under MPI), then the size sweep */
     size_t ncfg;
     char *scratch, *inputs;
 } run_state;
@@ -394,6 +404,7 @@ static void state_free(run_state *s)
     ns_jobs_free(&s->main_jobs);
     for (size_t i = 0; i < NS_SCALING_MAX_SIZES; i++) ns_jobs_free(&s->size_jobs[i]);
     for (size_t i = 0; i < s->ncfg; i++) config_free(&s->cfg[i]);
+    free(s->cfg);
     free(s->scratch);
     free(s->inputs);
 }
@@ -473,12 +484,9 @@ static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_
     rn.scratch = s->scratch;
     rn.progress = o->progress;
     rn.repeats = o->repeats;
-    ns_batch_options_default(&rn.batch);
-    rn.batch.out_dir = s->scratch;
-    rn.batch.progress = NS_PROGRESS_QUIET;
-    rn.batch.write_summary = 0;
-    ns_segment_params_preset(&rn.batch.params_unknown, NS_MAG_UNKNOWN);
-    rn.batch.params_unknown.diameter = o->diameter;
+    ns_scaling_batch_options(o, s->scratch, &rn.batch);
+    rn.ranks = o->ranks && o->ranks->size > 1 ? o->ranks : NULL;
+    r->mpi_ranks = rn.ranks ? rn.ranks->size : 0;
 
     /* inputs (generation is not part of any timing) */
     int w = 0, h = 0;
@@ -491,10 +499,20 @@ static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_
     int counts[MAX_COUNTS];
     int maxw = o->max_workers > 0 ? o->max_workers : (o->oversubscribe ? 2 * usable : usable);
     size_t nc = ns_scaling_worker_counts(usable, maxw, s->main_jobs.count, counts, MAX_COUNTS);
+    /* Under MPI each worker count runs over 1, 2, ..., R ranks; counts that would leave
+     * ranks x workers above the number of images measure nothing new. */
+    int nranks = rn.ranks ? rn.ranks->size : 0;
+    int seq_ranks = rn.ranks ? 1 : 0;
+    s->cfg = calloc((nranks > 0 ? (size_t)nranks : 1) * MAX_COUNTS + 1 + 3 * NS_SCALING_MAX_SIZES, sizeof *s->cfg);
+    if (!s->cfg) return ns_error_set(err, NS_ERR_NOMEM, "benchmark: out of memory");
     size_t first_main = s->ncfg;
-    st = config_init(&s->cfg[s->ncfg++], NS_SWEEP_WORKERS, 1, 1, w, h, &s->main_jobs, mp, o->repeats, err);
-    for (size_t i = 0; i < nc && !st; i++)
-        st = config_init(&s->cfg[s->ncfg++], NS_SWEEP_WORKERS, 0, counts[i], w, h, &s->main_jobs, mp, o->repeats, err);
+    st = config_init(&s->cfg[s->ncfg++], NS_SWEEP_WORKERS, 1, seq_ranks, 1, w, h, &s->main_jobs, mp, o->repeats, err);
+    for (int rk = nranks ? 1 : 0; rk <= nranks && !st; rk++)
+        for (size_t i = 0; i < nc && !st; i++) {
+            if (rk > 1 && (size_t)rk * (size_t)counts[i] > s->main_jobs.count) continue;
+            st = config_init(&s->cfg[s->ncfg++], NS_SWEEP_WORKERS, 0, rk, counts[i], w, h, &s->main_jobs, mp,
+                             o->repeats, err);
+        }
     size_t n_main = s->ncfg - first_main;
 
     /* size sweep: sequential, 1 worker and all usable CPUs per size */
@@ -506,11 +524,14 @@ static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_
         int sz = o->sizes[i];
         const ns_job_list *jl = &s->size_jobs[i];
         int pool_counts[2] = {1, usable};
-        st = config_init(&s->cfg[s->ncfg++], NS_SWEEP_SIZE, 1, 1, sz, sz, jl, s->size_mp[i], o->repeats, err);
+        /* under MPI on one rank: the size effect is a property of the image, not of the ranks */
+        st = config_init(&s->cfg[s->ncfg++], NS_SWEEP_SIZE, 1, seq_ranks, 1, sz, sz, jl, s->size_mp[i], o->repeats,
+                         err);
         for (int k = 0; k < 2 && !st; k++) {
             int n = pool_counts[k];
             if ((k == 1 && n == 1) || (size_t)n > jl->count) continue;
-            st = config_init(&s->cfg[s->ncfg++], NS_SWEEP_SIZE, 0, n, sz, sz, jl, s->size_mp[i], o->repeats, err);
+            st = config_init(&s->cfg[s->ncfg++], NS_SWEEP_SIZE, 0, seq_ranks, n, sz, sz, jl, s->size_mp[i],
+                             o->repeats, err);
         }
         size_n[i] = s->ncfg - size_first[i];
     }

@@ -26,11 +26,22 @@ ns_status ns_scaling_write_csv(const char *path, const ns_scaling_result *r, ns_
     if (st) return st;
     FILE *o = f.fp;
     size_t nc = sizeof csv_columns / sizeof csv_columns[0];
-    for (size_t i = 0; i < nc; i++) fprintf(o, "%s%s", csv_columns[i], i + 1 < nc ? "," : "\n");
+    /* Under MPI two more columns around "workers" (then per rank); one process's CSV keeps
+     * its columns as they always were. */
+    int mpi = r->mpi_ranks > 0;
+    for (size_t i = 0; i < nc; i++) {
+        int at_workers = !strcmp(csv_columns[i], "workers");
+        fprintf(o, "%s%s%s%s", mpi && at_workers ? "ranks," : "", csv_columns[i],
+                mpi && at_workers ? ",total_workers" : "", i + 1 < nc ? "," : "\n");
+    }
     for (size_t i = 0; i < r->count; i++) {
         const ns_scaling_row *x = &r->rows[i];
-        fprintf(o, "%s,%s,%d,%d,%d,%zu,", ns_scaling_sweep_name(x->sweep), ns_scaling_mode_name(x),
-                x->workers, x->width, x->height, x->images);
+        if (mpi)
+            fprintf(o, "%s,%s,%d,%d,%d,%d,%d,%zu,", ns_scaling_sweep_name(x->sweep), ns_scaling_mode_name(x),
+                    x->ranks, x->workers, ns_scaling_total_workers(x), x->width, x->height, x->images);
+        else
+            fprintf(o, "%s,%s,%d,%d,%d,%zu,", ns_scaling_sweep_name(x->sweep), ns_scaling_mode_name(x),
+                    x->workers, x->width, x->height, x->images);
         const double v[] = {x->megapixels, NAN, x->wall.median, x->wall.min, x->wall.max, x->ips_median,
                             x->ips_min, x->ips_max, x->speedup_seq, x->speedup_1, x->efficiency,
                             x->efficiency_1, x->cpu_utilisation, x->karp_flatt, x->peak_rss_mb,
@@ -53,12 +64,14 @@ static void add_num(cJSON *o, const char *key, double v)
     else cJSON_AddNullToObject(o, key);
 }
 
-static cJSON *row_json(const ns_scaling_row *x)
+static cJSON *row_json(const ns_scaling_row *x, int mpi)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "sweep", ns_scaling_sweep_name(x->sweep));
     cJSON_AddStringToObject(o, "mode", ns_scaling_mode_name(x));
+    if (mpi) cJSON_AddNumberToObject(o, "ranks", x->ranks);
     cJSON_AddNumberToObject(o, "workers", x->workers);
+    if (mpi) cJSON_AddNumberToObject(o, "total_workers", ns_scaling_total_workers(x));
     cJSON_AddNumberToObject(o, "width", x->width);
     cJSON_AddNumberToObject(o, "height", x->height);
     cJSON_AddNumberToObject(o, "images", (double)x->images);
@@ -150,12 +163,12 @@ ns_status ns_scaling_write_json(const char *path, const ns_scaling_options *op,
     if (op) cJSON_AddItemToObject(root, "options", options_json(op));
     cJSON_AddItemToObject(root, "environment", env_json(&r->env));
     cJSON *rows = cJSON_AddArrayToObject(root, "configurations");
-    for (size_t i = 0; i < r->count; i++) cJSON_AddItemToArray(rows, row_json(&r->rows[i]));
+    for (size_t i = 0; i < r->count; i++) cJSON_AddItemToArray(rows, row_json(&r->rows[i], r->mpi_ranks > 0));
 
     cJSON *kf = cJSON_AddArrayToObject(root, "karp_flatt");
     for (size_t i = 0; i < r->count; i++) {
         const ns_scaling_row *x = &r->rows[i];
-        if (x->sweep != NS_SWEEP_WORKERS || x->sequential || !isfinite(x->karp_flatt)) continue;
+        if (x->sweep != NS_SWEEP_WORKERS || x->sequential || x->ranks > 1 || !isfinite(x->karp_flatt)) continue;
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "workers", x->workers);
         cJSON_AddNumberToObject(e, "serial_fraction", x->karp_flatt);
@@ -180,6 +193,25 @@ ns_status ns_scaling_write_json(const char *path, const ns_scaling_options *op,
         add_num(rec, "tolerance", r->rec.tolerance);
         cJSON_AddNumberToObject(rec, "usable_cpus", r->rec.usable_cpus);
         cJSON_AddStringToObject(rec, "text", r->rec.text);
+    }
+    if (r->mpi_ranks > 0) {
+        cJSON *rr = cJSON_AddObjectToObject(root, "ranks");
+        cJSON_AddNumberToObject(rr, "size", r->mpi_ranks);
+        cJSON_AddStringToObject(rr, "how",
+            "under mpirun: rank 0 made the inputs once; for each rank count 1..size and each worker count "
+            "per rank, the ranks taking part ran the batch through the MPI dispatcher (as mpirun nucseg "
+            "segment), the others idle; wall time measured by rank 0; speedup_vs_1_worker = t(1 rank x 1 "
+            "worker) / t(this), efficiency_vs_1_worker = that / total_workers");
+        if (r->rank_rec_ok) {
+            cJSON *rec2 = cJSON_AddObjectToObject(rr, "recommendation");
+            cJSON_AddNumberToObject(rec2, "ranks", r->rank_rec.ranks);
+            cJSON_AddNumberToObject(rec2, "workers_per_rank", r->rank_rec.workers);
+            add_num(rec2, "images_per_s", r->rank_rec.images_per_s);
+            cJSON_AddNumberToObject(rec2, "best_ranks", r->rank_rec.best_ranks);
+            cJSON_AddNumberToObject(rec2, "best_workers_per_rank", r->rank_rec.best_workers);
+            add_num(rec2, "best_images_per_s", r->rank_rec.best_images_per_s);
+            cJSON_AddStringToObject(rec2, "text", r->rank_rec.text);
+        }
     }
     cJSON *sizes = cJSON_AddArrayToObject(root, "size_effect");
     ns_size_point pts[NS_SCALING_MAX_SIZES + 1];
@@ -251,6 +283,34 @@ static void sb_wrapped(strbuf *s, const char *text)
     }
 }
 
+/* Under MPI: per rank count, the best worker count's throughput and efficiency, then the
+ * ranks x workers to use. */
+static void rank_lines(strbuf *s, const ns_scaling_result *r)
+{
+    sb_printf(s, "Over MPI ranks (1..%d; speedup and efficiency against 1 rank x 1 worker):\n", r->mpi_ranks);
+    for (int k = 1; k <= r->mpi_ranks; k++) {
+        const ns_scaling_row *b = NULL;
+        for (size_t i = 0; i < r->count; i++) {
+            const ns_scaling_row *x = &r->rows[i];
+            if (x->sweep == NS_SWEEP_WORKERS && !x->sequential && x->ranks == k &&
+                (!b || x->ips_median > b->ips_median))
+                b = x;
+        }
+        if (b)
+            sb_printf(s, "  %d rank%s: best %d worker%s per rank (%d in all), %.3g images/s, speedup %.2fx, "
+                      "efficiency %.2f\n", k, k == 1 ? "" : "s", b->workers, b->workers == 1 ? "" : "s",
+                      ns_scaling_total_workers(b), b->ips_median, b->speedup_1, b->efficiency_1);
+    }
+    if (r->rank_rec_ok) {
+        sb_printf(s, "Recommendation over ranks: %d rank%s x %d worker%s.\n", r->rank_rec.ranks,
+                  r->rank_rec.ranks == 1 ? "" : "s", r->rank_rec.workers, r->rank_rec.workers == 1 ? "" : "s");
+        sb_wrapped(s, r->rank_rec.text);
+        sb_printf(s, "Use it with: mpirun -n %d nucseg segment DATA_DIR -o OUT -j %d\n", r->rank_rec.ranks,
+                  r->rank_rec.workers);
+    }
+    sb_printf(s, "\n");
+}
+
 char *ns_scaling_recommendation_text(const ns_scaling_result *r)
 {
     strbuf s = {0};
@@ -278,13 +338,14 @@ char *ns_scaling_recommendation_text(const ns_scaling_result *r)
     }
     for (size_t i = 0; i < r->count; i++) {
         const ns_scaling_row *x = &r->rows[i];
-        if (x->sweep == NS_SWEEP_WORKERS && !x->sequential && isfinite(x->karp_flatt))
+        if (x->sweep == NS_SWEEP_WORKERS && !x->sequential && x->ranks <= 1 && isfinite(x->karp_flatt))
             sb_printf(&s, "Karp-Flatt serial fraction at %d workers: %.3f\n", x->workers, x->karp_flatt);
     }
     if (r->amdahl_ok)
         sb_printf(&s, "Amdahl fit: serial fraction %.3f (at most %.3gx with unlimited CPUs), rmse %.3f\n",
                   r->amdahl.serial_fraction, r->amdahl.max_speedup, r->amdahl.rmse);
     sb_printf(&s, "\n");
+    if (r->mpi_ranks > 0) rank_lines(&s, r);
     if (r->rec_ok) {
         sb_printf(&s, "Recommendation: %d worker%s (%s of %d).\n", r->rec.recommended,
                   r->rec.recommended == 1 ? "" : "s", ns_rec_relation_name(r->rec.relation), e->usable_cpus);

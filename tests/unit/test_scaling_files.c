@@ -97,6 +97,64 @@ static void test_derive(void)
     ns_scaling_result_free(&r);
 }
 
+/* Under MPI: rows over 1 and 2 ranks. The per-rank recommendation and the fit use one
+ * rank's rows; speedup and efficiency compare with 1 rank x 1 worker, per worker in all. */
+static void fabricate_ranks(ns_scaling_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->env.usable_cpus = 2;
+    r->mpi_ranks = 2;
+    snprintf(r->input_desc, sizeof r->input_desc, "24 synthetic 1024x1024 fields");
+    r->main_width = r->main_height = 1024;
+    static const int rk[] = {1, 1, 1, 2, 2}, wk[] = {1, 1, 2, 1, 2}, seq[] = {1, 0, 0, 0, 0};
+    static const double t[] = {10.0, 10.2, 5.5, 5.2, 3.0};
+    for (int i = 0; i < 5; i++) {
+        add(r, NS_SWEEP_WORKERS, seq[i], wk[i], 1024, t[i], t[i], t[i], t[i]);
+        r->rows[r->count - 1].ranks = rk[i];
+    }
+}
+
+static void test_derive_ranks(void)
+{
+    ns_scaling_result r;
+    fabricate_ranks(&r);
+    ns_error err;
+    CHECK_OK(ns_scaling_derive(&r, 0.03, &err), err);
+    const ns_scaling_row *r21 = &r.rows[3], *r22 = &r.rows[4];
+    CHECK_NEAR(r21->speedup_1, 10.2 / 5.2, 1e-12); /* against 1 rank x 1 worker, not 2 ranks x 1 */
+    CHECK_NEAR(r22->speedup_1, 10.2 / 3.0, 1e-12);
+    CHECK_NEAR(r22->efficiency_1, 10.2 / 3.0 / 4, 1e-12);
+    CHECK_NEAR(r22->efficiency, 10.0 / 3.0 / 4, 1e-12);
+    CHECK_NEAR(r22->cpu_utilisation, 3.0 / (3.0 * 4), 1e-12);
+    CHECK(ns_scaling_total_workers(r22) == 4 && ns_scaling_total_workers(&r.rows[2]) == 2);
+    /* the worker recommendation stays per rank; over ranks, 2 x 2 is best by far */
+    CHECK(r.rec_ok && r.best_workers == 2 && r.rec.recommended == 2);
+    CHECK(r.rank_rec_ok && r.rank_rec.ranks == 2 && r.rank_rec.workers == 2);
+
+    char sub[sizeof dir + 8];
+    snprintf(sub, sizeof sub, "%s/ranks", dir);
+    ns_scaling_options o;
+    ns_scaling_options_default(&o);
+    o.out_dir = sub;
+    CHECK_OK(ns_scaling_write_all(sub, &o, &r, &err), err);
+    char path[sizeof sub + 64];
+    snprintf(path, sizeof path, "%s/segmentation_benchmark.csv", sub);
+    char *csv = test_read_file(path, NULL);
+    CHECK(csv && !strncmp(csv, "sweep,mode,ranks,workers,total_workers,width,", 45));
+    CHECK(csv && strstr(csv, "\nworkers,pool,2,2,4,1024,1024,24,") != NULL);
+    free(csv);
+    snprintf(path, sizeof path, "%s/recommendation.txt", sub);
+    char *txt = test_read_file(path, NULL);
+    CHECK(txt && strstr(txt, "Recommendation over ranks: 2 ranks x 2 workers.") != NULL);
+    CHECK(txt && strstr(txt, "mpirun -n 2 nucseg segment DATA_DIR -o OUT -j 2") != NULL);
+    free(txt);
+    for (int i = 0; ns_scaling_rank_plot_names[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s.svg", sub, ns_scaling_rank_plot_names[i]);
+        CHECK_MSG(access(path, F_OK) == 0, "%s", path);
+    }
+    ns_scaling_result_free(&r);
+}
+
 /* ---- reading the files back ---- */
 
 /* Column index of name in the CSV header line. */
@@ -262,6 +320,15 @@ static void test_files(void)
     ns_scaling_options_default(&o);
     o.out_dir = dir;
     CHECK_OK(ns_scaling_write_all(dir, &o, &r, &err), err);
+    /* one process: the columns as they always were, no rank plots */
+    char *csv_path = ns_path_join(dir, "segmentation_benchmark.csv");
+    char *csv = test_read_file(csv_path, NULL);
+    CHECK(csv && !strncmp(csv, "sweep,mode,workers,width,height,images,", 39));
+    free(csv);
+    free(csv_path);
+    char *rank_plot = ns_path_join(dir, "throughput_vs_ranks.svg");
+    CHECK(access(rank_plot, F_OK) != 0);
+    free(rank_plot);
     check_csv_and_json();
     check_text_and_html();
     ns_scaling_result_free(&r);
@@ -297,6 +364,7 @@ int main(void)
     if (!mkdtemp(dir)) return 1;
     RUN(test_derive);
     RUN(test_files);
+    RUN(test_derive_ranks);
     RUN(test_errors);
     if (!getenv("NUCSEG_KEEP_TEST_OUTPUT")) cleanup();
     else fprintf(stderr, "kept %s\n", dir);

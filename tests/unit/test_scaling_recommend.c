@@ -122,6 +122,34 @@ static void test_worker_counts(void)
     CHECK(n == 1 && w[0] == 1);
 }
 
+static void test_ranks(void)
+{
+    ns_rank_recommendation r;
+    ns_error err;
+    /* 2 x 2 is best; 4 x 1 (same total, more ranks) and 1 x 4 are within 3%: 1 x 4 wins
+     * the tie on workers in all by having fewer ranks */
+    ns_rank_throughput m[] = {{1, 1, 1.0}, {1, 4, 3.5}, {2, 1, 1.9}, {2, 2, 3.55}, {4, 1, 3.5}};
+    CHECK_OK(ns_recommend_ranks(m, 5, 0.03, &r, &err), err);
+    CHECK(r.best_ranks == 2 && r.best_workers == 2);
+    CHECK(r.ranks == 1 && r.workers == 4);
+    CHECK(strstr(r.text, "1 rank x 4 workers per rank (4 in all)") != NULL);
+    /* tolerance 0: only the best */
+    CHECK_OK(ns_recommend_ranks(m, 5, 0.0, &r, &err), err);
+    CHECK(r.ranks == 2 && r.workers == 2);
+    /* fewer in all beats fewer ranks: 2 x 1 within 10% of 1 x 4 */
+    ns_rank_throughput f[] = {{1, 4, 2.0}, {2, 1, 1.9}};
+    CHECK_OK(ns_recommend_ranks(f, 2, 0.1, &r, &err), err);
+    CHECK(r.ranks == 2 && r.workers == 1);
+    /* errors */
+    ns_rank_throughput dup[] = {{2, 1, 1.0}, {2, 1, 2.0}};
+    CHECK(ns_recommend_ranks(dup, 2, 0.03, &r, &err) == NS_ERR_INVALID);
+    ns_rank_throughput zero[] = {{0, 1, 1.0}};
+    CHECK(ns_recommend_ranks(zero, 1, 0.03, &r, &err) == NS_ERR_INVALID);
+    ns_rank_throughput none[] = {{1, 1, NAN}};
+    CHECK(ns_recommend_ranks(none, 1, 0.03, &r, &err) == NS_ERR_EMPTY);
+    CHECK(ns_recommend_ranks(m, 5, 1.0, &r, &err) == NS_ERR_INVALID);
+}
+
 int main(void)
 {
     RUN(test_all_cpus);
@@ -131,5 +159,6 @@ int main(void)
     RUN(test_single_cpu_and_ties);
     RUN(test_errors);
     RUN(test_worker_counts);
+    RUN(test_ranks);
     return check_report();
 }
