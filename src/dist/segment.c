@@ -354,7 +354,7 @@ static void start_dispatch(ns_dist *d, ns_job_list *jobs, const ns_batch_options
     /* Largest first, 10X and 40X together, as the single-machine pool does. */
     for (size_t i = 0; i < jobs->count; i++) order[i] = i;
     qsort_r(order, jobs->count, sizeof *order, by_cost_desc, jobs);
-    ns_dispatch_sink sink = {on_result, on_final, &pl};
+    ns_dispatch_sink sink = {on_result, on_final, pl};
     serve->d = ns_dispatcher_create(d->comm, order, jobs->count, total_workers, sink);
     free(order);
     if (!serve->d) {
