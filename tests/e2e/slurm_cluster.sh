@@ -4,7 +4,7 @@
 #   source tests/e2e/slurm_cluster.sh
 #   slurm_cluster_start DIR || exit $?   # 0 up; 77 the sandbox cannot run it (reason printed)
 #   sbatch --wait ...                    # SLURM_CONF points at this cluster
-#   slurm_cluster_stop                   # also run by slurm_cluster_start's EXIT trap
+#   slurm_cluster_stop                   # also run at exit (lib.sh's on_exit, or a trap)
 #
 # Starts munged (its own key, socket, pid and seed files), slurmctld and slurmd on this host,
 # all under DIR, with a slurm.conf written here (nothing read from /etc/slurm or /etc/munge),
@@ -96,11 +96,17 @@ slurm_cluster_start() {
   d=$SLURM_CLUSTER_DIR
   mkdir -p "$d/munge" "$d/state" "$d/spool" "$d/log" "$d/run" "$d/tmp"
   chmod 700 "$d/munge"
-  # Stop the cluster at exit, then run whatever EXIT trap the caller had set (e.g. rm -rf).
-  local prev
-  prev=$(trap -p EXIT)
-  if [ -n "$prev" ]; then eval "SLURM_CLUSTER_PREV_TRAP=( $prev )"; fi
-  trap _slurm_cluster_on_exit EXIT
+  # Stop the cluster at exit. A test that sources lib.sh registers the stop with on_exit
+  # (run before the cleanups registered earlier and before $T, which holds DIR, is removed).
+  # Otherwise a trap of our own stops it, then runs whatever EXIT trap the caller had set.
+  if declare -F on_exit >/dev/null; then
+    on_exit slurm_cluster_stop
+  else
+    local prev
+    prev=$(trap -p EXIT)
+    if [ -n "$prev" ]; then eval "SLURM_CLUSTER_PREV_TRAP=( $prev )"; fi
+    trap _slurm_cluster_on_exit EXIT
+  fi
 
   # --- munge: a fresh key, socket and pid under DIR ---
   head -c 1024 /dev/urandom > "$d/munge/munge.key"

@@ -3,11 +3,9 @@
 # machine's own updates) instead of failing at once: every apt-get call it makes asks
 # for DPkg::Lock::Timeout. Run against stand-ins for dpkg-query (one package missing),
 # apt-get (records its arguments) and sudo, first on PATH; nothing is installed.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 SRC=${NUCSEG_SRC:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir -p "$T/bin"
 cat > "$T/bin/dpkg-query" <<'SH'

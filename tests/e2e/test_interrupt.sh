@@ -4,12 +4,10 @@
 # outputs, intact (tifffile opens the labels) and recorded with matching checksums; the
 # exit status is 128 + the signal. One image hangs (test hook), so the batch is certainly
 # still running when the signal comes: nothing here depends on timing.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir -p "$T/in"
 for f in $(ls "$DATA"/*.png | grep -v _labels | head -8); do cp "$f" "$T/in/"; done
@@ -20,6 +18,7 @@ for sig in TERM INT; do
   NUCSEG_FAULT_INJECT="hang:$stuck" "$BIN" segment "$T/in" --magnification auto -o "$out" -j 2 \
       --progress lines > "$T/log_$sig" 2>&1 &
   pid=$!
+  on_exit "kill -9 $pid 2>/dev/null" # the hung image never ends on its own
   # The 7 other images reported done (one worker is stuck), then the signal.
   for _ in $(seq 1 1200); do
     [ "$(grep -c '^\[' "$T/log_$sig" || true)" -ge 7 ] && break

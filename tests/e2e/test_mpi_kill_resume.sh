@@ -5,19 +5,16 @@
 # outputs byte-identical to a -j 2 run, redoes nothing already written, and leaves no
 # temporary file. Not timed: one worker is held inside a save (NUCSEG_FAULT_INJECT) so
 # that the rank killed is caught with an image half-saved, whenever that happens.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
 source "$(dirname "$0")/same_outputs.sh"
 source "$(dirname "$0")/mpi_env.sh"
-T=$(mktemp -d)
+# mpirun runs in its own process group (setsid): at exit, kill the group if still running
+# (mpirun_pid is cleared once it has been waited for, so a reused pid is never hit).
 mpirun_pid=
-cleanup() {
-  [ -n "$mpirun_pid" ] && kill -9 -- -"$mpirun_pid" 2> /dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+on_exit '[ -z "$mpirun_pid" ] || kill -9 -- -"$mpirun_pid" 2> /dev/null'
 
 mkdir -p "$T/in"
 for f in $(ls "$DATA"/*.png | grep -v _labels | head -14); do cp "$f" "$T/in/"; done

@@ -3,14 +3,12 @@
 # (10X and 40X) and on real images, the outputs are byte-identical to a `-j 2` run on one
 # machine, rank 0's summary lists every image exactly once with a per-node section that
 # accounts for each, progress is kept, a failing image fails alone and sets the exit status.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
 source "$(dirname "$0")/same_outputs.sh"
 source "$(dirname "$0")/mpi_env.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 # summary_lists_each FILE N: N per-image entries, N distinct images, all accounted for by the
 # nodes, and every one of the 3 ranks reported.

@@ -5,12 +5,10 @@
 # well Well1, tile 34) land in folders of their well, with plate/well/tile columns, and
 # each well gets one merged table (OUT/<mag>/<well>/<well>_nuclei.csv); --name-pattern
 # reads another layout, and a name it does not match is refused with one line.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 imgs=($(ls "$DATA"/*.png | grep -v _labels | head -6))
 mkdir -p "$T/in"

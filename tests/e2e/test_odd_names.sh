@@ -5,12 +5,10 @@
 #    line each with no raw control character;
 #  * a folder named like an image (x.tif) is reported as a failure, not skipped;
 #  * -j 4096 on 3 images says it starts 3 workers, and does.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 imgs=($(ls "$DATA"/*.png | grep -v _labels | head -3))
 mkdir -p "$T/in"

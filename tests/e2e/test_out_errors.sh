@@ -5,19 +5,16 @@
 #  * A plain run (no --resume) removes the temporary files a dead process left.
 # The read-only and full disks are small tmpfs mounted here (root); without root the
 # read-only folder is a chmod and the full disk is skipped (said so).
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
-T=$(mktemp -d)
-mounted=()
-cleanup() { for m in "${mounted[@]}"; do umount "$m" 2>/dev/null || true; done; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir -p "$T/in"
 for f in $(ls "$DATA"/*.png | grep -v _labels | head -4); do cp "$f" "$T/in/"; done
 can_mount=0
 if [ "$(id -u)" = 0 ] && mkdir -p "$T/probe" && mount -t tmpfs -o size=64k tmpfs "$T/probe" 2>/dev/null; then
+  on_exit 'umount "$T/probe" 2>/dev/null'
   umount "$T/probe"
   can_mount=1
 fi
@@ -25,7 +22,7 @@ fi
 # --- read-only OUT ---
 mkdir -p "$T/ro"
 if [ $can_mount = 1 ]; then
-  mount -t tmpfs -o ro,size=64k tmpfs "$T/ro"; mounted+=("$T/ro")
+  mount -t tmpfs -o ro,size=64k tmpfs "$T/ro"; on_exit 'umount "$T/ro" 2>/dev/null'
 elif [ "$(id -u)" != 0 ]; then
   chmod a-w "$T/ro"
 else
@@ -43,7 +40,7 @@ grep -q "^\[" "$T/ro.out" && fail "read-only OUT: images were processed before t
 # --- no space left ---
 if [ $can_mount = 1 ]; then
   mkdir -p "$T/full"
-  mount -t tmpfs -o size=256k tmpfs "$T/full"; mounted+=("$T/full")
+  mount -t tmpfs -o size=256k tmpfs "$T/full"; on_exit 'umount "$T/full" 2>/dev/null'
   # OUT already holds its settings (an earlier run of the same settings, which took no
   # space to speak of): the disk fills up under the images' outputs, not before.
   "$BIN" segment "$(ls "$T"/in/*.png | head -1)" --magnification auto -o "$T/full" -j 1 --progress quiet > /dev/null \
@@ -67,6 +64,7 @@ s=$(basename "$(ls "$T"/in/*.png | head -1)" .png)
 true & dead=$!
 wait $dead
 sleep 300 & live=$!
+on_exit "kill $live 2>/dev/null"
 stale="$T/out/unknown/$s/.${s}_labels.tif.tmp.$dead.$(hostname)"
 alive="$T/out/unknown/$s/.${s}_nuclei.csv.tmp.$live.$(hostname)"
 # The same dead pid on another machine writing into the same folder (a shard, an MPI rank

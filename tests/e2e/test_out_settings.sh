@@ -3,13 +3,11 @@
 # once with --diameter 10 and --diameter 14 (as a new user tried) end with exactly one
 # refused before writing anything and every output from the other, identical to a run of
 # its settings alone; --resume with other settings is refused too; the same settings join in.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
 source "$(dirname "$0")/same_outputs.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir -p "$T/in"
 for f in $(ls "$DATA"/*.png | grep -v _labels | head -10); do cp "$f" "$T/in/"; done
@@ -23,6 +21,7 @@ set +e
 p10=$!
 "$BIN" segment "$T/in" --magnification auto --diameter 14 -o "$T/out" -j 1 --progress quiet > "$T/log14" 2>&1 &
 p14=$!
+on_exit "kill $p10 $p14 2>/dev/null"
 wait $p10; rc10=$?
 wait $p14; rc14=$?
 set -e

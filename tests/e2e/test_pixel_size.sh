@@ -5,12 +5,10 @@
 # label TIFF and table); --pixel-size overrides the file; the outputs carry the size (label
 # TIFF as Fiji/tifffile read it, metadata JSON, *_um columns); a file without one and
 # --diameter-um fails with one line naming it. tifffile writes the inputs (test-only).
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 PY=/usr/bin/python3
 
 img=$(ls "$DATA"/*.png | grep -v _labels | head -1)

@@ -4,12 +4,10 @@
 # label TIFF nucseg wrote gives, nucleus by nucleus, the same centroid, area, bbox, axes,
 # eccentricity and orientation (skimage's convention: from the row axis, in [-pi/2, pi/2]).
 # scikit-image and tifffile are test-only (Debian python3-skimage, python3-tifffile).
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 imgs=($(ls "$DATA"/*.png | grep -v _labels | head -10))
 mkdir -p "$T/in"

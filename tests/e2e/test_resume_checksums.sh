@@ -3,12 +3,10 @@
 # place (same size, 200 bytes zeroed in the middle) and an image whose input was replaced
 # by another image; the intact ones are skipped. The metadata records size and CRC-32 of
 # the input and of each output, and they match the files (Python's zlib.crc32 agrees).
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir -p "$T/in"
 imgs=($(ls "$DATA"/*.png | grep -v _labels | head -5))

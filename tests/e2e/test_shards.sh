@@ -2,13 +2,11 @@
 # test_shards.sh — `--shard K/N`: four shards started at once into one OUT leave the same
 # outputs as one run with -j 2, each shard writes its own summary, `nucseg summary` merges
 # them (every image exactly once) and says what is not done while shards are missing.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 DATA=${NUCSEG_TEST_DATA:?}/dsb2018-dev
 source "$(dirname "$0")/same_outputs.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir -p "$T/in"
 for f in $(ls "$DATA"/*.png | grep -v _labels | head -14); do cp "$f" "$T/in/"; done
@@ -32,6 +30,7 @@ for k in 1 2 3 4; do
   "$BIN" segment "$T/in" --magnification auto -o "$T/all" -j 1 --shard $k/4 --progress quiet > "$T/all$k" 2>&1 &
   pids+=($!)
 done
+on_exit "kill ${pids[*]} 2>/dev/null"
 for i in 0 1 2 3; do wait "${pids[$i]}" || { cat "$T/all$((i + 1))"; fail "shard $((i + 1))/4 of the concurrent run"; }; done
 for k in 1 2 3 4; do [ -s "$T/all/segmentation_summary.shard-$k-of-4.json" ] || fail "no summary of shard $k"; done
 "$BIN" summary "$T/all" > "$T/sum2" 2>&1 || { cat "$T/sum2"; fail "summary of 4 complete shards"; }

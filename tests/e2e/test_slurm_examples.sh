@@ -6,16 +6,14 @@
 # its timings and output paths), and the summary counts every image once.
 # Exit 77 (CTest: skipped) only when the sandbox provably cannot run the daemons; the reason
 # is printed.
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=$(readlink -f "${NUCSEG_BIN:?}")
 SRC=${NUCSEG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 source "$SRC/tests/e2e/slurm_cluster.sh"
 source "$SRC/tests/e2e/same_outputs.sh"
 source "$SRC/tests/e2e/mpi_env.sh"   # OpenMPI as root; sbatch passes the environment on
 EX=$SRC/examples/slurm
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # --- the plate and the single-machine reference ---
 "$BIN" synth "$T/plate" --seed 3 --wells 2 --tiles-10x 2 --sites-per-tile 1 \

@@ -4,12 +4,10 @@
 # table (tiles' and wells') and centroid .npy byte-identical, and the same mapping.csv;
 # a report per well; wells found by `nucseg segment --list-wells`; a well with one
 # magnification is segmented and reported, not mapped. The SLURM profile parses (dry run).
-set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 BIN=${NUCSEG_BIN:?}
 SRC=${NUCSEG_SRC:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 command -v snakemake > /dev/null || fail "snakemake is not installed (scripts/install-deps.sh installs it)"
 
 "$BIN" synth "$T/plate" --wells 2 --tiles-10x 4 --size-10x 512 --size-40x 1024 > /dev/null
