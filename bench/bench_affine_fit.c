@@ -242,6 +242,51 @@ static void usage(FILE *f)
                "point sets; writes OUT_DIR/affine_fit.csv.\n");
 }
 
+/* OUT/affine_fit.csv and the table on stdout: nucseg's rows (the first nrows), then the
+ * peer's, each nucseg row with its speedup over the peer's row of the same method. */
+static ns_status write_rows(const char *out, const bench_row *rows, int nrows, int total)
+{
+    ns_error err = {0};
+    char *path = ns_path_join(out, "affine_fit.csv");
+    ns_atomic_file f;
+    if (!path || ns_atomic_open(&f, path, &err) != NS_OK) {
+        fprintf(stderr, "bench_affine_fit: %s\n", path ? err.message : "no memory");
+        free(path);
+        return NS_ERR_IO;
+    }
+    fprintf(f.fp, "method,impl,pairs,sets,us_per_fit,rmsd,rel_to_closed_form,iterations,speedup\n");
+    printf("\n%-29s %-7s %6s %12s %12s %12s %6s %9s\n", "method", "impl", "pairs", "us_per_fit", "rmsd",
+           "rel_to_cf", "iters", "speedup");
+    for (int i = 0; i < total; i++) {
+        const bench_row *r = &rows[i];
+        double speedup = NAN;
+        if (!strcmp(r->impl, "nucseg"))
+            for (int j = nrows; j < total; j++)
+                if (!strcmp(rows[j].method, r->base)) speedup = rows[j].us_per_fit / r->us_per_fit;
+        ns_csv_field(f.fp, r->method);
+        fprintf(f.fp, ",%s,%zu,%d,", r->impl, r->pairs, r->sets);
+        ns_csv_number(f.fp, r->us_per_fit, 6);
+        fputc(',', f.fp);
+        ns_csv_number(f.fp, r->rmsd, 12);
+        fputc(',', f.fp);
+        ns_csv_number(f.fp, r->rel, 6);
+        fputc(',', f.fp);
+        ns_csv_number(f.fp, r->iterations, 6);
+        fputc(',', f.fp);
+        ns_csv_number(f.fp, speedup, 6);
+        fputc('\n', f.fp);
+        char sp[32] = "";
+        if (isfinite(speedup)) snprintf(sp, sizeof sp, "%.1fx", speedup);
+        printf("%-29s %-7s %6zu %12.2f %12.6f %12.2e %6g %9s\n", r->method, r->impl, r->pairs,
+               r->us_per_fit, r->rmsd, r->rel, r->iterations, sp);
+    }
+    ns_status st = ns_atomic_close(&f, &err);
+    if (st != NS_OK) fprintf(stderr, "bench_affine_fit: %s\n", err.message);
+    else printf("\nwrote %s\n", path);
+    free(path);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     long pairs = 500, reps = 2000, nsets = 4;
@@ -318,43 +363,7 @@ int main(int argc, char **argv)
                 "no peer figures, nucseg rows only\n", script, prc, npeer);
     int total = nrows + npeer;
 
-    char *path = ns_path_join(out, "affine_fit.csv");
-    ns_atomic_file f;
-    if (!path || ns_atomic_open(&f, path, &err) != NS_OK) {
-        fprintf(stderr, "bench_affine_fit: %s\n", path ? err.message : "no memory");
-        free(path);
-        return 3;
-    }
-    fprintf(f.fp, "method,impl,pairs,sets,us_per_fit,rmsd,rel_to_closed_form,iterations,speedup\n");
-    printf("\n%-29s %-7s %6s %12s %12s %12s %6s %9s\n", "method", "impl", "pairs", "us_per_fit", "rmsd",
-           "rel_to_cf", "iters", "speedup");
-    for (int i = 0; i < total; i++) {
-        const bench_row *r = &rows[i];
-        double speedup = NAN;
-        if (!strcmp(r->impl, "nucseg"))
-            for (int j = nrows; j < total; j++)
-                if (!strcmp(rows[j].method, r->base)) speedup = rows[j].us_per_fit / r->us_per_fit;
-        ns_csv_field(f.fp, r->method);
-        fprintf(f.fp, ",%s,%zu,%d,", r->impl, r->pairs, r->sets);
-        ns_csv_number(f.fp, r->us_per_fit, 6);
-        fputc(',', f.fp);
-        ns_csv_number(f.fp, r->rmsd, 12);
-        fputc(',', f.fp);
-        ns_csv_number(f.fp, r->rel, 6);
-        fputc(',', f.fp);
-        ns_csv_number(f.fp, r->iterations, 6);
-        fputc(',', f.fp);
-        ns_csv_number(f.fp, speedup, 6);
-        fputc('\n', f.fp);
-        char sp[32] = "";
-        if (isfinite(speedup)) snprintf(sp, sizeof sp, "%.1fx", speedup);
-        printf("%-29s %-7s %6zu %12.2f %12.6f %12.2e %6g %9s\n", r->method, r->impl, r->pairs,
-               r->us_per_fit, r->rmsd, r->rel, r->iterations, sp);
-    }
-    ns_status st = ns_atomic_close(&f, &err);
-    if (st != NS_OK) fprintf(stderr, "bench_affine_fit: %s\n", err.message);
-    else printf("\nwrote %s\n", path);
-    free(path);
+    ns_status st = write_rows(out, rows, nrows, total);
     for (int i = 0; i < 2 && i < nrows; i++) {
         printf("target %-20s <= 50 us/fit: %s\n", rows[i].method,
                rows[i].us_per_fit <= 50 ? "PASS" : "MISS");
