@@ -8,6 +8,7 @@
 
 #include "nucseg/fsutil.h"
 #include "nucseg/mapping.h"
+#include "util/json_number.h"
 
 /* Empty CSV field for "not a number" so readers do not have to parse "nan". */
 static void put_num(FILE *f, const char *fmt, double v)
@@ -90,13 +91,6 @@ static ns_status write_matches_csv(const char *path, const ns_map_report *rep, n
     return ns_atomic_close(&af, err);
 }
 
-/* JSON has no NaN/Infinity: null instead. */
-static void add_num(cJSON *o, const char *key, double v)
-{
-    if (isfinite(v)) cJSON_AddNumberToObject(o, key, v);
-    else cJSON_AddNullToObject(o, key);
-}
-
 static ns_status write_summary(const char *path, const ns_map_report *rep, const ns_map_options *o, ns_error *err)
 {
     cJSON *root = cJSON_CreateObject();
@@ -105,7 +99,7 @@ static ns_status write_summary(const char *path, const ns_map_report *rep, const
     cJSON_AddNumberToObject(root, "mapped", (double)rep->mapped);
     cJSON_AddNumberToObject(root, "unmapped", (double)(rep->count - rep->mapped));
     cJSON_AddNumberToObject(root, "tiles_10x", (double)rep->tiles_10x.count);
-    add_num(root, "median_rmsd", rep->median_rmsd);
+    ns_json_add_number(root, "median_rmsd", rep->median_rmsd);
     cJSON_AddNumberToObject(root, "seconds", rep->seconds);
     cJSON *opt = cJSON_AddObjectToObject(root, "options");
     if (opt) {
@@ -121,13 +115,13 @@ static ns_status write_summary(const char *path, const ns_map_report *rep, const
         if (t) {
             cJSON_AddNumberToObject(t, "tiles_with_truth", (double)rep->tiles_with_truth);
             cJSON_AddNumberToObject(t, "tiles_correct", (double)rep->tiles_correct);
-            add_num(t, "max_corner_error_px", rep->tiles_with_truth ? rep->max_corner_error_px : NAN);
+            ns_json_add_number(t, "max_corner_error_px", rep->tiles_with_truth ? rep->max_corner_error_px : NAN);
             cJSON_AddNumberToObject(t, "matches", (double)rep->matches);
             cJSON_AddNumberToObject(t, "correct_matches", (double)rep->correct_matches);
             cJSON_AddNumberToObject(t, "truth_pairs", (double)rep->truth_pairs);
             cJSON_AddNumberToObject(t, "recovered_pairs", (double)rep->recovered_pairs);
-            add_num(t, "match_precision", rep->matches ? (double)rep->correct_matches / rep->matches : NAN);
-            add_num(t, "match_recall", rep->truth_pairs ? (double)rep->recovered_pairs / rep->truth_pairs : NAN);
+            ns_json_add_number(t, "match_precision", rep->matches ? (double)rep->correct_matches / rep->matches : NAN);
+            ns_json_add_number(t, "match_recall", rep->truth_pairs ? (double)rep->recovered_pairs / rep->truth_pairs : NAN);
         }
     }
     /* Tiles whose files could not be read, both magnifications (a 10X one has no row). */
@@ -156,11 +150,11 @@ static ns_status write_summary(const char *path, const ns_map_report *rep, const
         cJSON_AddStringToObject(e, "status", ns_map_status_name(row->result.status));
         if (row->status != NS_OK) cJSON_AddStringToObject(e, "error", row->error);
         if (row->result.reason[0]) cJSON_AddStringToObject(e, "reason", row->result.reason);
-        add_num(e, "expected", row->result.expected);
-        add_num(e, "share", row->result.share);
-        add_num(e, "tolerance_used", row->result.tolerance_used);
-        add_num(e, "chance_z", row->result.chance_z);
-        add_num(e, "corner_se", row->result.corner_se);
+        ns_json_add_number(e, "expected", row->result.expected);
+        ns_json_add_number(e, "share", row->result.share);
+        ns_json_add_number(e, "tolerance_used", row->result.tolerance_used);
+        ns_json_add_number(e, "chance_z", row->result.chance_z);
+        ns_json_add_number(e, "corner_se", row->result.corner_se);
         cJSON_AddNumberToObject(e, "rounds", row->result.rounds);
         cJSON_AddBoolToObject(e, "converged", row->result.converged);
         cJSON_AddNumberToObject(e, "border_excluded", (double)row->result.border_excluded);
@@ -169,16 +163,16 @@ static ns_status write_summary(const char *path, const ns_map_report *rep, const
             cJSON *x = cJSON_CreateObject();
             if (!x) break;
             cJSON_AddStringToObject(x, "tile_10x", row->extra[k].tile_10x->stem);
-            add_num(x, "share", row->extra[k].result.share);
-            add_num(x, "score", row->extra[k].result.score);
-            add_num(x, "rmsd", row->extra[k].result.rmsd);
+            ns_json_add_number(x, "share", row->extra[k].result.share);
+            ns_json_add_number(x, "score", row->extra[k].result.score);
+            ns_json_add_number(x, "rmsd", row->extra[k].result.rmsd);
             cJSON_AddItemToArray(more, x);
         }
-        add_num(e, "score", row->result.score);
-        add_num(e, "ransac_score", row->result.ransac_score);
-        add_num(e, "rmsd", row->result.rmsd);
-        add_num(e, "rmsd_lbfgsb", row->result.rmsd_lbfgsb);
-        add_num(e, "rmsd_lm", row->result.rmsd_lm);
+        ns_json_add_number(e, "score", row->result.score);
+        ns_json_add_number(e, "ransac_score", row->result.ransac_score);
+        ns_json_add_number(e, "rmsd", row->result.rmsd);
+        ns_json_add_number(e, "rmsd_lbfgsb", row->result.rmsd_lbfgsb);
+        ns_json_add_number(e, "rmsd_lm", row->result.rmsd_lm);
         cJSON_AddStringToObject(e, "optimizer", row->result.optimizer ? row->result.optimizer : "");
         cJSON_AddNumberToObject(e, "hypotheses", (double)row->result.hypotheses);
         cJSON_AddNumberToObject(e, "seconds", row->result.seconds);

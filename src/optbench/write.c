@@ -10,6 +10,7 @@
 #include "nucseg/optbench.h"
 #include "nucseg/report.h"
 #include "optbench/optbench_internal.h"
+#include "util/json_number.h"
 
 static void put_num(FILE *f, double v, int digits)
 {
@@ -109,12 +110,6 @@ static ns_status write_summaries(const char *out, const ns_optbench_result *res,
     return ns_atomic_close(&f, err);
 }
 
-static void json_num(cJSON *o, const char *k, double v)
-{
-    if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
-    else cJSON_AddNullToObject(o, k);
-}
-
 static ns_status write_json(const char *out, const char *map_dir, const char *truth, int trials,
                             int iterations, uint64_t seed, size_t pairs, size_t failed,
                             const ns_optbench_stats overall[NS_OPTBENCH_METHODS], ns_error *err)
@@ -135,13 +130,13 @@ static ns_status write_json(const char *out, const char *map_dir, const char *tr
         cJSON *o = cJSON_AddObjectToObject(methods, ns_optimizer_name((ns_optimizer)m));
         const ns_optbench_stats *s = &overall[m];
         cJSON_AddNumberToObject(o, "fits", (double)s->fits);
-        json_num(o, "success_rate", s->success_rate);
-        json_num(o, "median_rmsd", s->median_rmsd);
-        json_num(o, "median_rel_diff", s->median_rel_diff);
-        json_num(o, "median_time_us", s->median_time_us);
-        json_num(o, "p90_time_us", s->p90_time_us);
-        json_num(o, "median_iterations", s->median_iterations);
-        json_num(o, "mean_true_corner_error_px", s->mean_true_corner_err);
+        ns_json_add_number(o, "success_rate", s->success_rate);
+        ns_json_add_number(o, "median_rmsd", s->median_rmsd);
+        ns_json_add_number(o, "median_rel_diff", s->median_rel_diff);
+        ns_json_add_number(o, "median_time_us", s->median_time_us);
+        ns_json_add_number(o, "p90_time_us", s->p90_time_us);
+        ns_json_add_number(o, "median_iterations", s->median_iterations);
+        ns_json_add_number(o, "mean_true_corner_error_px", s->mean_true_corner_err);
     }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

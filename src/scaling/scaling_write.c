@@ -11,6 +11,7 @@
 #include "scaling/scaling_internal.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/report.h"
+#include "util/json_number.h"
 
 static const char *const csv_columns[] = {
     "sweep", "mode", "workers", "width", "height", "images", "megapixels", "repeats",
@@ -58,12 +59,6 @@ ns_status ns_scaling_write_csv(const char *path, const ns_scaling_result *r, ns_
 
 /* A number, or null when it was not measured (cJSON would print NAN as null anyway;
  * being explicit keeps it independent of the cJSON version). */
-static void add_num(cJSON *o, const char *key, double v)
-{
-    if (isfinite(v)) cJSON_AddNumberToObject(o, key, v);
-    else cJSON_AddNullToObject(o, key);
-}
-
 static cJSON *row_json(const ns_scaling_row *x, int mpi)
 {
     cJSON *o = cJSON_CreateObject();
@@ -75,31 +70,31 @@ static cJSON *row_json(const ns_scaling_row *x, int mpi)
     cJSON_AddNumberToObject(o, "width", x->width);
     cJSON_AddNumberToObject(o, "height", x->height);
     cJSON_AddNumberToObject(o, "images", (double)x->images);
-    add_num(o, "megapixels", x->megapixels);
+    ns_json_add_number(o, "megapixels", x->megapixels);
     cJSON_AddNumberToObject(o, "repeats", x->repeats);
     cJSON *w = cJSON_AddObjectToObject(o, "wall_s");
-    add_num(w, "median", x->wall.median);
-    add_num(w, "min", x->wall.min);
-    add_num(w, "max", x->wall.max);
-    add_num(w, "mean", x->wall.mean);
-    add_num(w, "sd", x->wall.sd);
+    ns_json_add_number(w, "median", x->wall.median);
+    ns_json_add_number(w, "min", x->wall.min);
+    ns_json_add_number(w, "max", x->wall.max);
+    ns_json_add_number(w, "mean", x->wall.mean);
+    ns_json_add_number(w, "sd", x->wall.sd);
     cJSON *vals = cJSON_AddArrayToObject(w, "repeats");
     for (int i = 0; i < x->repeats; i++) cJSON_AddItemToArray(vals, cJSON_CreateNumber(x->wall_s[i]));
     cJSON *t = cJSON_AddObjectToObject(o, "images_per_s");
-    add_num(t, "median", x->ips_median);
-    add_num(t, "min", x->ips_min);
-    add_num(t, "max", x->ips_max);
-    add_num(o, "speedup_vs_sequential", x->speedup_seq);
-    add_num(o, "speedup_vs_sequential_min", x->speedup_seq_lo);
-    add_num(o, "speedup_vs_sequential_max", x->speedup_seq_hi);
-    add_num(o, "speedup_vs_1_worker", x->speedup_1);
-    add_num(o, "efficiency", x->efficiency);
-    add_num(o, "efficiency_vs_1_worker", x->efficiency_1);
-    add_num(o, "cpu_utilisation", x->cpu_utilisation);
-    add_num(o, "karp_flatt", x->karp_flatt);
-    add_num(o, "peak_rss_mb", x->peak_rss_mb);
-    add_num(o, "image_ms_median", x->image_ms_median);
-    add_num(o, "background_cpus", x->background_cpus_median);
+    ns_json_add_number(t, "median", x->ips_median);
+    ns_json_add_number(t, "min", x->ips_min);
+    ns_json_add_number(t, "max", x->ips_max);
+    ns_json_add_number(o, "speedup_vs_sequential", x->speedup_seq);
+    ns_json_add_number(o, "speedup_vs_sequential_min", x->speedup_seq_lo);
+    ns_json_add_number(o, "speedup_vs_sequential_max", x->speedup_seq_hi);
+    ns_json_add_number(o, "speedup_vs_1_worker", x->speedup_1);
+    ns_json_add_number(o, "efficiency", x->efficiency);
+    ns_json_add_number(o, "efficiency_vs_1_worker", x->efficiency_1);
+    ns_json_add_number(o, "cpu_utilisation", x->cpu_utilisation);
+    ns_json_add_number(o, "karp_flatt", x->karp_flatt);
+    ns_json_add_number(o, "peak_rss_mb", x->peak_rss_mb);
+    ns_json_add_number(o, "image_ms_median", x->image_ms_median);
+    ns_json_add_number(o, "background_cpus", x->background_cpus_median);
     cJSON_AddNumberToObject(o, "nuclei", (double)x->nuclei);
     cJSON_AddNumberToObject(o, "failed", (double)x->failed);
     return o;
@@ -113,7 +108,7 @@ static cJSON *env_json(const ns_scaling_env *e)
     cJSON_AddStringToObject(o, "machine", e->machine);
     cJSON_AddStringToObject(o, "hostname", e->hostname);
     cJSON_AddStringToObject(o, "cpu_model", e->cpu_model);
-    add_num(o, "memory_gb", e->mem_total_gb);
+    ns_json_add_number(o, "memory_gb", e->mem_total_gb);
     cJSON *ls = cJSON_AddArrayToObject(o, "load_average_start");
     cJSON *le = cJSON_AddArrayToObject(o, "load_average_end");
     for (int i = 0; i < 3; i++) {
@@ -123,8 +118,8 @@ static cJSON *env_json(const ns_scaling_env *e)
     cJSON_AddStringToObject(o, "worker_threads", NS_SCALING_THREADS_NOTE);
     cJSON_AddStringToObject(o, "thread_variables_before", e->threads_env_user);
     cJSON_AddStringToObject(o, "started_at", e->started_at);
-    add_num(o, "input_generation_s", e->generation_s);
-    add_num(o, "total_s", e->total_s);
+    ns_json_add_number(o, "input_generation_s", e->generation_s);
+    ns_json_add_number(o, "total_s", e->total_s);
     return o;
 }
 
@@ -136,14 +131,14 @@ static cJSON *options_json(const ns_scaling_options *op)
     cJSON_AddNumberToObject(o, "images", op->images);
     cJSON_AddNumberToObject(o, "width", op->width);
     cJSON_AddNumberToObject(o, "height", op->height);
-    add_num(o, "density", op->density);
-    add_num(o, "diameter", op->diameter);
+    ns_json_add_number(o, "density", op->density);
+    ns_json_add_number(o, "diameter", op->diameter);
     cJSON_AddNumberToObject(o, "repeats", op->repeats);
     cJSON_AddNumberToObject(o, "max_workers", op->max_workers);
     cJSON *s = cJSON_AddArrayToObject(o, "sizes");
     for (size_t i = 0; i < op->nsizes; i++) cJSON_AddItemToArray(s, cJSON_CreateNumber(op->sizes[i]));
     cJSON_AddNumberToObject(o, "seed", (double)op->seed);
-    add_num(o, "tolerance", op->tolerance);
+    ns_json_add_number(o, "tolerance", op->tolerance);
     return o;
 }
 
@@ -176,9 +171,9 @@ ns_status ns_scaling_write_json(const char *path, const ns_scaling_options *op,
     }
     cJSON *am = cJSON_AddObjectToObject(root, "amdahl");
     if (r->amdahl_ok) {
-        add_num(am, "serial_fraction", r->amdahl.serial_fraction);
-        add_num(am, "max_speedup", r->amdahl.max_speedup);
-        add_num(am, "rmse", r->amdahl.rmse);
+        ns_json_add_number(am, "serial_fraction", r->amdahl.serial_fraction);
+        ns_json_add_number(am, "max_speedup", r->amdahl.max_speedup);
+        ns_json_add_number(am, "rmse", r->amdahl.rmse);
         cJSON_AddNumberToObject(am, "points", (double)r->amdahl.points);
         cJSON_AddStringToObject(am, "fitted_on", "speedup_vs_sequential of the worker sweep, 2..usable CPUs");
     }
@@ -186,11 +181,11 @@ ns_status ns_scaling_write_json(const char *path, const ns_scaling_options *op,
     if (r->rec_ok) {
         cJSON_AddNumberToObject(rec, "workers", r->rec.recommended);
         cJSON_AddStringToObject(rec, "relation", ns_rec_relation_name(r->rec.relation));
-        add_num(rec, "images_per_s", r->rec.recommended_images_per_s);
+        ns_json_add_number(rec, "images_per_s", r->rec.recommended_images_per_s);
         cJSON_AddNumberToObject(rec, "best_workers", r->rec.best);
-        add_num(rec, "best_images_per_s", r->rec.best_images_per_s);
-        add_num(rec, "sequential_images_per_s", r->rec.sequential_images_per_s);
-        add_num(rec, "tolerance", r->rec.tolerance);
+        ns_json_add_number(rec, "best_images_per_s", r->rec.best_images_per_s);
+        ns_json_add_number(rec, "sequential_images_per_s", r->rec.sequential_images_per_s);
+        ns_json_add_number(rec, "tolerance", r->rec.tolerance);
         cJSON_AddNumberToObject(rec, "usable_cpus", r->rec.usable_cpus);
         cJSON_AddStringToObject(rec, "text", r->rec.text);
     }
@@ -206,10 +201,10 @@ ns_status ns_scaling_write_json(const char *path, const ns_scaling_options *op,
             cJSON *rec2 = cJSON_AddObjectToObject(rr, "recommendation");
             cJSON_AddNumberToObject(rec2, "ranks", r->rank_rec.ranks);
             cJSON_AddNumberToObject(rec2, "workers_per_rank", r->rank_rec.workers);
-            add_num(rec2, "images_per_s", r->rank_rec.images_per_s);
+            ns_json_add_number(rec2, "images_per_s", r->rank_rec.images_per_s);
             cJSON_AddNumberToObject(rec2, "best_ranks", r->rank_rec.best_ranks);
             cJSON_AddNumberToObject(rec2, "best_workers_per_rank", r->rank_rec.best_workers);
-            add_num(rec2, "best_images_per_s", r->rank_rec.best_images_per_s);
+            ns_json_add_number(rec2, "best_images_per_s", r->rank_rec.best_images_per_s);
             cJSON_AddStringToObject(rec2, "text", r->rank_rec.text);
         }
     }
@@ -220,10 +215,10 @@ ns_status ns_scaling_write_json(const char *path, const ns_scaling_options *op,
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "width", pts[i].width);
         cJSON_AddNumberToObject(e, "height", pts[i].height);
-        add_num(e, "sequential_wall_s", pts[i].seq ? pts[i].seq->wall.median : NAN);
+        ns_json_add_number(e, "sequential_wall_s", pts[i].seq ? pts[i].seq->wall.median : NAN);
         cJSON_AddNumberToObject(e, "pool_workers", r->best_workers);
-        add_num(e, "pool_wall_s", pts[i].pool ? pts[i].pool->wall.median : NAN);
-        add_num(e, "speedup_vs_sequential",
+        ns_json_add_number(e, "pool_wall_s", pts[i].pool ? pts[i].pool->wall.median : NAN);
+        ns_json_add_number(e, "speedup_vs_sequential",
                 pts[i].seq && pts[i].pool ? pts[i].seq->wall.median / pts[i].pool->wall.median : NAN);
         cJSON_AddItemToArray(sizes, e);
     }
