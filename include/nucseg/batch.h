@@ -77,7 +77,8 @@ typedef struct {
                                    * records it for `nucseg summary`) */
     const ns_job_source *source;  /* NULL: every job of the list. Otherwise the jobs this source
                                    * hands out; its owner, which knows who else writes into OUT,
-                                   * removes stale temporaries for --resume */
+                                   * has prepared OUT (folders, stale temporaries, the settings
+                                   * record) before the first job comes */
     double pixel_size_um;         /* > 0: every image's pixel size (--pixel-size), over the file's */
     double diameter_um;           /* > 0: nuclear diameter in micrometres, for every image; its
                                      pixel size turns it into px (ns_diameter_px_of_um) */

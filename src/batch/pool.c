@@ -417,9 +417,12 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     if (opt->workers < 1) return ns_error_set(err, NS_ERR_INVALID, "workers must be >= 1 (got %d)", opt->workers);
     /* Every output folder made, and OUT known writable, before any image is read; the
      * temporary files of processes that are gone removed. Then OUT's settings: a run with
-     * others refuses before it writes a file. */
-    ns_status st = ns_outputs_prepare(jobs, opt->out_dir, err);
-    if (st == NS_OK) st = ns_claim_out_dir(opt, err);
+     * others refuses before it writes a file. A pool fed by a source has both done by
+     * the source's owner, once, before any job is handed out (dist/: rank 0), rather than
+     * by every rank over the whole plate's folders. */
+    ns_status st = NS_OK;
+    if (!opt->source) st = ns_outputs_prepare(jobs, opt->out_dir, err);
+    if (st == NS_OK && !opt->source) st = ns_claim_out_dir(opt, err);
     if (st != NS_OK) return st;
     rep->results = calloc(jobs->count, sizeof *rep->results);
     long *same_as = malloc(jobs->count * sizeof *same_as);
