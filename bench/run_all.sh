@@ -60,6 +60,10 @@ if require_prog bench_segment; then
   run_step bench_segment "$BUILD_DIR/bench_segment" "$OUT/segment" \
     --data "$SRC/tests/data/dsb2018-dev" --src "$SRC/bench" --repeats 5
 fi
+# The learned pipeline beside the classical one: accuracy on dsb2018-dev and ms per image.
+if require_prog bench_learned; then
+  run_step bench_learned "$BUILD_DIR/bench_learned" "$OUT/learned" --data "$SRC/tests/data/dsb2018-dev" --repeats 3
+fi
 if require_prog bench_pool; then
   # 15 pairs for the short batches: a burst from this host's neighbours can slow one
   # batch of 0.2 s by 40 %, and the median of 5 moved by up to 0.2x between runs.
@@ -165,6 +169,24 @@ TMP="$SUMMARY.tmp.$$"
     if [ "${status[bench_segment]}" != ok ]; then
       echo "| bench_segment run | ${status[bench_segment]} (peer figures missing where shown —) | | | | FAILED |"
     fi
+  fi
+
+  LRN="$OUT/learned/learned_summary.csv"
+  if [ "${status[bench_learned]:-}" = ok ] && [ -f "$LRN" ]; then
+    for col in "f1_50|F1 at IoU 0.5|ge|0.92" "dsb_score|DSB2018 score|ge|0.65" "ms_256|ms per 256×256 image, one thread|le|10"; do
+      IFS='|' read -r c what op t <<<"$col"
+      l=$(csv_get "$LRN" pipeline learned "$c")
+      k=$(csv_get "$LRN" pipeline classical "$c")
+      sym=$([ "$op" = ge ] && echo "≥" || echo "≤")
+      echo "| dsb2018-dev, learned pipeline (--model nuclei) vs classical (in the peer column): $what | $(fmt "$l") | $(fmt "$k") | — | $sym $t | $(verdict "$l" "$op" "$t") |"
+    done
+    a=$(csv_get "$LRN" pipeline learned ns_per_px_256)
+    b=$(csv_get "$LRN" pipeline learned ns_per_px_2048)
+    r=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) print b / a }')
+    ok=$(awk -v r="$r" 'BEGIN { print (r >= 0.9 && r <= 1.1) ? "PASS" : "MISS" }')
+    echo "| learned pipeline: ns per pixel on 2048×2048 / on 256×256 ($(fmt "$b") / $(fmt "$a")) | $(fmt "$r") | — | — | 0.9–1.1 | $ok |"
+  elif [ -n "${status[bench_learned]:-}" ]; then
+    echo "| learned vs classical (bench_learned) | ${status[bench_learned]} | | | | FAILED |"
   fi
 
   for run in "bench_pool|pool|16 × 1024² fields" "bench_pool_plate|pool_plate|the default plate, 8 × 1024² 10X + 8 × 2048² 40X" \

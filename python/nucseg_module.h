@@ -19,6 +19,10 @@
 /* Raise the exception that fits st (OSError for files, ValueError for bad input,
  * MemoryError) with the library's message; returns NULL. */
 PyObject *nspy_raise(ns_status st, const ns_error *err);
+/* The model a `model=` argument names (a built-in name or a weight file), loaded once
+ * per process and kept; NULL with an exception set when it cannot be loaded. */
+struct ns_nn;
+const struct ns_nn *nspy_model(PyObject *spec);
 
 /* One 2-D plane of `obj` (uint8/uint16/uint32/float32; 2-D, or 3-D with the channels
  * along channel_axis) as an ns_image. The pixels are the array's own when its rows

@@ -4,12 +4,63 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "nucseg/nn.h"
 #include "nucseg/segment.h"
 #include "nucseg_module.h"
 
+/* Models loaded by this process, by the spec they were asked for: loaded (and their
+ * checksum verified) once, then shared by every call and thread; owned by the module
+ * for the life of the process (a running call may hold any of them, so none is ever
+ * evicted; a process uses a handful). Guarded by the GIL. */
+typedef struct { char *spec; ns_nn *net; } cached_model;
+static cached_model *model_cache;
+static size_t model_count;
+
+const ns_nn *nspy_model(PyObject *spec_obj)
+{
+    if (!PyUnicode_Check(spec_obj)) {
+        PyErr_Format(PyExc_TypeError, "model: expected None, 'nuclei' or a weight file's path, not %R", spec_obj);
+        return NULL;
+    }
+    const char *spec = PyUnicode_AsUTF8(spec_obj);
+    if (!spec) return NULL;
+    for (size_t i = 0; i < model_count; i++)
+        if (!strcmp(model_cache[i].spec, spec)) return model_cache[i].net;
+    ns_nn *net = NULL;
+    ns_error err;
+    ns_error_clear(&err);
+    ns_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = ns_nn_load(spec, &net, &err);
+    Py_END_ALLOW_THREADS
+    if (st != NS_OK) {
+        nspy_raise(st, &err);
+        return NULL;
+    }
+    /* Another thread may have loaded the same spec while the GIL was released. */
+    for (size_t i = 0; i < model_count; i++) {
+        if (!strcmp(model_cache[i].spec, spec)) {
+            ns_nn_free(net);
+            return model_cache[i].net;
+        }
+    }
+    cached_model *grown = realloc(model_cache, (model_count + 1) * sizeof *grown);
+    char *copy = strdup(spec);
+    if (grown) model_cache = grown;
+    if (!grown || !copy) {
+        free(copy);
+        ns_nn_free(net);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    model_cache[model_count].spec = copy;
+    model_cache[model_count++].net = net;
+    return net;
+}
+
 const char nspy_segment_doc[] =
     "segment(image, diameter=None, magnification=None, threshold='otsu', channel=0, *,\n"
-    "        channel_axis=0, threshold_scale=1.0, split_touching=True)\n"
+    "        channel_axis=0, threshold_scale=1.0, split_touching=True, model=None)\n"
     "--\n\n"
     "Segment the nuclei of one image, as `nucseg segment` does.\n\n"
     "image: a 2-D array (rows, columns) of uint8, uint16, uint32 or float32, or a 3-D\n"
@@ -21,7 +72,10 @@ const char nspy_segment_doc[] =
     "magnification: '10x', '40x' (or 10, 40), or None / 'auto'.\n"
     "threshold: 'otsu' or 'local'; threshold_scale multiplies the automatic threshold.\n"
     "channel: which plane of a 3-D stack holds the nuclei.\n"
-    "split_touching: split touching nuclei with the seeded watershed.\n\n"
+    "split_touching: split touching nuclei with the seeded watershed.\n"
+    "model: None for the classical pipeline, 'nuclei' for the built-in learned one, or a\n"
+    "    weight file's path (.nsnn), as `nucseg segment --model`; loaded once per process.\n"
+    "    diameter, threshold and split_touching do not apply to it.\n\n"
     "Returns the label image (0 = background, nuclei 1..N), uint16 when N <= 65535,\n"
     "else uint32: the labels the command line writes for the same image and settings.\n"
     "Releases the GIL while it works. Raises TypeError for an unsupported dtype,\n"
@@ -50,13 +104,13 @@ PyObject *nspy_segment(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     static char *kwlist[] = {"image", "diameter", "magnification", "threshold", "channel", "channel_axis",
-                             "threshold_scale", "split_touching", NULL};
-    PyObject *image, *diameter = Py_None, *magnification = Py_None;
+                             "threshold_scale", "split_touching", "model", NULL};
+    PyObject *image, *diameter = Py_None, *magnification = Py_None, *model = Py_None;
     const char *threshold = "otsu";
     int channel = 0, channel_axis = 0, split = 1;
     double threshold_scale = 1.0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOsi$idp:segment", kwlist, &image, &diameter, &magnification,
-                                     &threshold, &channel, &channel_axis, &threshold_scale, &split))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOsi$idpO:segment", kwlist, &image, &diameter, &magnification,
+                                     &threshold, &channel, &channel_axis, &threshold_scale, &split, &model))
         return NULL;
     ns_magnification mag;
     if (parse_magnification(magnification, &mag) != 0) return NULL;
@@ -76,6 +130,7 @@ PyObject *nspy_segment(PyObject *self, PyObject *args, PyObject *kw)
         return PyErr_Format(PyExc_ValueError, "threshold_scale: expected a number > 0, not %g", threshold_scale);
     p.threshold_scale = threshold_scale;
     p.split_touching = split;
+    if (model != Py_None && !(p.model = nspy_model(model))) return NULL;
 
     ns_image img;
     PyArrayObject *keep;

@@ -5,16 +5,25 @@ from scipy import ndimage as ndi
 from skimage.segmentation import watershed
 
 
-def instances(probs, seed_threshold=0.5, fg_threshold=0.5, min_seed=3, min_area=8):
+EIGHT = np.ones((3, 3), bool)
+
+
+def instances(probs, seed_threshold=0.5, fg_max_background=0.5, min_seed=3, min_area=10):
     bg, interior = probs[0], probs[1]
-    mask = (1.0 - bg) > fg_threshold
-    seeds, n = ndi.label(interior > seed_threshold)
+    mask = bg < fg_max_background
+    seeds, n = ndi.label((interior > seed_threshold) & mask, structure=EIGHT)
     if n:
         sizes = np.bincount(seeds.ravel())
         small = sizes < min_seed
         small[0] = False
         seeds[small[seeds]] = 0
     lab = watershed(1.0 - interior, seeds, mask=mask)
+    comp, nc = ndi.label(mask, structure=EIGHT)
+    if nc:  # components without a seed are nuclei of their own
+        seeded = np.zeros(nc + 1, bool)
+        seeded[comp[lab > 0]] = True
+        lone = (comp > 0) & ~seeded[comp]
+        lab[lone] = lab.max() + comp[lone]
     sizes = np.bincount(lab.ravel())
     small = sizes < min_area
     small[0] = False

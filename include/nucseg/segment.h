@@ -30,6 +30,11 @@ typedef struct {
     double max_area;        /* px; < 0: derived from the diameter; 0: no limit */
     double min_distance;    /* px between seeds; < 0: derived from the diameter */
     int split_touching;     /* 1: seeded watershed splits touching nuclei */
+    /* NULL: the classical pipeline above. Else the learned one (nn.h): the network's
+     * class probabilities, then seeds = its nucleus interiors, a watershed over its
+     * foreground, and the same measurements; diameter, σ, threshold and min_distance
+     * play no part there, min_area / max_area (px; < 0: defaults) still do. Not owned. */
+    const struct ns_nn *model;
 } ns_segment_params;
 
 /* Defaults: automatic diameter, Otsu, watershed on. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "batch/checksums.h"
+#include "batch/model_record.h"
 #include "batch/nuclei_csv.h"
 #include "batch/outputs.h"
 #include "nucseg/fsutil.h"
@@ -151,6 +152,7 @@ static ns_status write_metadata(const char *path, const ns_job *job, const ns_im
     cJSON_AddNumberToObject(par, "threshold", s->threshold_used);
     cJSON_AddNumberToObject(par, "min_distance", s->min_distance_used);
     cJSON_AddBoolToObject(par, "split_touching", prm->split_touching);
+    ns_segment_model_json(par, prm);
     cJSON *t = cJSON_AddObjectToObject(root, "timing_ms");
     cJSON_AddNumberToObject(t, "read", read_ms);
     cJSON_AddNumberToObject(t, "segment", s->ms_total);

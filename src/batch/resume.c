@@ -4,6 +4,7 @@
  * against the tens it takes to segment one again. */
 #include "batch/resume.h"
 #include "batch/checksums.h"
+#include "batch/model_record.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ static int same_settings(const cJSON *meta, int channel, const ns_segment_params
     return number_is(meta, "channel", channel) && number_is(par, "diameter_requested", prm->diameter) &&
            number_is(par, "threshold_scale", prm->threshold_scale) && cJSON_IsString(method) &&
            !strcmp(method->valuestring, want_method) && cJSON_IsBool(split) &&
-           cJSON_IsTrue(split) == (prm->split_touching != 0);
+           cJSON_IsTrue(split) == (prm->split_touching != 0) && ns_segment_model_matches(par, prm);
 }
 
 /* Rows of the table: lines after the header. */

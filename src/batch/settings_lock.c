@@ -2,6 +2,7 @@
  * and given its final name with link(), which fails if the name exists: of two runs
  * starting at once, exactly one records its settings and the other compares with them. */
 #include "batch/settings_lock.h"
+#include "batch/model_record.h"
 
 #include <errno.h>
 #include <math.h>
@@ -36,6 +37,7 @@ static cJSON *settings_json(const ns_batch_options *opt)
         cJSON_AddNumberToObject(m, "max_area", p[i]->max_area);
         cJSON_AddNumberToObject(m, "min_distance", p[i]->min_distance);
         cJSON_AddBoolToObject(m, "split_touching", p[i]->split_touching != 0);
+        ns_segment_model_json(m, p[i]);
     }
     return root;
 }

@@ -9,6 +9,7 @@
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/segment_options.h"
+#include "nucseg/nn.h"
 #include "cli/segment_wells.h"
 #include "dist/dist.h"
 #include "nucseg/batch.h"
@@ -205,5 +206,6 @@ int cmd_segment(int argc, char **argv)
     ns_dist_finish(a.dist);
     ns_jobs_free(&a.jobs);
     ns_jobs_free(&a.all);
+    ns_nn_free(a.model);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/segment_options.h"
 #include "nucseg/names.h"
+#include "nucseg/nn.h"
 
 void ns_segment_usage(FILE *f)
 {
@@ -47,6 +48,8 @@ void ns_segment_usage(FILE *f)
         "      --threshold otsu|local threshold method (default otsu)\n"
         "      --threshold-scale S    multiply the automatic threshold (default 1)\n"
         "      --no-split             do not split touching nuclei\n"
+        "      --model M              the learned pipeline: 'nuclei' (built in) or a weight file\n"
+        "                             (.nsnn); default: the classical one (docs/learned-nuclei.md)\n"
         "      --timeout S            seconds per image before its worker is killed (default none)\n"
         "      --resume               skip images whose outputs are complete, intact and made\n"
         "                             with the same settings (others are segmented again)\n"
@@ -87,7 +90,7 @@ static int parse_mag(const char *s, ns_magnification *m)
 
 enum { OPT_CHANNEL = 256, OPT_10X, OPT_40X, OPT_MAG, OPT_DIAM, OPT_DIAM10, OPT_DIAM40, OPT_THRESH,
        OPT_TSCALE, OPT_NOSPLIT, OPT_TIMEOUT, OPT_RESUME, OPT_MAXPIX, OPT_PROGRESS, OPT_SHARD,
-       OPT_PIXEL_SIZE, OPT_DIAM_UM, OPT_NAME_PATTERN, OPT_WELL, OPT_LIST_WELLS };
+       OPT_PIXEL_SIZE, OPT_DIAM_UM, OPT_NAME_PATTERN, OPT_WELL, OPT_LIST_WELLS, OPT_MODEL };
 
 /* One option with a value (not a file name) into a: -1 when fine, else the exit status. */
 static int parse_value(int c, const char *arg, segment_args *a)
@@ -196,7 +199,7 @@ int ns_segment_parse_options(int argc, char **argv, segment_args *a)
         {"shard", required_argument, NULL, OPT_SHARD},
         {"pixel-size", required_argument, NULL, OPT_PIXEL_SIZE}, {"diameter-um", required_argument, NULL, OPT_DIAM_UM},
         {"name-pattern", required_argument, NULL, OPT_NAME_PATTERN}, {"well", required_argument, NULL, OPT_WELL},
-        {"list-wells", no_argument, NULL, OPT_LIST_WELLS}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"list-wells", no_argument, NULL, OPT_LIST_WELLS}, {"model", required_argument, NULL, OPT_MODEL}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     ns_batch_options *opt = &a->opt;
     ns_error err;
     int c, rc;
@@ -227,6 +230,7 @@ int ns_segment_parse_options(int argc, char **argv, segment_args *a)
         case OPT_RESUME: opt->resume = 1; break;
         case OPT_WELL: a->only_well = optarg; break;
         case OPT_LIST_WELLS: a->list_wells = 1; break;
+        case OPT_MODEL: a->model_spec = optarg; break;
         case 'h': ns_segment_usage(stdout); return NS_EXIT_OK;
         case 'j': case OPT_CHANNEL: case OPT_MAG: case OPT_DIAM: case OPT_DIAM10: case OPT_DIAM40:
         case OPT_THRESH: case OPT_TSCALE: case OPT_TIMEOUT: case OPT_MAXPIX: case OPT_PROGRESS:
@@ -243,5 +247,13 @@ int ns_segment_parse_options(int argc, char **argv, segment_args *a)
     if (a->diam > 0) opt->params_10x.diameter = opt->params_40x.diameter = opt->params_unknown.diameter = a->diam;
     if (a->d10 > 0) opt->params_10x.diameter = a->d10;
     if (a->d40 > 0) opt->params_40x.diameter = a->d40;
+    if (a->model_spec) {
+        /* Loaded once, here: the workers fork from this process and share its pages. */
+        if (ns_nn_load(a->model_spec, &a->model, &err) != NS_OK) {
+            fprintf(stderr, "nucseg segment: --model: %s\n", err.message);
+            return NS_EXIT_USAGE;
+        }
+        opt->params_10x.model = opt->params_40x.model = opt->params_unknown.model = a->model;
+    }
     return -1;
 }

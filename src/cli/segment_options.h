@@ -6,7 +6,7 @@
 #include "dist/dist.h"
 #include "nucseg/batch.h"
 
-/* What the command line asks for; jobs and all are owned (ns_jobs_free). */
+/* What the command line asks for; jobs and all are owned (ns_jobs_free), model too. */
 typedef struct {
     ns_batch_options opt;
     ns_job_list jobs;
@@ -21,6 +21,8 @@ typedef struct {
     ns_dist *dist;        /* under mpirun / srun */
     const char *name_pattern, *only_well;
     int list_wells;
+    const char *model_spec; /* --model */
+    struct ns_nn *model;    /* loaded from model_spec; owned (ns_nn_free) */
 } segment_args;
 
 /* The command line into a (files after --10x / --40x into a->jobs): -1 when the

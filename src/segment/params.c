@@ -13,6 +13,7 @@ void ns_segment_params_default(ns_segment_params *p)
     p->max_area = -1.0;
     p->min_distance = -1.0;
     p->split_touching = 1;
+    p->model = NULL; /* the classical pipeline */
 }
 
 void ns_segment_params_preset(ns_segment_params *p, ns_magnification mag)

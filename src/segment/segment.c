@@ -24,6 +24,7 @@
 #include "nucseg/segment.h"
 #include "segment/diameter.h"
 #include "segment/grid.h"
+#include "segment/learned.h"
 #include "segment/measure.h"
 #include "segment/reduced_grid.h"
 #include "segment/split_bands.h"
@@ -278,6 +279,7 @@ ns_status ns_segment_lent(const ns_image *img, const ns_segment_params *p, ns_id
     if (!(p->threshold_scale > 0.0))
         return ns_error_set(err, NS_ERR_INVALID, "segment: threshold scale must be > 0 (got %g)",
                             p->threshold_scale);
+    if (p->model) return ns_segment_learned(img, p, out, err);
     double t0 = now_ms();
     seg_state s = {.img = img, .p = p, .idle = idle, .w = img->width, .h = img->height};
     int w = s.w, h = s.h;

@@ -16,6 +16,7 @@ from conftest import run_cli_segment
      {"magnification": "10x", "diameter": 18, "threshold": "local"}),
     (["--magnification", "40x", "--threshold-scale", "1.2", "--no-split"],
      {"magnification": "40x", "threshold_scale": 1.2, "split_touching": False}),
+    (["--model", "nuclei"], {"model": "nuclei"}),
 ])
 def test_labels_identical_to_cli(tmp_path, nucseg_bin, dsb_images, cli_args, kwargs):
     for i, path in enumerate(dsb_images):
@@ -26,6 +27,24 @@ def test_labels_identical_to_cli(tmp_path, nucseg_bin, dsb_images, cli_args, kwa
         assert mine.shape == cli.shape
         assert mine.max() > 0
         np.testing.assert_array_equal(mine, cli)
+
+
+def test_model_file_and_errors(tmp_path, dsb_images):
+    weights = os.path.join(os.path.dirname(__file__), "..", "..", "models", "nuclei.nsnn")
+    img = nucseg.read_image(dsb_images[0])
+    builtin = nucseg.segment(img, model="nuclei")
+    np.testing.assert_array_equal(nucseg.segment(img, model=weights), builtin)
+    assert not np.array_equal(nucseg.segment(img), builtin)  # the classical pipeline differs
+    bad = tmp_path / "bad.nsnn"
+    data = bytearray(open(weights, "rb").read())
+    data[len(data) // 2] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    with pytest.raises(OSError, match="bad.nsnn.*checksum"):
+        nucseg.segment(img, model=str(bad))
+    with pytest.raises(OSError, match="missing.nsnn"):
+        nucseg.segment(img, model=str(tmp_path / "missing.nsnn"))
+    with pytest.raises(TypeError):
+        nucseg.segment(img, model=3)
 
 
 def test_channel_of_a_stack_as_cli(tmp_path, nucseg_bin, dsb_images):

@@ -1,0 +1,319 @@
+/* bench_learned.c — the classical and the learned pipeline side by side: accuracy on
+ * dsb2018-dev and milliseconds per image, one thread, in the same run.
+ *
+ *   bench_learned OUT_DIR [--data tests/data/dsb2018-dev] [--model nuclei] [--repeats 3]
+ *
+ * Every <id>.png of the data folder (never used in training) is read first; then each
+ * pipeline segments the set round after round (at least --repeats rounds), median over
+ * rounds per image, and one more run is scored against <id>_labels.png (F1 at IoU 0.5,
+ * DSB2018 score, averaged over images as `nucseg eval` does). Also the learned
+ * pipeline's cost per pixel on a 2048x2048 image (the first 256x256 image tiled 8 x 8),
+ * against its cost per pixel on the 256x256 images: the issue's "same cost per pixel".
+ *
+ * Writes OUT_DIR/learned_vs_classical.csv (per image) and prints the table. Exit: 0
+ * measured (targets met or not), 2 usage, 3 could not measure. */
+#include <dirent.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_common.h"
+#include "nucseg/eval.h"
+#include "nucseg/fsutil.h"
+#include "nucseg/image.h"
+#include "nucseg/nn.h"
+#include "nucseg/segment.h"
+#include "nucseg/stats.h"
+
+#define TARGET_MS_PER_256SQ 10.0
+#define TARGET_F1 0.92
+#define TARGET_DSB 0.65
+#define TILED_SIZE 2048
+
+typedef struct {
+    char *path;
+    ns_image img, truth; /* truth: U32 labels */
+} sample;
+
+typedef struct {
+    const char *name;
+    ns_segment_params params;
+    double *ms;            /* per image: median over rounds */
+    double *f1, *dsb;      /* per image */
+    size_t *nuclei;
+} pipeline;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_image(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && !strcmp(name + n - 4, ".png") && !(n > 11 && !strcmp(name + n - 11, "_labels.png"));
+}
+
+/* Every image of dir with its ground truth, sorted by name. */
+static ns_status load_set(const char *dir, sample **out, size_t *count, ns_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) return ns_error_set(err, NS_ERR_IO, "%s: cannot open folder", dir);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    ns_status st = NS_OK;
+    while (st == NS_OK && (e = readdir(d))) {
+        if (!is_image(e->d_name)) continue;
+        char **grown = realloc(names, (n + 1) * sizeof *names);
+        if (!grown || !(grown[n] = strdup(e->d_name))) st = ns_error_set(err, NS_ERR_NOMEM, "%s: listing", dir);
+        if (grown) names = grown;
+        if (st == NS_OK) n++;
+    }
+    closedir(d);
+    if (st == NS_OK && !n) st = ns_error_set(err, NS_ERR_EMPTY, "%s: no <id>.png images", dir);
+    if (n) qsort(names, n, sizeof *names, cmp_str);
+    sample *s = st == NS_OK ? calloc(n, sizeof *s) : NULL;
+    if (st == NS_OK && !s) st = ns_error_set(err, NS_ERR_NOMEM, "%s: %zu images", dir, n);
+    for (size_t i = 0; st == NS_OK && i < n; i++) {
+        size_t len = strlen(dir) + strlen(names[i]) + 16;
+        char *truth = malloc(len);
+        s[i].path = malloc(len);
+        if (!truth || !s[i].path) {
+            free(truth);
+            st = ns_error_set(err, NS_ERR_NOMEM, "%s: paths", dir);
+            break;
+        }
+        snprintf(s[i].path, len, "%s/%s", dir, names[i]);
+        snprintf(truth, len, "%s/%.*s_labels.png", dir, (int)(strlen(names[i]) - 4), names[i]);
+        ns_image gt = {0};
+        st = ns_image_read(s[i].path, 0, 0, &s[i].img, err);
+        if (st == NS_OK) st = ns_image_read(truth, 0, 0, &gt, err);
+        if (st == NS_OK) st = ns_image_to_u32(&gt, &s[i].truth, err);
+        ns_image_free(&gt);
+        free(truth);
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    *out = s;
+    *count = s ? n : 0;
+    return st;
+}
+
+static void free_set(sample *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++) {
+        free(s[i].path);
+        ns_image_free(&s[i].img);
+        ns_image_free(&s[i].truth);
+    }
+    free(s);
+}
+
+/* Time rounds over the set, then score one more run of each image. */
+static ns_status measure(pipeline *p, const sample *s, size_t n, int repeats, ns_error *err)
+{
+    double *ms = calloc(n * (size_t)repeats, sizeof *ms);
+    p->ms = calloc(n, sizeof *p->ms);
+    p->f1 = calloc(n, sizeof *p->f1);
+    p->dsb = calloc(n, sizeof *p->dsb);
+    p->nuclei = calloc(n, sizeof *p->nuclei);
+    ns_status st = NS_OK;
+    if (!ms || !p->ms || !p->f1 || !p->dsb || !p->nuclei) st = ns_error_set(err, NS_ERR_NOMEM, "timing buffers");
+    for (int r = 0; st == NS_OK && r < repeats; r++) {
+        for (size_t i = 0; st == NS_OK && i < n; i++) {
+            ns_segmentation seg = {0};
+            double t0 = bench_now_ms();
+            st = ns_segment(&s[i].img, &p->params, &seg, err);
+            ms[i * (size_t)repeats + (size_t)r] = bench_now_ms() - t0;
+            if (st) ns_error_prefix(err, "%s", s[i].path);
+            ns_segmentation_free(&seg);
+        }
+    }
+    for (size_t i = 0; st == NS_OK && i < n; i++) {
+        ns_segmentation seg = {0};
+        ns_image pred = {0};
+        ns_eval_result res;
+        st = ns_segment(&s[i].img, &p->params, &seg, err);
+        if (st == NS_OK) st = ns_image_to_u32(&seg.labels, &pred, err);
+        if (st == NS_OK) st = ns_eval_labels(s[i].truth.data, pred.data, seg.width, seg.height, &res, err);
+        if (st) ns_error_prefix(err, "%s", s[i].path);
+        if (st == NS_OK) {
+            p->ms[i] = ns_median(ms + i * (size_t)repeats, (size_t)repeats);
+            p->f1[i] = res.f1_50;
+            p->dsb[i] = res.dsb_score;
+            p->nuclei[i] = seg.count;
+        }
+        ns_image_free(&pred);
+        ns_segmentation_free(&seg);
+    }
+    free(ms);
+    return st;
+}
+
+static void pipeline_free(pipeline *p)
+{
+    free(p->ms); free(p->f1); free(p->dsb); free(p->nuclei);
+}
+
+static double mean(const double *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += v[i];
+    return n ? s / (double)n : NAN;
+}
+
+/* Median ms over the 256x256 images (the unit), NaN when there are none. */
+static double median_256(const pipeline *p, const sample *s, size_t n)
+{
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; v && i < n; i++)
+        if (s[i].img.width == 256 && s[i].img.height == 256) v[k++] = p->ms[i];
+    double m = v && k ? ns_median(v, k) : NAN;
+    free(v);
+    return m;
+}
+
+/* ms of the learned pipeline on `base` tiled to TILED_SIZE^2 (median of `repeats`). */
+static ns_status time_tiled(const pipeline *p, const ns_image *base, int repeats, double *ms_out, ns_error *err)
+{
+    ns_image big = {0};
+    ns_status st = ns_image_alloc(&big, TILED_SIZE, TILED_SIZE, base->type, err);
+    if (st != NS_OK) return st;
+    size_t px = ns_pixel_size(base->type);
+    for (int y = 0; y < TILED_SIZE; y++)
+        for (int x = 0; x < TILED_SIZE; x += base->width) {
+            int run = TILED_SIZE - x < base->width ? TILED_SIZE - x : base->width;
+            memcpy((char *)big.data + ((size_t)y * TILED_SIZE + (size_t)x) * px,
+                   (const char *)base->data + (size_t)(y % base->height) * (size_t)base->width * px, (size_t)run * px);
+        }
+    double *ms = calloc((size_t)repeats, sizeof *ms);
+    if (!ms) st = ns_error_set(err, NS_ERR_NOMEM, "timing buffers");
+    for (int r = 0; st == NS_OK && r < repeats; r++) {
+        ns_segmentation seg = {0};
+        double t0 = bench_now_ms();
+        st = ns_segment(&big, &p->params, &seg, err);
+        ms[r] = bench_now_ms() - t0;
+        ns_segmentation_free(&seg);
+    }
+    if (st == NS_OK) *ms_out = ns_median(ms, (size_t)repeats);
+    free(ms);
+    ns_image_free(&big);
+    return st;
+}
+
+static ns_status write_csv(const char *out_dir, const sample *s, size_t n, const pipeline *p, int np,
+                           ns_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/learned_vs_classical.csv", out_dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return ns_error_set(err, NS_ERR_IO, "%s: cannot write", path);
+    fprintf(f, "image,width,height,pipeline,ms,nuclei,f1_50,dsb_score\n");
+    for (int k = 0; k < np; k++)
+        for (size_t i = 0; i < n; i++)
+            fprintf(f, "%s,%d,%d,%s,%.4f,%zu,%.4f,%.4f\n", s[i].path, s[i].img.width, s[i].img.height, p[k].name,
+                    p[k].ms[i], p[k].nuclei[i], p[k].f1[i], p[k].dsb[i]);
+    if (fclose(f) != 0) return ns_error_set(err, NS_ERR_IO, "%s: write failed", path);
+    return NS_OK;
+}
+
+/* One row per pipeline for run_all.sh's summary table. */
+static ns_status write_summary(const char *out_dir, const sample *s, size_t n, const pipeline *p, int np,
+                               double tiled_ms, ns_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/learned_summary.csv", out_dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return ns_error_set(err, NS_ERR_IO, "%s: cannot write", path);
+    fprintf(f, "pipeline,images,f1_50,dsb_score,ms_mean,ms_256,ns_per_px_256,ns_per_px_2048\n");
+    for (int k = 0; k < np; k++) {
+        double m256 = median_256(&p[k], s, n);
+        double big = k == np - 1 ? tiled_ms / ((double)TILED_SIZE * TILED_SIZE) * 1e6 : NAN;
+        fprintf(f, "%s,%zu,%.4f,%.4f,%.3f,%.3f,%.2f,%.2f\n", p[k].name, n, mean(p[k].f1, n), mean(p[k].dsb, n),
+                mean(p[k].ms, n), m256, m256 / (256.0 * 256.0) * 1e6, big);
+    }
+    if (fclose(f) != 0) return ns_error_set(err, NS_ERR_IO, "%s: write failed", path);
+    return NS_OK;
+}
+
+static void report(const sample *s, size_t n, const pipeline *p, int np, double tiled_ms, double px256_ms)
+{
+    printf("\n%-10s %8s %8s %14s %16s\n", "pipeline", "F1@0.5", "DSB", "ms/image mean", "ms per 256x256");
+    for (int k = 0; k < np; k++)
+        printf("%-10s %8.3f %8.3f %14.2f %16.2f\n", p[k].name, mean(p[k].f1, n), mean(p[k].dsb, n),
+               mean(p[k].ms, n), median_256(&p[k], s, n));
+    const pipeline *l = &p[np - 1];
+    double per_px_256 = px256_ms / (256.0 * 256.0) * 1e6, per_px_big = tiled_ms / ((double)TILED_SIZE * TILED_SIZE) * 1e6;
+    printf("\nlearned on %dx%d: %.1f ms = %.1f ns/px; on 256x256: %.1f ns/px; ratio %.3f (target 0.90-1.10)\n",
+           TILED_SIZE, TILED_SIZE, tiled_ms, per_px_big, per_px_256, per_px_big / per_px_256);
+    printf("targets: F1 >= %.2f: %s; DSB >= %.2f: %s; <= %.0f ms per 256x256: %s\n", TARGET_F1,
+           mean(l->f1, n) >= TARGET_F1 ? "met" : "NOT met", TARGET_DSB, mean(l->dsb, n) >= TARGET_DSB ? "met" : "NOT met",
+           TARGET_MS_PER_256SQ, px256_ms <= TARGET_MS_PER_256SQ ? "met" : "NOT met");
+    size_t wins = 0, losses = 0;
+    for (size_t i = 0; i < n; i++) {
+        wins += l->f1[i] > p[0].f1[i] + 1e-9;
+        losses += l->f1[i] < p[0].f1[i] - 1e-9;
+    }
+    printf("learned vs classical, F1 per image: better on %zu, worse on %zu of %zu\n", wins, losses, n);
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = "tests/data/dsb2018-dev", *model_spec = "nuclei";
+    int repeats = 3;
+    static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+                                             {"model", required_argument, NULL, 'm'},
+                                             {"repeats", required_argument, NULL, 'r'},
+                                             {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'd') data = optarg;
+        else if (c == 'm') model_spec = optarg;
+        else if (c == 'r' && (repeats = (int)bench_parse_positive(optarg)) > 0) continue;
+        else {
+            fprintf(c == 'h' ? stdout : stderr,
+                    "usage: bench_learned OUT_DIR [--data DIR] [--model nuclei|FILE] [--repeats N]\n");
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "usage: bench_learned OUT_DIR [--data DIR] [--model nuclei|FILE] [--repeats N]\n");
+        return 2;
+    }
+    const char *out_dir = argv[optind];
+    ns_error err;
+    ns_nn *model = NULL;
+    sample *set = NULL;
+    size_t n = 0;
+    pipeline p[2] = {{.name = "classical"}, {.name = "learned"}};
+    ns_segment_params_default(&p[0].params);
+    ns_segment_params_default(&p[1].params);
+    double tiled_ms = NAN;
+    ns_status st = ns_mkdirs(out_dir, &err);
+    if (st == NS_OK) st = ns_nn_load(model_spec, &model, &err);
+    p[1].params.model = model;
+    if (st == NS_OK) st = load_set(data, &set, &n, &err);
+    bench_print_load("before");
+    for (int k = 0; st == NS_OK && k < 2; k++) st = measure(&p[k], set, n, repeats, &err);
+    if (st == NS_OK) st = time_tiled(&p[1], &set[0].img, repeats, &tiled_ms, &err);
+    bench_print_load("after");
+    if (st == NS_OK) st = write_csv(out_dir, set, n, p, 2, &err);
+    if (st == NS_OK) st = write_summary(out_dir, set, n, p, 2, tiled_ms, &err);
+    if (st == NS_OK) {
+        printf("%zu images of %s, model %s, one thread, median of %d rounds per image\n", n, data,
+               ns_nn_name(model), repeats);
+        report(set, n, p, 2, tiled_ms, median_256(&p[1], set, n));
+    } else {
+        fprintf(stderr, "bench_learned: %s\n", err.message);
+    }
+    pipeline_free(&p[0]);
+    pipeline_free(&p[1]);
+    free_set(set, n);
+    ns_nn_free(model);
+    return st == NS_OK ? 0 : 3;
+}
