@@ -42,6 +42,11 @@ ns_status nn_normalise_map(const ns_nn *net, const ns_image *img, nn_norm *out, 
 /* Pixels [x0, x0 + n) of row y, normalised, into out. */
 void nn_normalise_row(const ns_image *img, const nn_norm *norm, int y, int x0, int n, float *restrict out);
 
+/* ns_nn_predict_tiled with a given overlap (a multiple of 16), for tests: with an
+ * overlap beyond the receptive field (NN_RECEPTIVE_RADIUS) tiles equal the whole. */
+#define NN_RECEPTIVE_RADIUS 89 /* full-resolution pixels, from FoldedNet.forward's layers */
+ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int overlap, float *probs, ns_error *err);
+
 /* Layer operations on planar maps of h x w (layers.c). */
 /* Convolution (k = 3 zero-padded, or k = 1) with bias, ReLU when relu != 0. col is
  * scratch of nn_col_floats(layer, w) floats: 3x3 convolutions run over bands of rows

@@ -22,10 +22,10 @@ typedef struct {
     int extent, margin;
 } nn_axis;
 
-static nn_axis plan_axis(int extent, int tile)
+static nn_axis plan_axis(int extent, int tile, int overlap)
 {
-    nn_axis a = {1, extent, extent, NN_OVERLAP};
-    if (extent <= tile + 2 * NN_OVERLAP) return a;
+    nn_axis a = {1, extent, extent, overlap};
+    if (extent <= tile + 2 * overlap) return a;
     a.count = (extent + tile - 1) / tile;
     a.size = ((extent + a.count - 1) / a.count + 15) / 16 * 16;
     a.count = (extent + a.size - 1) / a.size;
@@ -91,16 +91,19 @@ static void write_core(const ns_image *img, int classes, const float *logits, in
     }
 }
 
-ns_status ns_nn_predict_tiled(const ns_nn *net, const ns_image *img, int tile, float *probs, ns_error *err)
+ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int overlap, float *probs, ns_error *err)
 {
     if (tile < 64 || tile % 16)
         return ns_error_set(err, NS_ERR_INVALID, "%s: tile %d is not a multiple of 16 >= 64", net->name, tile);
+    if (overlap < 0 || overlap % 16)
+        return ns_error_set(err, NS_ERR_INVALID, "%s: overlap %d is not a multiple of 16", net->name, overlap);
     if (img->width <= 0 || img->height <= 0)
         return ns_error_set(err, NS_ERR_EMPTY, "%s: empty image (%d x %d)", net->name, img->width, img->height);
     nn_norm norm;
     ns_status st = nn_normalise_map(net, img, &norm, err);
     if (st != NS_OK) return st;
-    const nn_axis ax = plan_axis((img->width + 15) / 16 * 16, tile), ay = plan_axis((img->height + 15) / 16 * 16, tile);
+    const nn_axis ax = plan_axis((img->width + 15) / 16 * 16, tile, overlap),
+                  ay = plan_axis((img->height + 15) / 16 * 16, tile, overlap);
     nn_workspace *ws = NULL;
     st = nn_workspace_alloc(net, axis_max_window(&ay), axis_max_window(&ax), &ws, err);
     if (st != NS_OK) return st;
@@ -117,6 +120,11 @@ ns_status ns_nn_predict_tiled(const ns_nn *net, const ns_image *img, int tile, f
     }
     nn_workspace_free(ws);
     return NS_OK;
+}
+
+ns_status ns_nn_predict_tiled(const ns_nn *net, const ns_image *img, int tile, float *probs, ns_error *err)
+{
+    return nn_predict_tiles(net, img, tile, NN_OVERLAP, probs, err);
 }
 
 ns_status ns_nn_predict(const ns_nn *net, const ns_image *img, float *probs, ns_error *err)
