@@ -61,11 +61,11 @@ ns_status ns_nn_load_memory(const void *data, size_t size, const char *name, ns_
 {
     const unsigned char *b = data;
     *out = NULL;
+    if (memcmp(b, NN_MAGIC, size < 8 ? size : 8) != 0)
+        return ns_error_set(err, NS_ERR_FORMAT, "%s: not a nucseg network file (bad magic)", name);
     if (size < NN_HEADER_BYTES + 4)
         return ns_error_set(err, NS_ERR_FORMAT, "%s: truncated network file (%zu bytes, a header alone is %u)",
                             name, size, NN_HEADER_BYTES + 4);
-    if (memcmp(b, NN_MAGIC, 8) != 0)
-        return ns_error_set(err, NS_ERR_FORMAT, "%s: not a nucseg network file (bad magic)", name);
     uint32_t version = get_u32(b + 8);
     if (version != NN_VERSION)
         return ns_error_set(err, NS_ERR_UNSUPPORTED, "%s: network file format version %u, this nucseg reads %u",
