@@ -1,0 +1,133 @@
+/* predict.c — class probabilities of a whole image, tile by tile.
+ *
+ * The image is normalised as a whole, zero-padded (bottom, right) to multiples of 16
+ * as the training script does, and cut into tiles: a core of about `tile` pixels, and
+ * a window reaching NN_OVERLAP pixels further on each side (clipped to the padded
+ * image, so that at its edges a tile sees exactly what the whole image would). Only
+ * core pixels are written out. An image no larger than one window runs in one piece.
+ * Memory: one window's workspace (about 46 floats per pixel of it) and the outputs. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/nn_internal.h"
+
+#define NN_DEFAULT_TILE 1024
+/* Context beyond the core: a multiple of 16 (the network's coarsest stride). */
+#define NN_OVERLAP 32
+
+/* Cores along one axis of padded extent `extent` (a multiple of 16). */
+typedef struct {
+    int count, size;  /* cores [i * size, min(extent, (i + 1) * size)) */
+    int extent, margin;
+} nn_axis;
+
+static nn_axis plan_axis(int extent, int tile, int overlap)
+{
+    nn_axis a = {1, extent, extent, overlap};
+    if (extent <= tile + 2 * overlap) return a;
+    a.count = (extent + tile - 1) / tile;
+    a.size = ((extent + a.count - 1) / a.count + 15) / 16 * 16;
+    a.count = (extent + a.size - 1) / a.size;
+    return a;
+}
+
+static void axis_window(const nn_axis *a, int i, int *core0, int *core1, int *win0, int *win1)
+{
+    *core0 = i * a->size;
+    *core1 = *core0 + a->size < a->extent ? *core0 + a->size : a->extent;
+    *win0 = *core0 - a->margin > 0 ? *core0 - a->margin : 0;
+    *win1 = *core1 + a->margin < a->extent ? *core1 + a->margin : a->extent;
+    if (a->count == 1) *win0 = 0, *win1 = a->extent;
+}
+
+static int axis_max_window(const nn_axis *a)
+{
+    if (a->count == 1) return a->extent;
+    return a->size + 2 * a->margin < a->extent ? a->size + 2 * a->margin : a->extent;
+}
+
+/* The window [x0, x0 + w) x [y0, y0 + h) of the normalised, zero-padded image. */
+static void fill_window(const ns_image *img, const nn_norm *norm, int x0, int y0, int w, int h, float *input)
+{
+    for (int r = 0; r < h; r++) {
+        float *row = input + (size_t)r * w;
+        int y = y0 + r, inside = x0 < img->width ? (x0 + w < img->width ? w : img->width - x0) : 0;
+        if (y >= img->height) inside = 0;
+        if (inside > 0) nn_normalise_row(img, norm, y, x0, inside, row);
+        memset(row + inside, 0, (size_t)(w - inside) * sizeof *row);
+    }
+}
+
+/* Softmax of the logits (4*K planes of h/2 x w/2, pixel-shuffled) over the core
+ * [cx0, cx1) x [cy0, cy1) (image coordinates, clipped to the image) of a window at
+ * (x0, y0), into probs. */
+static void write_core(const ns_image *img, int classes, const float *logits, int x0, int y0, int w, int h, int cx0,
+                       int cx1, int cy0, int cy1, float *probs)
+{
+    const size_t plane = (size_t)img->width * img->height, half = (size_t)(h / 2) * (w / 2);
+    const int w1 = w / 2;
+    if (cx1 > img->width) cx1 = img->width;
+    if (cy1 > img->height) cy1 = img->height;
+    float z[64];
+    for (int y = cy0; y < cy1; y++) {
+        const int ly = y - y0, dy = ly & 1;
+        const float *row = logits + (size_t)(ly / 2) * w1 + (size_t)dy * 2 * half;
+        float *out = probs + (size_t)y * img->width;
+        for (int x = cx0; x < cx1; x++) {
+            const int lx = x - x0, dx = lx & 1;
+            const float *l = row + (size_t)dx * half + lx / 2;
+            float m = l[0];
+            for (int k = 1; k < classes; k++) {
+                z[k] = l[(size_t)k * 4 * half];
+                if (z[k] > m) m = z[k];
+            }
+            z[0] = l[0];
+            float sum = 0.0f;
+            for (int k = 0; k < classes; k++) sum += z[k] = expf(z[k] - m);
+            const float inv = 1.0f / sum;
+            for (int k = 0; k < classes; k++) out[(size_t)k * plane + x] = z[k] * inv;
+        }
+    }
+}
+
+ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int overlap, float *probs, ns_error *err)
+{
+    if (tile < 64 || tile % 16)
+        return ns_error_set(err, NS_ERR_INVALID, "%s: tile %d is not a multiple of 16 >= 64", net->name, tile);
+    if (overlap < 0 || overlap % 16)
+        return ns_error_set(err, NS_ERR_INVALID, "%s: overlap %d is not a multiple of 16", net->name, overlap);
+    if (img->width <= 0 || img->height <= 0)
+        return ns_error_set(err, NS_ERR_EMPTY, "%s: empty image (%d x %d)", net->name, img->width, img->height);
+    nn_norm norm;
+    ns_status st = nn_normalise_map(net, img, &norm, err);
+    if (st != NS_OK) return st;
+    const nn_axis ax = plan_axis((img->width + 15) / 16 * 16, tile, overlap),
+                  ay = plan_axis((img->height + 15) / 16 * 16, tile, overlap);
+    nn_workspace *ws = NULL;
+    st = nn_workspace_alloc(net, axis_max_window(&ay), axis_max_window(&ax), &ws, err);
+    if (st != NS_OK) return st;
+    for (int ty = 0; ty < ay.count; ty++) {
+        int cy0, cy1, y0, y1;
+        axis_window(&ay, ty, &cy0, &cy1, &y0, &y1);
+        for (int tx = 0; tx < ax.count; tx++) {
+            int cx0, cx1, x0, x1;
+            axis_window(&ax, tx, &cx0, &cx1, &x0, &x1);
+            fill_window(img, &norm, x0, y0, x1 - x0, y1 - y0, nn_workspace_input(ws));
+            const float *logits = nn_forward(net, ws, y1 - y0, x1 - x0);
+            write_core(img, net->classes, logits, x0, y0, x1 - x0, y1 - y0, cx0, cx1, cy0, cy1, probs);
+        }
+    }
+    nn_workspace_free(ws);
+    return NS_OK;
+}
+
+ns_status ns_nn_predict_tiled(const ns_nn *net, const ns_image *img, int tile, float *probs, ns_error *err)
+{
+    return nn_predict_tiles(net, img, tile, NN_OVERLAP, probs, err);
+}
+
+ns_status ns_nn_predict(const ns_nn *net, const ns_image *img, float *probs, ns_error *err)
+{
+    return ns_nn_predict_tiled(net, img, NN_DEFAULT_TILE, probs, err);
+}
