@@ -48,10 +48,11 @@ void nn_normalise_row(const ns_image *img, const nn_norm *norm, int y, int x0, i
 ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int overlap, float *probs, ns_error *err);
 
 /* Layer operations on planar maps of h x w (layers.c). */
-/* Convolution (k = 3 zero-padded, or k = 1) with bias, ReLU when relu != 0. col is
+/* Convolution (k = 3 zero-padded, or k = 1) with bias, then ReLU if apply_relu. col is
  * scratch of nn_col_floats(layer, w) floats: 3x3 convolutions run over bands of rows
  * so that it stays that small whatever h. */
-void nn_conv(const nn_layer *layer, const float *in, int h, int w, int relu, float *out, float *col, size_t col_floats);
+void nn_conv(const nn_layer *layer, const float *in, int h, int w, int apply_relu, float *out, float *col,
+             size_t col_floats);
 size_t nn_col_floats(const ns_nn *net, int w);
 void nn_maxpool2(const float *in, int c, int h, int w, float *out);                 /* to h/2 x w/2 */
 void nn_upsample2_add(const float *in, int c, int h, int w, float *restrict inout); /* in h x w, inout 2h x 2w */

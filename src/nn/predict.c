@@ -61,32 +61,45 @@ static void fill_window(const ns_image *img, const nn_norm *norm, int x0, int y0
 
 /* Softmax of the logits (4*K planes of h/2 x w/2, pixel-shuffled) over the core
  * [cx0, cx1) x [cy0, cy1) (image coordinates, clipped to the image) of a window at
- * (x0, y0), into probs. */
+ * (x0, y0), into probs. Row by row through contiguous buffers, so that the loops over
+ * pixels vectorise (all but expf). */
 static void write_core(const ns_image *img, int classes, const float *logits, int x0, int y0, int w, int h, int cx0,
-                       int cx1, int cy0, int cy1, float *probs)
+                       int cx1, int cy0, int cy1, float *probs, float *row_buf)
 {
     const size_t plane = (size_t)img->width * img->height, half = (size_t)(h / 2) * (w / 2);
     const int w1 = w / 2;
     if (cx1 > img->width) cx1 = img->width;
     if (cy1 > img->height) cy1 = img->height;
-    float z[64];
+    const int n = cx1 - cx0;
+    float *restrict m = row_buf, *restrict sum = row_buf + n;
     for (int y = cy0; y < cy1; y++) {
         const int ly = y - y0, dy = ly & 1;
+        /* Class k's logit at pixel x0 + lx of this row: plane k*4 + dy*2 + (lx & 1), column lx / 2. */
         const float *row = logits + (size_t)(ly / 2) * w1 + (size_t)dy * 2 * half;
-        float *out = probs + (size_t)y * img->width;
-        for (int x = cx0; x < cx1; x++) {
-            const int lx = x - x0, dx = lx & 1;
-            const float *l = row + (size_t)dx * half + lx / 2;
-            float m = l[0];
-            for (int k = 1; k < classes; k++) {
-                z[k] = l[(size_t)k * 4 * half];
-                if (z[k] > m) m = z[k];
+        float *out = probs + (size_t)y * img->width + cx0;
+        for (int k = 0; k < classes; k++) {
+            const float *l = row + (size_t)k * 4 * half;
+            float *restrict o = out + (size_t)k * plane;
+            for (int i = 0; i < n; i++) {
+                const int lx = cx0 - x0 + i;
+                o[i] = l[(size_t)(lx & 1) * half + (size_t)(lx >> 1)];
             }
-            z[0] = l[0];
-            float sum = 0.0f;
-            for (int k = 0; k < classes; k++) sum += z[k] = expf(z[k] - m);
-            const float inv = 1.0f / sum;
-            for (int k = 0; k < classes; k++) out[(size_t)k * plane + x] = z[k] * inv;
+            if (k == 0) memcpy(m, o, (size_t)n * sizeof *m);
+            else
+                for (int i = 0; i < n; i++) m[i] = o[i] > m[i] ? o[i] : m[i];
+        }
+        memset(sum, 0, (size_t)n * sizeof *sum);
+        for (int k = 0; k < classes; k++) {
+            float *restrict o = out + (size_t)k * plane;
+            for (int i = 0; i < n; i++) {
+                o[i] = expf(o[i] - m[i]);
+                sum[i] += o[i];
+            }
+        }
+        for (int i = 0; i < n; i++) sum[i] = 1.0f / sum[i];
+        for (int k = 0; k < classes; k++) {
+            float *restrict o = out + (size_t)k * plane;
+            for (int i = 0; i < n; i++) o[i] *= sum[i];
         }
     }
 }
@@ -107,6 +120,11 @@ ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int 
     nn_workspace *ws = NULL;
     st = nn_workspace_alloc(net, axis_max_window(&ay), axis_max_window(&ax), &ws, err);
     if (st != NS_OK) return st;
+    float *row_buf = malloc(2 * (size_t)axis_max_window(&ax) * sizeof *row_buf);
+    if (!row_buf) {
+        nn_workspace_free(ws);
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", net->name);
+    }
     for (int ty = 0; ty < ay.count; ty++) {
         int cy0, cy1, y0, y1;
         axis_window(&ay, ty, &cy0, &cy1, &y0, &y1);
@@ -115,9 +133,10 @@ ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int 
             axis_window(&ax, tx, &cx0, &cx1, &x0, &x1);
             fill_window(img, &norm, x0, y0, x1 - x0, y1 - y0, nn_workspace_input(ws));
             const float *logits = nn_forward(net, ws, y1 - y0, x1 - x0);
-            write_core(img, net->classes, logits, x0, y0, x1 - x0, y1 - y0, cx0, cx1, cy0, cy1, probs);
+            write_core(img, net->classes, logits, x0, y0, x1 - x0, y1 - y0, cx0, cx1, cy0, cy1, probs, row_buf);
         }
     }
+    free(row_buf);
     nn_workspace_free(ws);
     return NS_OK;
 }
