@@ -12,7 +12,7 @@
 #define DEV_IMAGE "dsb2018-dev/f29fd9c52e04403c.png" /* 1272 x 603: the largest dev image */
 #define DEV_IMAGE_MID "dsb2018-dev/e23e11414ee645b5.png" /* 696 x 520 */
 /* Default overlap, bounds with a margin over what the committed model gives
- * (64 px: 0.009 and 0.984; default tiles: 0.0004 and 0.9988). */
+ * (64 px tiles: 0.009 and 0.984; default tiles, two across: 0.0004 and 0.9988). */
 #define SMALL_MEAN_DIFF_MAX 0.02
 #define SMALL_ARGMAX_AGREE_MIN 0.97
 #define DEFAULT_MEAN_DIFF_MAX 2e-3
