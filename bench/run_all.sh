@@ -64,6 +64,12 @@ fi
 if require_prog bench_learned; then
   run_step bench_learned "$BUILD_DIR/bench_learned" "$OUT/learned" --data "$SRC/tests/data/dsb2018-dev" --repeats 3
 fi
+# The learned nuclei network's inference (one thread) against the same network in PyTorch.
+if require_prog bench_nn; then
+  run_step bench_nn "$BUILD_DIR/bench_nn" "$OUT/nn" --data "$SRC/tests/data/dsb2018-dev" --repeats 7
+  run_step peer_torch_nn /usr/bin/python3 "$SRC/bench/peer_torch_nn.py" "$SRC/models/nuclei.nsnn" \
+    "$SRC/tests/data/dsb2018-dev" "$OUT/nn/nn_speed_torch.csv" 5
+fi
 if require_prog bench_pool; then
   # 15 pairs for the short batches: a burst from this host's neighbours can slow one
   # batch of 0.2 s by 40 %, and the median of 5 moved by up to 0.2x between runs.
@@ -187,6 +193,21 @@ TMP="$SUMMARY.tmp.$$"
     echo "| learned pipeline: ns per pixel on 2048×2048 / on 256×256 ($(fmt "$b") / $(fmt "$a")) | $(fmt "$r") | — | — | 0.9–1.1 | $ok |"
   elif [ -n "${status[bench_learned]:-}" ]; then
     echo "| learned vs classical (bench_learned) | ${status[bench_learned]} | | | | FAILED |"
+  fi
+
+  NN="$OUT/nn/nn_speed.csv"
+  NNP="$OUT/nn/nn_speed_torch.csv"
+  if [ "${status[bench_nn]:-}" = ok ] && [ -f "$NN" ]; then
+    n=$(csv_get "$NN" case 256 ms_median)
+    p=$(csv_get "$NNP" case 256 ms_median)
+    echo "| learned nuclei network (ns_nn_predict, one thread; peer: PyTorch, one thread): ms per 256×256 | $(fmt "$n") | $(fmt "$p") | $(ratio "$p" "$n") | ≤ 10 ms | $(verdict "$n" le 10) |"
+    n=$(csv_get "$NN" case 2048 ms_median)
+    p=$(csv_get "$NNP" case 2048 ms_median)
+    r=$(csv_get "$NN" case 2048 ratio_to_256)
+    v=$(awk -v r="$r" 'BEGIN { print (r >= 0.9 && r <= 1.1) ? "PASS" : "MISS" }')
+    echo "| learned nuclei network: ms per 2048×2048, and its cost per pixel over 256×256's | $(fmt "$n") ms, $(fmt "$r")× | $(fmt "$p") ms | $(ratio "$p" "$n") | 1 ± 0.1× per pixel | $v |"
+  else
+    echo "| learned nuclei network (bench_nn) | ${status[bench_nn]:-FAILED} | | | ≤ 10 ms | FAILED |"
   fi
 
   for run in "bench_pool|pool|16 × 1024² fields" "bench_pool_plate|pool_plate|the default plate, 8 × 1024² 10X + 8 × 2048² 40X" \

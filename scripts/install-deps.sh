@@ -7,7 +7,7 @@ BUILD_PKGS=(build-essential cmake pkg-config
             libtiff-dev libpng-dev zlib1g-dev
             liblbfgsb-dev libcminpack-dev libqhull-dev
             libcjson-dev libplplot-dev plplot-driver-cairo
-            libdeflate-dev libspng-dev libopenblas-serial-dev
+            libdeflate-dev libspng-dev libdnnl-dev
             openmpi-bin libopenmpi-dev)
 # The Python module (make python, pip install --no-build-isolation .) and its tests.
 PYTHON_PKGS=(python3-dev python3-numpy python3-setuptools python3-wheel python3-pip python3-venv

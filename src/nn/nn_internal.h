@@ -1,10 +1,9 @@
 /* nn_internal.h — the nuclei network inside libnucseg: its weights (weights.c), the
- * layer operations (layers.c), one tile's forward pass (forward.c), the intensity
+ * forward pass over one window (forward.c, oneDNN), the intensity
  * normalisation (normalise.c) and the tiling driver (predict.c).
  *
- * Feature maps are planar, channel by channel: a map of C channels at h x w is
- * C * h * w floats, channel c at c * h * w, rows contiguous. A convolution is then
- * one GEMM, out[cout][pixels] = W[cout][cin * k * k] x col[cin * k * k][pixels]. */
+ * Weights are kept as the file has them, [out][in][ky][kx]; oneDNN reorders them
+ * into the layout its convolutions choose when a workspace is built. */
 #ifndef NUCSEG_NN_INTERNAL_H
 #define NUCSEG_NN_INTERNAL_H
 
@@ -19,7 +18,7 @@ enum {
 
 typedef struct {
     int cout, cin, k;  /* k: 3 (padding 1) or 1 */
-    float *weight;     /* cout x (cin * k * k), row-major: the GEMM's A */
+    float *weight;     /* cout x cin x k x k */
     float *bias;       /* cout */
 } nn_layer;
 
@@ -47,24 +46,15 @@ void nn_normalise_row(const ns_image *img, const nn_norm *norm, int y, int x0, i
 #define NN_RECEPTIVE_RADIUS 89 /* full-resolution pixels, from FoldedNet.forward's layers */
 ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int overlap, float *probs, ns_error *err);
 
-/* Layer operations on planar maps of h x w (layers.c). */
-/* Convolution (k = 3 zero-padded, or k = 1) with bias, ReLU when relu != 0. col is
- * scratch of nn_col_floats(layer, w) floats: 3x3 convolutions run over bands of rows
- * so that it stays that small whatever h. */
-void nn_conv(const nn_layer *layer, const float *in, int h, int w, int relu, float *out, float *col, size_t col_floats);
-size_t nn_col_floats(const ns_nn *net, int w);
-void nn_maxpool2(const float *in, int c, int h, int w, float *out);                 /* to h/2 x w/2 */
-void nn_upsample2_add(const float *in, int c, int h, int w, float *restrict inout); /* in h x w, inout 2h x 2w */
-void nn_unshuffle2(const float *in, int h, int w, float *out);                      /* 1 x h x w -> 4 x h/2 x w/2 */
-
-/* One tile's forward pass (forward.c): scratch for windows up to max_h x max_w. */
+/* One window's forward pass (forward.c, oneDNN on the calling thread alone): a
+ * workspace is built for one window shape, h x w (multiples of 16), and runs any
+ * number of windows of that shape. The caller fills nn_workspace_input (h x w, the
+ * normalised image); nn_forward gives the logits, channels last: h/2 x w/2 x 4*K, class
+ * k at (2y+dy, 2x+dx) in channel k*4 + dy*2 + dx of pixel (y, x). */
 typedef struct nn_workspace nn_workspace;
-ns_status nn_workspace_alloc(const ns_nn *net, int max_h, int max_w, nn_workspace **out, ns_error *err);
+ns_status nn_workspace_alloc(const ns_nn *net, int h, int w, nn_workspace **out, ns_error *err);
 void nn_workspace_free(nn_workspace *ws);
-/* The input window (h x w, multiples of 16) goes into nn_workspace_input; after
- * nn_forward, the logits are 4*K planes of h/2 x w/2 (class k at (2y+dy, 2x+dx) is
- * plane k*4 + dy*2 + dx), returned by nn_forward. */
 float *nn_workspace_input(nn_workspace *ws);
-const float *nn_forward(const ns_nn *net, nn_workspace *ws, int h, int w);
+ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const float **logits, ns_error *err);
 
 #endif

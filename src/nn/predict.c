@@ -2,10 +2,10 @@
  *
  * The image is normalised as a whole, zero-padded (bottom, right) to multiples of 16
  * as the training script does, and cut into tiles: a core of about `tile` pixels, and
- * a window reaching NN_OVERLAP pixels further on each side (clipped to the padded
- * image, so that at its edges a tile sees exactly what the whole image would). Only
- * core pixels are written out. An image no larger than one window runs in one piece.
- * Memory: one window's workspace (about 46 floats per pixel of it) and the outputs. */
+ * a window reaching NN_OVERLAP pixels further on each side (inside the padded image,
+ * so that at its edges a tile sees exactly what the whole image would). Only core
+ * pixels are written out. An image no larger than one window runs in one piece.
+ * Memory: one window's workspace (53 bytes per pixel of it) and the outputs. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +32,27 @@ static nn_axis plan_axis(int extent, int tile, int overlap)
     return a;
 }
 
-static void axis_window(const nn_axis *a, int i, int *core0, int *core1, int *win0, int *win1)
-{
-    *core0 = i * a->size;
-    *core1 = *core0 + a->size < a->extent ? *core0 + a->size : a->extent;
-    *win0 = *core0 - a->margin > 0 ? *core0 - a->margin : 0;
-    *win1 = *core1 + a->margin < a->extent ? *core1 + a->margin : a->extent;
-    if (a->count == 1) *win0 = 0, *win1 = a->extent;
-}
-
-static int axis_max_window(const nn_axis *a)
+/* Every window of an axis has the same size (so that one oneDNN workspace serves
+ * them all): the core and NN_OVERLAP pixels each side (one side, when there are two
+ * cores), shifted inwards at the ends of the padded image (where it then sees more
+ * context, never less). */
+static int axis_window_size(const nn_axis *a)
 {
     if (a->count == 1) return a->extent;
-    return a->size + 2 * a->margin < a->extent ? a->size + 2 * a->margin : a->extent;
+    /* Two cores: each has a neighbour on one side only. */
+    int size = a->size + (a->count == 2 ? 1 : 2) * a->margin;
+    return size < a->extent ? size : a->extent;
+}
+
+static void axis_window(const nn_axis *a, int i, int *core0, int *core1, int *win0, int *win1)
+{
+    const int size = axis_window_size(a);
+    *core0 = i * a->size;
+    *core1 = *core0 + a->size < a->extent ? *core0 + a->size : a->extent;
+    *win0 = *core0 - a->margin;
+    if (*win0 > a->extent - size) *win0 = a->extent - size;
+    if (*win0 < 0) *win0 = 0;
+    *win1 = *win0 + size;
 }
 
 /* The window [x0, x0 + w) x [y0, y0 + h) of the normalised, zero-padded image. */
@@ -59,34 +67,47 @@ static void fill_window(const ns_image *img, const nn_norm *norm, int x0, int y0
     }
 }
 
-/* Softmax of the logits (4*K planes of h/2 x w/2, pixel-shuffled) over the core
+/* Softmax of the logits (h/2 x w/2 x 4*K, pixel-shuffled: nn_forward) over the core
  * [cx0, cx1) x [cy0, cy1) (image coordinates, clipped to the image) of a window at
- * (x0, y0), into probs. */
-static void write_core(const ns_image *img, int classes, const float *logits, int x0, int y0, int w, int h, int cx0,
-                       int cx1, int cy0, int cy1, float *probs)
+ * (x0, y0), into probs. Row by row through contiguous buffers, so that the loops over
+ * pixels vectorise (all but expf). */
+static void write_core(const ns_image *img, int classes, const float *logits, int x0, int y0, int w, int cx0,
+                       int cx1, int cy0, int cy1, float *probs, float *row_buf)
 {
-    const size_t plane = (size_t)img->width * img->height, half = (size_t)(h / 2) * (w / 2);
+    const size_t plane = (size_t)img->width * img->height, channels = 4 * (size_t)classes;
     const int w1 = w / 2;
     if (cx1 > img->width) cx1 = img->width;
     if (cy1 > img->height) cy1 = img->height;
-    float z[64];
+    const int n = cx1 - cx0;
+    float *restrict m = row_buf, *restrict sum = row_buf + n;
     for (int y = cy0; y < cy1; y++) {
         const int ly = y - y0, dy = ly & 1;
-        const float *row = logits + (size_t)(ly / 2) * w1 + (size_t)dy * 2 * half;
-        float *out = probs + (size_t)y * img->width;
-        for (int x = cx0; x < cx1; x++) {
-            const int lx = x - x0, dx = lx & 1;
-            const float *l = row + (size_t)dx * half + lx / 2;
-            float m = l[0];
-            for (int k = 1; k < classes; k++) {
-                z[k] = l[(size_t)k * 4 * half];
-                if (z[k] > m) m = z[k];
+        /* Class k's logit at pixel x0 + lx of this row: channel k*4 + dy*2 + (lx & 1) of column lx / 2. */
+        const float *row = logits + (size_t)(ly / 2) * w1 * channels + (size_t)dy * 2;
+        float *out = probs + (size_t)y * img->width + cx0;
+        for (int k = 0; k < classes; k++) {
+            const float *l = row + (size_t)k * 4;
+            float *restrict o = out + (size_t)k * plane;
+            for (int i = 0; i < n; i++) {
+                const int lx = cx0 - x0 + i;
+                o[i] = l[(size_t)(lx >> 1) * channels + (size_t)(lx & 1)];
             }
-            z[0] = l[0];
-            float sum = 0.0f;
-            for (int k = 0; k < classes; k++) sum += z[k] = expf(z[k] - m);
-            const float inv = 1.0f / sum;
-            for (int k = 0; k < classes; k++) out[(size_t)k * plane + x] = z[k] * inv;
+            if (k == 0) memcpy(m, o, (size_t)n * sizeof *m);
+            else
+                for (int i = 0; i < n; i++) m[i] = o[i] > m[i] ? o[i] : m[i];
+        }
+        memset(sum, 0, (size_t)n * sizeof *sum);
+        for (int k = 0; k < classes; k++) {
+            float *restrict o = out + (size_t)k * plane;
+            for (int i = 0; i < n; i++) {
+                o[i] = expf(o[i] - m[i]);
+                sum[i] += o[i];
+            }
+        }
+        for (int i = 0; i < n; i++) sum[i] = 1.0f / sum[i];
+        for (int k = 0; k < classes; k++) {
+            float *restrict o = out + (size_t)k * plane;
+            for (int i = 0; i < n; i++) o[i] *= sum[i];
         }
     }
 }
@@ -105,21 +126,29 @@ ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int 
     const nn_axis ax = plan_axis((img->width + 15) / 16 * 16, tile, overlap),
                   ay = plan_axis((img->height + 15) / 16 * 16, tile, overlap);
     nn_workspace *ws = NULL;
-    st = nn_workspace_alloc(net, axis_max_window(&ay), axis_max_window(&ax), &ws, err);
+    st = nn_workspace_alloc(net, axis_window_size(&ay), axis_window_size(&ax), &ws, err);
     if (st != NS_OK) return st;
-    for (int ty = 0; ty < ay.count; ty++) {
+    float *row_buf = malloc(2 * (size_t)axis_window_size(&ax) * sizeof *row_buf);
+    if (!row_buf) {
+        nn_workspace_free(ws);
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", net->name);
+    }
+    for (int ty = 0; ty < ay.count && st == NS_OK; ty++) {
         int cy0, cy1, y0, y1;
         axis_window(&ay, ty, &cy0, &cy1, &y0, &y1);
-        for (int tx = 0; tx < ax.count; tx++) {
+        for (int tx = 0; tx < ax.count && st == NS_OK; tx++) {
             int cx0, cx1, x0, x1;
             axis_window(&ax, tx, &cx0, &cx1, &x0, &x1);
             fill_window(img, &norm, x0, y0, x1 - x0, y1 - y0, nn_workspace_input(ws));
-            const float *logits = nn_forward(net, ws, y1 - y0, x1 - x0);
-            write_core(img, net->classes, logits, x0, y0, x1 - x0, y1 - y0, cx0, cx1, cy0, cy1, probs);
+            const float *logits = NULL;
+            st = nn_forward(net, ws, &logits, err);
+            if (st != NS_OK) break;
+            write_core(img, net->classes, logits, x0, y0, x1 - x0, cx0, cx1, cy0, cy1, probs, row_buf);
         }
     }
+    free(row_buf);
     nn_workspace_free(ws);
-    return NS_OK;
+    return st;
 }
 
 ns_status ns_nn_predict_tiled(const ns_nn *net, const ns_image *img, int tile, float *probs, ns_error *err)

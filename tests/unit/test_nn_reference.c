@@ -45,6 +45,22 @@ static void check_reference(const ns_nn *net, const char *name)
     CHECK_OK(ns_nn_predict(net, &f32, probs_f32, &err), err);
     CHECK_MSG(max_abs_diff(probs, probs_f32, n) == 0.0, "%s: float32 input differs by %.3g", name,
               max_abs_diff(probs, probs_f32, n));
+    /* 16- and 32-bit pixels (the 16-bit histogram, the 32-bit selection): v * 2^8 and
+     * v * 2^16 normalise to the very same floats, so the same bits again. */
+    for (int bits = 16; bits <= 32; bits += 16) {
+        ns_image wide = {0};
+        CHECK_OK(ns_image_alloc(&wide, img.width, img.height, bits == 16 ? NS_PIXEL_U16 : NS_PIXEL_U32, &err), err);
+        if (!wide.data) break;
+        for (size_t i = 0; i < (size_t)img.width * img.height; i++) {
+            unsigned v = ((const unsigned char *)img.data)[i];
+            if (bits == 16) ((uint16_t *)wide.data)[i] = (uint16_t)(v << 8);
+            else ((uint32_t *)wide.data)[i] = v << 16;
+        }
+        CHECK_OK(ns_nn_predict(net, &wide, probs_f32, &err), err);
+        CHECK_MSG(max_abs_diff(probs, probs_f32, n) == 0.0, "%s: %d-bit input differs by %.3g", name, bits,
+                  max_abs_diff(probs, probs_f32, n));
+        ns_image_free(&wide);
+    }
     free(probs_f32);
     ns_image_free(&f32);
     free(probs);

@@ -12,7 +12,7 @@
 #define DEV_IMAGE "dsb2018-dev/f29fd9c52e04403c.png" /* 1272 x 603: the largest dev image */
 #define DEV_IMAGE_MID "dsb2018-dev/e23e11414ee645b5.png" /* 696 x 520 */
 /* Default overlap, bounds with a margin over what the committed model gives
- * (64 px: 0.009 and 0.984; default tiles: 0.0004 and 0.9988). */
+ * (64 px tiles: 0.009 and 0.984; default tiles, two across: 0.0004 and 0.9988). */
 #define SMALL_MEAN_DIFF_MAX 0.02
 #define SMALL_ARGMAX_AGREE_MIN 0.97
 #define DEFAULT_MEAN_DIFF_MAX 2e-3
@@ -118,6 +118,18 @@ static void test_bad_tile_refused(void)
     CHECK(ns_nn_predict_tiled(net, &img, 48, probs, &err) == NS_ERR_INVALID);
     /* A flat image (hi == lo) is predicted, not refused. */
     CHECK_OK(ns_nn_predict(net, &img, probs, &err), err);
+    /* Images smaller than the network's coarsest grid (padded up to 16) and thin ones. */
+    const int sizes[][2] = {{1, 1}, {3, 100}, {100, 3}, {17, 33}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        ns_image small = {0};
+        CHECK_OK(ns_image_alloc(&small, sizes[s][0], sizes[s][1], NS_PIXEL_U8, &err), err);
+        for (int i = 0; i < small.width * small.height; i++) ((unsigned char *)small.data)[i] = (unsigned char)(i * 37);
+        CHECK_OK(ns_nn_predict(net, &small, probs, &err), err);
+        double sum = 0.0;
+        for (int k = 0; k < 3; k++) sum += probs[k * small.width * small.height];
+        CHECK_NEAR(sum, 1.0, 1e-5);
+        ns_image_free(&small);
+    }
     ns_nn_free(net);
     ns_image_free(&img);
 }
