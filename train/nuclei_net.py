@@ -2,9 +2,12 @@
 
 Space-to-depth 2x2 at the input, a four-level U-Net at 1/2 .. 1/16 resolution whose
 decoder adds (not concatenates) the skip connections after a 1x1 projection, and a
-1x1 head whose 4*K channels are shuffled back to full resolution: K = 3 classes
-per pixel, background / interior / boundary. Working at half resolution from the
-first layer is what keeps it near 2,700 multiply-adds per pixel (docs/learned-nuclei.md).
+1x1 head whose 4*R channels are shuffled back to R at full resolution; with the input
+they go through a 3x3 and a 1x1 convolution at full resolution to K = 3 classes per
+pixel, background / interior / boundary. Working at half resolution from the
+first layer is what keeps it near 3,100 multiply-adds per pixel (docs/learned-nuclei.md);
+a last 3x3 convolution at full resolution, over the shuffled features and the input
+itself, puts the outlines on the right pixel (version 2 of the file format).
 
 Every 3x3 convolution is followed by BatchNorm (training only: folded into the
 convolution at export) and ReLU; projections and the head are linear.
@@ -18,7 +21,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 FORMAT_MAGIC = b"NUCSEGNN"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Full-resolution refinement: the head gives REFINE_CHANNELS features per full-resolution
+# pixel (by pixel shuffle), which with the input itself go through one 3x3 convolution
+# at full resolution (REFINE_HIDDEN channels) and a 1x1 to the K classes.
+REFINE_CHANNELS = 4
+REFINE_HIDDEN = 8
 # Intensity normalisation, shared with the C side: the input's 1st and 99.8th
 # percentiles map to 0 and 1 (no clipping).
 NORM_LO_PCT = 1.0
@@ -48,11 +56,13 @@ class NucleiNet(nn.Module):
         self.p3, self.d3 = nn.Conv2d(c4, c3, 1), ConvBNReLU(c3, c3)
         self.p2, self.d2 = nn.Conv2d(c3, c2, 1), ConvBNReLU(c2, c2)
         self.p1, self.d1 = nn.Conv2d(c2, c1, 1), ConvBNReLU(c1, c1)
-        self.head = nn.Conv2d(c1, 4 * n_classes, 1)
+        self.head = nn.Conv2d(c1, 4 * REFINE_CHANNELS, 1)
+        self.r1 = ConvBNReLU(REFINE_CHANNELS + 1, REFINE_HIDDEN)
+        self.out = nn.Conv2d(REFINE_HIDDEN, n_classes, 1)
 
-    def forward(self, x):
-        """x: N x 1 x H x W, H and W multiples of 16. Returns logits N x K x H x W."""
-        x = F.pixel_unshuffle(x, 2)
+    def forward(self, image):
+        """image: N x 1 x H x W, H and W multiples of 16. Returns logits N x K x H x W."""
+        x = F.pixel_unshuffle(image, 2)
         e1 = self.e1b(self.e1a(x))
         e2 = self.e2b(self.e2a(F.max_pool2d(e1, 2)))
         e3 = self.e3b(self.e3a(F.max_pool2d(e2, 2)))
@@ -60,11 +70,12 @@ class NucleiNet(nn.Module):
         d3 = self.d3(F.interpolate(self.p3(e4), scale_factor=2, mode="nearest") + e3)
         d2 = self.d2(F.interpolate(self.p2(d3), scale_factor=2, mode="nearest") + e2)
         d1 = self.d1(F.interpolate(self.p1(d2), scale_factor=2, mode="nearest") + e1)
-        return F.pixel_shuffle(self.head(d1), 2)
+        full = torch.cat([F.pixel_shuffle(self.head(d1), 2), image], dim=1)
+        return self.out(self.r1(full))
 
-    # The order in which the weight file stores the layers (src/nn/net.c reads the same).
+    # The order in which the weight file stores the layers (src/nn/ reads the same).
     LAYERS = ("e1a", "e1b", "e2a", "e2b", "e3a", "e3b", "e4a", "e4b",
-              "p3", "d3", "p2", "d2", "p1", "d1", "head")
+              "p3", "d3", "p2", "d2", "p1", "d1", "head", "r1", "out")
 
 
 def folded(module):
@@ -138,9 +149,9 @@ class FoldedNet(nn.Module):
         y = F.conv2d(x, w, b, padding=w.shape[-1] // 2)
         return F.relu(y) if relu else y
 
-    def forward(self, x):
+    def forward(self, image):
         c = self.conv
-        x = F.pixel_unshuffle(x, 2)
+        x = F.pixel_unshuffle(image, 2)
         e1 = c("e1b", c("e1a", x, True), True)
         e2 = c("e2b", c("e2a", F.max_pool2d(e1, 2), True), True)
         e3 = c("e3b", c("e3a", F.max_pool2d(e2, 2), True), True)
@@ -148,7 +159,8 @@ class FoldedNet(nn.Module):
         d3 = c("d3", F.interpolate(c("p3", e4, False), scale_factor=2, mode="nearest") + e3, True)
         d2 = c("d2", F.interpolate(c("p2", d3, False), scale_factor=2, mode="nearest") + e2, True)
         d1 = c("d1", F.interpolate(c("p1", d2, False), scale_factor=2, mode="nearest") + e1, True)
-        return F.pixel_shuffle(c("head", d1, False), 2)
+        full = torch.cat([F.pixel_shuffle(c("head", d1, False), 2), image], dim=1)
+        return c("out", c("r1", full, True), False)
 
 
 def percentile_value(img, pct):

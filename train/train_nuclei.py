@@ -45,11 +45,16 @@ def load_pairs(folder):
     return pairs
 
 
+BOUNDARY_PX = 1
+
+
 def class_targets(lab):
-    """0 background, 1 interior, 2 boundary: a nucleus pixel with a 3x3 neighbour of another value."""
+    """0 background, 1 interior, 2 boundary: a nucleus pixel with another value within
+    BOUNDARY_PX (in the max norm): a ring BOUNDARY_PX wide inside every nucleus."""
+    r = BOUNDARY_PX
     t = torch.from_numpy(lab.astype(np.float32))[None, None]
-    mx = F.max_pool2d(F.pad(t, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
-    mn = -F.max_pool2d(F.pad(-t, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+    mx = F.max_pool2d(F.pad(t, (r, r, r, r), mode="replicate"), 2 * r + 1, stride=1)
+    mn = -F.max_pool2d(F.pad(-t, (r, r, r, r), mode="replicate"), 2 * r + 1, stride=1)
     edge = ((mx != t) | (mn != t)) & (t > 0)
     out = (t > 0).long()
     out[edge] = 2
@@ -118,10 +123,13 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="torch threads (results depend slightly on it)")
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--widths", default="12,24,48,64")
+    ap.add_argument("--boundary", type=int, default=1, help="width in px of the boundary class's ring")
     args = ap.parse_args()
     if "dsb2018-dev" in os.path.abspath(args.data):
         raise SystemExit(f"{args.data}: dsb2018-dev is the validation set; train on dsb2018-train")
 
+    global BOUNDARY_PX
+    BOUNDARY_PX = args.boundary
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
@@ -160,6 +168,7 @@ def main():
             running = 0.0
             log["curve"].append(entry)
             print(json.dumps(entry), flush=True)
+            torch.save(net.state_dict(), os.path.join(args.out, f"checkpoint-{step}.pt"))
             if f1 + dsb > best[0]:
                 best = (f1 + dsb, step, {k: v.clone() for k, v in net.state_dict().items()})
     net.load_state_dict(best[2])

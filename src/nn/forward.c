@@ -19,7 +19,7 @@
 
 #include "nn/nn_internal.h"
 
-enum { SLOT_INPUT, SLOT_A, SLOT_B, SLOT_E1, SLOT_E2, SLOT_E3, SLOT_COUNT };
+enum { SLOT_INPUT, SLOT_A, SLOT_B, SLOT_E1, SLOT_E2, SLOT_E3, SLOT_FULL, SLOT_COUNT };
 #define NN_MAX_STEPS 32
 #define NN_MAX_MEMS 96
 
@@ -34,13 +34,16 @@ struct nn_workspace {
     dnnl_stream_t stream;
     nn_step steps[NN_MAX_STEPS];
     int n_steps;
+    int n_half_steps;                  /* steps up to the head; then the shuffle (C), then the rest */
     dnnl_memory_t mems[NN_MAX_MEMS];  /* every memory object, destroyed with the workspace */
     int mem_slot[NN_MAX_MEMS];        /* its slot, or -1 when it has its own storage */
     int n_mems;
     void *slot[SLOT_COUNT];
     size_t slot_bytes[SLOT_COUNT];
     float *input;                      /* h x w, planar: filled by the caller */
-    float *logits;                     /* the head's output, h/2 x w/2 x 4*K */
+    float *head;                       /* the head's output, h/2 x w/2 x 4*R */
+    float *full;                       /* the shuffled head and the input, h x w x (R + 1) */
+    float *logits;                     /* h x w x K */
     int h, w;
 };
 
@@ -236,13 +239,32 @@ static void unshuffle2(const float *in, int h, int w, float *out)
     }
 }
 
+/* Depth to space of the head (h/2 x w/2 x 4R, channel r*4 + dy*2 + dx) with the input
+ * appended: h x w x (R + 1), channels last, as torch.cat([pixel_shuffle(head), x]). */
+static void shuffle2_with_input(const float *head, const float *in, int h, int w, float *out)
+{
+    enum { R = NN_REFINE_CHANNELS, C = NN_REFINE_CHANNELS + 1 };
+    const int w2 = w / 2;
+    for (int y = 0; y < h; y++) {
+        const int dy = y & 1;
+        const float *hrow = head + (size_t)(y / 2) * w2 * 4 * R;
+        const float *irow = in + (size_t)y * w;
+        float *restrict o = out + (size_t)y * w * C;
+        for (int x = 0; x < w; x++) {
+            const float *hp = hrow + (size_t)(x / 2) * 4 * R + dy * 2 + (x & 1);
+            for (int r = 0; r < R; r++) o[(size_t)x * C + r] = hp[4 * r];
+            o[(size_t)x * C + R] = irow[x];
+        }
+    }
+}
+
 static ns_status build(const ns_nn *net, nn_workspace *ws, int h, int w, ns_error *err)
 {
     const int c1 = net->widths[0], c2 = net->widths[1], c3 = net->widths[2];
     const int h1 = h / 2, w1 = w / 2, h2 = h / 4, w2 = w / 4, h3 = h / 8, w3 = w / 8, h4 = h / 16, w4 = w / 16;
     TRY(dnnl_engine_create(&ws->engine, dnnl_cpu, 0), "engine creation");
     TRY(dnnl_stream_create(&ws->stream, ws->engine, dnnl_stream_default_flags), "stream creation");
-    nn_tensor u, t, e1, e2, e3, x, p;
+    nn_tensor u, t, e1, e2, e3, x, p, f;
     dnnl_dims_t udims = {1, 4, h1, w1};
     TRY(dnnl_memory_desc_init_by_tag(&u.md, 4, udims, dnnl_f32, dnnl_nhwc), "input descriptor");
     ns_status st = new_memory(net, ws, &u.md, SLOT_INPUT, NULL, &u.mem, err);
@@ -269,6 +291,14 @@ static ns_status build(const ns_nn *net, nn_workspace *ws, int h, int w, ns_erro
     if (st == NS_OK) st = add_upsample_add(net, ws, &p, &e1, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_D1, &e1, h1, w1, 1, SLOT_A, &x, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_HEAD, &x, h1, w1, 0, SLOT_B, &p, err);
+    /* Full resolution: the shuffle runs between the two halves (nn_forward). */
+    ws->n_half_steps = ws->n_steps;
+    dnnl_dims_t fdims = {1, NN_REFINE_CHANNELS + 1, h, w};
+    if (st == NS_OK && dnnl_memory_desc_init_by_tag(&f.md, 4, fdims, dnnl_f32, dnnl_nhwc) != dnnl_success)
+        st = ns_error_set(err, NS_ERR_INTERNAL, "%s: oneDNN refinement descriptor failed", net->name);
+    if (st == NS_OK) st = new_memory(net, ws, &f.md, SLOT_FULL, NULL, &f.mem, err);
+    if (st == NS_OK) st = add_conv(net, ws, NN_R1, &f, h, w, 1, SLOT_A, &x, err);
+    if (st == NS_OK) st = add_conv(net, ws, NN_OUT, &x, h, w, 0, SLOT_E1, &p, err);
     if (st != NS_OK) return st;
     /* Storage: each slot as large as the largest map it carries. */
     for (int s = 0; s < SLOT_COUNT; s++) {
@@ -277,7 +307,9 @@ static ns_status build(const ns_nn *net, nn_workspace *ws, int h, int w, ns_erro
     }
     for (int m = 0; m < ws->n_mems; m++)
         if (ws->mem_slot[m] >= 0) TRY(dnnl_memory_set_data_handle(ws->mems[m], ws->slot[ws->mem_slot[m]]), "memory");
-    ws->logits = ws->slot[SLOT_B];
+    ws->head = ws->slot[SLOT_B];
+    ws->full = ws->slot[SLOT_FULL];
+    ws->logits = ws->slot[SLOT_E1]; /* e1 is done with once the head has run */
     return NS_OK;
 }
 
@@ -317,8 +349,13 @@ ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const float **logits, n
 {
     one_thread();
     unshuffle2(ws->input, ws->h, ws->w, ws->slot[SLOT_INPUT]);
-    for (int i = 0; i < ws->n_steps; i++)
+    for (int i = 0; i < ws->n_steps; i++) {
+        if (i == ws->n_half_steps) {
+            TRY(dnnl_stream_wait(ws->stream), "execution");
+            shuffle2_with_input(ws->head, ws->input, ws->h, ws->w, ws->full);
+        }
         TRY(dnnl_primitive_execute(ws->steps[i].prim, ws->stream, ws->steps[i].nargs, ws->steps[i].args), "execution");
+    }
     TRY(dnnl_stream_wait(ws->stream), "execution");
     *logits = ws->logits;
     return NS_OK;

@@ -13,8 +13,13 @@
 /* The layers in the order of the weight file (train/nuclei_net.py, NucleiNet.LAYERS). */
 enum {
     NN_E1A, NN_E1B, NN_E2A, NN_E2B, NN_E3A, NN_E3B, NN_E4A, NN_E4B,
-    NN_P3, NN_D3, NN_P2, NN_D2, NN_P1, NN_D1, NN_HEAD, NN_LAYERS
+    NN_P3, NN_D3, NN_P2, NN_D2, NN_P1, NN_D1, NN_HEAD, NN_R1, NN_OUT, NN_LAYERS
 };
+/* The full-resolution refinement (nuclei_net.py, REFINE_*): the head's 4 * NN_REFINE_CHANNELS
+ * channels at half resolution, shuffled to NN_REFINE_CHANNELS at full resolution, with
+ * the input as one more; a 3x3 convolution to NN_REFINE_HIDDEN, a 1x1 to the classes. */
+#define NN_REFINE_CHANNELS 4
+#define NN_REFINE_HIDDEN 8
 
 typedef struct {
     int cout, cin, k;  /* k: 3 (padding 1) or 1 */
@@ -43,14 +48,13 @@ void nn_normalise_row(const ns_image *img, const nn_norm *norm, int y, int x0, i
 
 /* ns_nn_predict_tiled with a given overlap (a multiple of 16), for tests: with an
  * overlap beyond the receptive field (NN_RECEPTIVE_RADIUS) tiles equal the whole. */
-#define NN_RECEPTIVE_RADIUS 89 /* full-resolution pixels, from FoldedNet.forward's layers */
+#define NN_RECEPTIVE_RADIUS 90 /* full-resolution pixels, from FoldedNet.forward's layers */
 ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int overlap, float *probs, ns_error *err);
 
 /* One window's forward pass (forward.c, oneDNN on the calling thread alone): a
  * workspace is built for one window shape, h x w (multiples of 16), and runs any
  * number of windows of that shape. The caller fills nn_workspace_input (h x w, the
- * normalised image); nn_forward gives the logits, channels last: h/2 x w/2 x 4*K, class
- * k at (2y+dy, 2x+dx) in channel k*4 + dy*2 + dx of pixel (y, x). */
+ * normalised image); nn_forward gives the logits, channels last: h x w x K. */
 typedef struct nn_workspace nn_workspace;
 ns_status nn_workspace_alloc(const ns_nn *net, int h, int w, nn_workspace **out, ns_error *err);
 void nn_workspace_free(nn_workspace *ws);

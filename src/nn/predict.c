@@ -67,31 +67,25 @@ static void fill_window(const ns_image *img, const nn_norm *norm, int x0, int y0
     }
 }
 
-/* Softmax of the logits (h/2 x w/2 x 4*K, pixel-shuffled: nn_forward) over the core
+/* Softmax of the logits (h x w x K, channels last: nn_forward) over the core
  * [cx0, cx1) x [cy0, cy1) (image coordinates, clipped to the image) of a window at
  * (x0, y0), into probs. Row by row through contiguous buffers, so that the loops over
  * pixels vectorise (all but expf). */
 static void write_core(const ns_image *img, int classes, const float *logits, int x0, int y0, int w, int cx0,
                        int cx1, int cy0, int cy1, float *probs, float *row_buf)
 {
-    const size_t plane = (size_t)img->width * img->height, channels = 4 * (size_t)classes;
-    const int w1 = w / 2;
+    const size_t plane = (size_t)img->width * img->height, channels = (size_t)classes;
     if (cx1 > img->width) cx1 = img->width;
     if (cy1 > img->height) cy1 = img->height;
     const int n = cx1 - cx0;
     float *restrict m = row_buf, *restrict sum = row_buf + n;
     for (int y = cy0; y < cy1; y++) {
-        const int ly = y - y0, dy = ly & 1;
-        /* Class k's logit at pixel x0 + lx of this row: channel k*4 + dy*2 + (lx & 1) of column lx / 2. */
-        const float *row = logits + (size_t)(ly / 2) * w1 * channels + (size_t)dy * 2;
+        const float *row = logits + ((size_t)(y - y0) * w + (size_t)(cx0 - x0)) * channels;
         float *out = probs + (size_t)y * img->width + cx0;
         for (int k = 0; k < classes; k++) {
-            const float *l = row + (size_t)k * 4;
+            const float *l = row + k;
             float *restrict o = out + (size_t)k * plane;
-            for (int i = 0; i < n; i++) {
-                const int lx = cx0 - x0 + i;
-                o[i] = l[(size_t)(lx >> 1) * channels + (size_t)(lx & 1)];
-            }
+            for (int i = 0; i < n; i++) o[i] = l[(size_t)i * channels];
             if (k == 0) memcpy(m, o, (size_t)n * sizeof *m);
             else
                 for (int i = 0; i < n; i++) m[i] = o[i] > m[i] ? o[i] : m[i];

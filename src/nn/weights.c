@@ -18,7 +18,7 @@
 #include "nucseg/fsutil.h"
 
 #define NN_MAGIC "NUCSEGNN"
-#define NN_VERSION 1u
+#define NN_VERSION 2u
 #define NN_HEADER_BYTES 44u
 #define NN_MAX_WIDTH 1024u
 #define NN_MAX_CLASSES 64u
@@ -43,7 +43,8 @@ static void expected_shapes(const uint32_t c[4], uint32_t classes, uint32_t shap
         {c[0], 4, 3},    {c[0], c[0], 3}, {c[1], c[0], 3}, {c[1], c[1], 3},
         {c[2], c[1], 3}, {c[2], c[2], 3}, {c[3], c[2], 3}, {c[3], c[3], 3},
         {c[2], c[3], 1}, {c[2], c[2], 3}, {c[1], c[2], 1}, {c[1], c[1], 3},
-        {c[0], c[1], 1}, {c[0], c[0], 3}, {4 * classes, c[0], 1},
+        {c[0], c[1], 1}, {c[0], c[0], 3}, {4 * NN_REFINE_CHANNELS, c[0], 1},
+        {NN_REFINE_HIDDEN, NN_REFINE_CHANNELS + 1, 3}, {classes, NN_REFINE_HIDDEN, 1},
     };
     memcpy(shape, s, sizeof s);
 }

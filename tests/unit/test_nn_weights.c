@@ -82,12 +82,16 @@ static void test_bad_magic(void)
 
 static void test_other_version(void)
 {
-    /* A well-formed file of version 2, its checksum right: refused for the version. */
+    /* A well-formed file of another version (1: before the full-resolution refinement;
+     * 3: a later nucseg's), its checksum right: refused for the version. */
     unsigned char *b = malloc(good_len);
     memcpy(b, good, good_len);
-    put_u32(b + 8, 2);
+    put_u32(b + 8, 1);
     put_u32(b + good_len - 4, libdeflate_crc32(0, b, good_len - 4));
-    expect_refused("v2.nsnn", b, good_len, "version 2");
+    expect_refused("v1.nsnn", b, good_len, "version 1");
+    put_u32(b + 8, 3);
+    put_u32(b + good_len - 4, libdeflate_crc32(0, b, good_len - 4));
+    expect_refused("v3.nsnn", b, good_len, "version 3");
     free(b);
 }
 
