@@ -13,7 +13,11 @@ BUILD_PKGS=(build-essential cmake pkg-config
 PYTHON_PKGS=(python3-dev python3-numpy python3-setuptools python3-wheel python3-pip python3-venv
              python3-pytest python3-skimage python3-pandas python3-tifffile)
 # The peer pipelines that `make bench` compares against; not needed by nucseg itself.
-PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv python3-tifffile python3-pandas)
+# (python3-torch: the learned network's inference in PyTorch, beside nucseg's in C.)
+PEER_PKGS=(python3 python3-numpy python3-scipy python3-skimage python3-opencv python3-tifffile python3-pandas
+           python3-torch)
+# Training the learned nuclei network (train/; docs/learned-nuclei.md): PyTorch on the CPU.
+TRAIN_PKGS=(python3-torch python3-numpy python3-scipy python3-skimage python3-pil)
 # What `make test` runs besides nucseg (test-only; nucseg does not need them): Chromium
 # renders the HTML report headless, scikit-image and tifffile check its tables and TIFFs,
 # Snakemake runs workflow/Snakefile, the SLURM daemons and munge a one-node cluster.
@@ -23,8 +27,9 @@ want=("${BUILD_PKGS[@]}" "${PYTHON_PKGS[@]}")
 case "${1:-}" in
   --with-peers) want+=("${PEER_PKGS[@]}") ;;
   --with-test) want+=("${TEST_PKGS[@]}") ;;
+  --with-train) want+=("${TRAIN_PKGS[@]}") ;;
   "") ;;
-  *) echo "usage: $0 [--with-peers|--with-test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--with-peers|--with-test|--with-train]" >&2; exit 2 ;;
 esac
 
 missing=()

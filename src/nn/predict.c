@@ -5,7 +5,7 @@
  * a window reaching NN_OVERLAP pixels further on each side (inside the padded image,
  * so that at its edges a tile sees exactly what the whole image would). Only core
  * pixels are written out. An image no larger than one window runs in one piece.
- * Memory: one window's workspace (53 bytes per pixel of it) and the outputs. */
+ * Memory: one window's workspace (about 95 bytes per pixel of it) and the outputs. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
