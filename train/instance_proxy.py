@@ -8,7 +8,13 @@ from skimage.segmentation import watershed
 EIGHT = np.ones((3, 3), bool)
 
 
-def instances(probs, seed_threshold=0.5, fg_max_background=0.5, min_seed=3, min_area=10):
+# learned.c's constants (chosen with train/tune_instances.py on the held-out images).
+SEED_MIN_INTERIOR = 0.7
+FG_MAX_BACKGROUND = 0.2
+
+
+def instances(probs, seed_threshold=SEED_MIN_INTERIOR, fg_max_background=FG_MAX_BACKGROUND, min_seed=3,
+              min_area=10):
     bg, interior = probs[0], probs[1]
     mask = bg < fg_max_background
     seeds, n = ndi.label((interior > seed_threshold) & mask, structure=EIGHT)
