@@ -14,7 +14,7 @@ FG_MAX_BACKGROUND = 0.2
 
 
 def instances(probs, seed_threshold=SEED_MIN_INTERIOR, fg_max_background=FG_MAX_BACKGROUND, min_seed=3,
-              min_area=10):
+              min_area=20):
     bg, interior = probs[0], probs[1]
     mask = bg < fg_max_background
     seeds, n = ndi.label((interior > seed_threshold) & mask, structure=EIGHT)

@@ -27,7 +27,7 @@
 #define FG_MAX_BACKGROUND 0.2f
 #define SEED_MIN_INTERIOR 0.7f
 #define MIN_SEED_AREA 3
-#define DEFAULT_MIN_AREA 10.0
+#define DEFAULT_MIN_AREA 20.0
 /* The watershed quantises heights in quarter units up to 16000: probabilities scaled
  * by 1000 keep 4000 levels. */
 #define HEIGHT_SCALE 1000.0f
