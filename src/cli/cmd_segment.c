@@ -66,7 +66,9 @@ static int collect_jobs(segment_args *a)
             say_error(m);
             return NS_EXIT_FATAL;
         } else {
-            if (!a->have_mag) {
+            /* The classical pipeline needs the nuclei's size; the learned one reads it off
+             * the image (the magnification only names the output folder then). */
+            if (!a->have_mag && !a->model) {
                 fprintf(stderr, "nucseg segment: %s: a single file needs --magnification 10x|40x|auto\n", input);
                 return NS_EXIT_USAGE;
             }
