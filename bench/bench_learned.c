@@ -286,6 +286,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *out_dir = argv[optind];
+    ns_tune_allocator(); /* as the nucseg CLI does: buffers reused from image to image */
     ns_error err;
     ns_nn *model = NULL;
     sample *set = NULL;
