@@ -143,7 +143,7 @@ def main():
     ap.add_argument("--data", default="../shared/data/dsb2018-train")
     ap.add_argument("--out", default="models")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--steps", type=int, default=7000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--crop", type=int, default=192)
     ap.add_argument("--lr", type=float, default=3e-3)
