@@ -23,11 +23,18 @@ void ns_segment_model_json(cJSON *parent, const ns_segment_params *p)
     cJSON_AddItemToObject(parent, "model", model_json(p));
 }
 
+void ns_segment_model_default(cJSON *parent)
+{
+    if (cJSON_IsObject(parent) && !cJSON_GetObjectItemCaseSensitive(parent, "model"))
+        cJSON_AddStringToObject(parent, "model", "classical");
+}
+
 int ns_segment_model_matches(const cJSON *parent, const ns_segment_params *p)
 {
     const cJSON *have = cJSON_GetObjectItemCaseSensitive(parent, "model");
+    if (!have) return !p->model; /* written before --model existed: classical */
     cJSON *want = model_json(p);
-    int same = have && cJSON_Compare(want, have, 1);
+    int same = cJSON_Compare(want, have, 1);
     cJSON_Delete(want);
     return same;
 }

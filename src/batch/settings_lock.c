@@ -107,6 +107,10 @@ compare:;
     cJSON *have = cJSON_ParseWithLength(have_text, have_len);
     free(have_text);
     char diff[512];
+    if (have) { /* a record of a nucseg before --model: the classical pipeline */
+        const char *name[3] = {"10X", "40X", "unknown"};
+        for (int i = 0; i < 3; i++) ns_segment_model_default(cJSON_GetObjectItemCaseSensitive(have, name[i]));
+    }
     if (!have)
         st = ns_error_set(err, NS_ERR_FORMAT, "%s: not a settings record (remove it if no run is writing into %s)",
                           path, opt->out_dir);

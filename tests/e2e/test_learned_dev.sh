@@ -26,7 +26,7 @@ cdsb=$(echo "$line" | sed 's/.*score \([0-9.]*\).*/\1/')
 awk -v f="$f1" -v d="$dsb" -v cf="$cf1" -v cd="$cdsb" 'BEGIN { if (f < cf + 0.02 || d < cd + 0.05) {
   printf "FAIL: learned F1 %s, DSB %s; classical %s, %s: not clearly ahead\n", f, d, cf, cd; exit 1 } }'
 
-meta=$(find "$T/pred" -name '*_metadata.json' | head -1)
+meta=$(find "$T/pred" -name '*_metadata.json' -print -quit)
 grep -q '"name":[[:space:]]*"nuclei"' "$meta" || fail "$meta does not name the model"
 grep -q '"crc32":' "$meta" || fail "$meta does not record the weights' checksum"
 grep -q '"crc32":' "$T/pred/segmentation_settings.json" || fail "settings record lacks the model"
@@ -46,4 +46,20 @@ s=$(status_of "$BIN" segment "$DATA" -o "$T/x" --model "$T/cut.nsnn")
 [ "$s" = 2 ] || fail "truncated model file: exit $s, want 2"
 grep -q "cut.nsnn" "$T/err.txt" || fail "truncated model file not named: $(cat "$T/err.txt")"
 [ ! -e "$T/x" ] || fail "a refused --model still created OUT"
+# An OUT written before --model existed (no "model" in its records) was the classical
+# pipeline: --resume trusts its outputs, a learned run into it is refused.
+mkdir -p "$T/few"
+for f in "$DATA"/0*.png; do case $f in *_labels.png) ;; *) cp "$f" "$T/few/" ;; esac; done
+"$BIN" segment "$T/few" -o "$T/old" -j 1 --progress quiet
+for f in "$T/old/segmentation_settings.json" $(find "$T/old" -name '*_metadata.json'); do
+  python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ('10X', '40X', 'unknown'): d.get(k, {}).pop('model', None)
+d.get('parameters', {}).pop('model', None)
+json.dump(d, open(sys.argv[1], 'w'))" "$f"
+done
+"$BIN" segment "$T/few" -o "$T/old" -j 1 --progress quiet --resume > "$T/resume.txt"
+grep -q "2 skipped" "$T/resume.txt" || fail "--resume redid an old classical OUT: $(cat "$T/resume.txt")"
+s=$(status_of "$BIN" segment "$T/few" -o "$T/old" -j 1 --progress quiet --model nuclei)
+[ "$s" = 3 ] || fail "learned run into an old classical OUT: exit $s, want 3"
 echo "PASS test_learned_dev: F1@0.5 $f1, DSB2018 $dsb (classical: $cf1, $cdsb)"
