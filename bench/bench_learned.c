@@ -7,12 +7,11 @@
  * pipeline segments the set round after round (at least --repeats rounds), median over
  * rounds per image, and one more run is scored against <id>_labels.png (F1 at IoU 0.5,
  * DSB2018 score, averaged over images as `nucseg eval` does). Also the learned
- * pipeline's cost per pixel on a 2048x2048 image (the first 256x256 image tiled 8 x 8),
+ * pipeline's cost per pixel on a 2048x2048 image (the first image, mirrored copies),
  * against its cost per pixel on the 256x256 images: the issue's "same cost per pixel".
  *
  * Writes OUT_DIR/learned_vs_classical.csv (per image) and prints the table. Exit: 0
  * measured (targets met or not), 2 usage, 3 could not measure. */
-#include <dirent.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdint.h>
@@ -46,58 +45,30 @@ typedef struct {
     size_t *nuclei;
 } pipeline;
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_image(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 4 && !strcmp(name + n - 4, ".png") && !(n > 11 && !strcmp(name + n - 11, "_labels.png"));
-}
-
 /* Every image of dir with its ground truth, sorted by name. */
 static ns_status load_set(const char *dir, sample **out, size_t *count, ns_error *err)
 {
-    DIR *d = opendir(dir);
-    if (!d) return ns_error_set(err, NS_ERR_IO, "%s: cannot open folder", dir);
-    char **names = NULL;
+    char **paths = NULL;
     size_t n = 0;
-    struct dirent *e;
-    ns_status st = NS_OK;
-    while (st == NS_OK && (e = readdir(d))) {
-        if (!is_image(e->d_name)) continue;
-        char **grown = realloc(names, (n + 1) * sizeof *names);
-        if (!grown || !(grown[n] = strdup(e->d_name))) st = ns_error_set(err, NS_ERR_NOMEM, "%s: listing", dir);
-        if (grown) names = grown;
-        if (st == NS_OK) n++;
-    }
-    closedir(d);
-    if (st == NS_OK && !n) st = ns_error_set(err, NS_ERR_EMPTY, "%s: no <id>.png images", dir);
-    if (n) qsort(names, n, sizeof *names, cmp_str);
-    sample *s = st == NS_OK ? calloc(n, sizeof *s) : NULL;
-    if (st == NS_OK && !s) st = ns_error_set(err, NS_ERR_NOMEM, "%s: %zu images", dir, n);
+    *out = NULL;
+    *count = 0;
+    ns_status st = bench_list_images(dir, &paths, &n, err);
+    if (st != NS_OK) return st;
+    sample *s = calloc(n, sizeof *s);
+    if (!s) st = ns_error_set(err, NS_ERR_NOMEM, "%s: %zu images", dir, n);
     for (size_t i = 0; st == NS_OK && i < n; i++) {
-        size_t len = strlen(dir) + strlen(names[i]) + 16;
-        char *truth = malloc(len);
-        s[i].path = malloc(len);
-        if (!truth || !s[i].path) {
-            free(truth);
-            st = ns_error_set(err, NS_ERR_NOMEM, "%s: paths", dir);
-            break;
-        }
-        snprintf(s[i].path, len, "%s/%s", dir, names[i]);
-        snprintf(truth, len, "%s/%.*s_labels.png", dir, (int)(strlen(names[i]) - 4), names[i]);
+        char *truth = bench_truth_path(paths[i]);
         ns_image gt = {0};
-        st = ns_image_read(s[i].path, 0, 0, &s[i].img, err);
+        s[i].path = paths[i];
+        paths[i] = NULL; /* handed to the sample */
+        if (!truth) st = ns_error_set(err, NS_ERR_NOMEM, "%s: paths", dir);
+        if (st == NS_OK) st = ns_image_read(s[i].path, 0, 0, &s[i].img, err);
         if (st == NS_OK) st = ns_image_read(truth, 0, 0, &gt, err);
         if (st == NS_OK) st = ns_image_to_u32(&gt, &s[i].truth, err);
         ns_image_free(&gt);
         free(truth);
     }
-    for (size_t i = 0; i < n; i++) free(names[i]);
-    free(names);
+    bench_free_paths(paths, n);
     *out = s;
     *count = s ? n : 0;
     return st;
@@ -182,15 +153,8 @@ static double median_256(const pipeline *p, const sample *s, size_t n)
 static ns_status time_tiled(const pipeline *p, const ns_image *base, int repeats, double *ms_out, ns_error *err)
 {
     ns_image big = {0};
-    ns_status st = ns_image_alloc(&big, TILED_SIZE, TILED_SIZE, base->type, err);
+    ns_status st = bench_tile_mirrored(base, TILED_SIZE, &big, err);
     if (st != NS_OK) return st;
-    size_t px = ns_pixel_size(base->type);
-    for (int y = 0; y < TILED_SIZE; y++)
-        for (int x = 0; x < TILED_SIZE; x += base->width) {
-            int run = TILED_SIZE - x < base->width ? TILED_SIZE - x : base->width;
-            memcpy((char *)big.data + ((size_t)y * TILED_SIZE + (size_t)x) * px,
-                   (const char *)base->data + (size_t)(y % base->height) * (size_t)base->width * px, (size_t)run * px);
-        }
     double *ms = calloc((size_t)repeats, sizeof *ms);
     if (!ms) st = ns_error_set(err, NS_ERR_NOMEM, "timing buffers");
     for (int r = 0; st == NS_OK && r < repeats; r++) {

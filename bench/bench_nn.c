@@ -30,32 +30,17 @@
 #define TARGET_RATIO_TOLERANCE 0.10
 #define BIG 2048
 
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The 256x256 images of dir (not *_labels.png), sorted by name; *count of them. */
 static ns_status read_small_images(const char *dir, ns_image **out, size_t *count, ns_error *err)
 {
     *out = NULL;
     *count = 0;
-    DIR *d = opendir(dir);
-    if (!d) return ns_error_set(err, NS_ERR_IO, "%s: %s", dir, strerror(errno));
     char **names = NULL;
     size_t n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len < 5 || strcmp(e->d_name + len - 4, ".png") || strstr(e->d_name, "_labels")) continue;
-        char **more = realloc(names, (n + 1) * sizeof *names);
-        if (!more) break;
-        names = more;
-        names[n++] = ns_path_join(dir, e->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, compare_names);
-    ns_image *imgs = calloc(n ? n : 1, sizeof *imgs);
-    ns_status st = imgs ? NS_OK : ns_error_set(err, NS_ERR_NOMEM, "out of memory");
+    ns_status st = bench_list_images(dir, &names, &n, err);
+    if (st != NS_OK) return st;
+    ns_image *imgs = calloc(n, sizeof *imgs);
+    if (!imgs) st = ns_error_set(err, NS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n && st == NS_OK; i++) {
         ns_image img;
         st = ns_image_read(names[i], 0, 0, &img, err);
@@ -63,35 +48,15 @@ static ns_status read_small_images(const char *dir, ns_image **out, size_t *coun
         if (img.width == 256 && img.height == 256) imgs[(*count)++] = img;
         else ns_image_free(&img);
     }
-    for (size_t i = 0; i < n; i++) free(names[i]);
-    free(names);
+    bench_free_paths(names, n);
     if (st == NS_OK && *count == 0) st = ns_error_set(err, NS_ERR_EMPTY, "%s: no 256x256 images", dir);
     if (st != NS_OK) {
-        for (size_t i = 0; i < *count; i++) ns_image_free(&imgs[i]);
+        for (size_t i = 0; imgs && i < *count; i++) ns_image_free(&imgs[i]);
         free(imgs);
         *count = 0;
         return st;
     }
     *out = imgs;
-    return NS_OK;
-}
-
-/* BIG x BIG of mirrored copies of src (same pixel type), so that no copy meets a hard edge. */
-static ns_status tile_big(const ns_image *src, ns_image *big, ns_error *err)
-{
-    ns_status st = ns_image_alloc(big, BIG, BIG, src->type, err);
-    if (st != NS_OK) return st;
-    const size_t px = ns_pixel_size(src->type);
-    for (int y = 0; y < BIG; y++) {
-        int ty = y / src->height, sy = y % src->height;
-        if (ty & 1) sy = src->height - 1 - sy;
-        for (int x = 0; x < BIG; x++) {
-            int tx = x / src->width, sx = x % src->width;
-            if (tx & 1) sx = src->width - 1 - sx;
-            memcpy((char *)big->data + ((size_t)y * BIG + x) * px,
-                   (const char *)src->data + ((size_t)sy * src->width + sx) * px, px);
-        }
-    }
     return NS_OK;
 }
 
@@ -134,7 +99,7 @@ int main(int argc, char **argv)
     ns_status st = ns_mkdirs(out_dir, &err);
     if (st == NS_OK) st = ns_nn_load(model, &net, &err);
     if (st == NS_OK) st = read_small_images(data, &small, &count, &err);
-    if (st == NS_OK) st = tile_big(&small[0], &big, &err);
+    if (st == NS_OK) st = bench_tile_mirrored(&small[0], BIG, &big, &err);
     if (st != NS_OK) {
         fprintf(stderr, "bench_nn: %s\n", err.message);
         goto done;

@@ -88,23 +88,6 @@ static void usage(FILE *f)
             "and writes OUT_DIR/segment_speed.csv.\n");
 }
 
-static int has_suffix(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_paths(char **paths, size_t n)
-{
-    for (size_t i = 0; i < n; i++) free(paths[i]);
-    free(paths);
-}
-
 static void free_timings(timing *t, size_t n)
 {
     if (!t) return;
@@ -114,58 +97,15 @@ static void free_timings(timing *t, size_t n)
 
 static void dataset_free(dataset *d)
 {
-    free_paths(d->paths, d->count);
+    bench_free_paths(d->paths, d->count);
     free_timings(d->nucseg, d->count);
     free_timings(d->peer, d->count);
-}
-
-/* Every DIR/<id>.png that is not a ground-truth *_labels.png, sorted by name. */
-static ns_status list_images(const char *dir, char ***paths, size_t *count, ns_error *err)
-{
-    DIR *d = opendir(dir);
-    if (!d) return ns_error_set(err, NS_ERR_IO, "%s: %s", dir, strerror(errno));
-    char **v = NULL;
-    size_t n = 0, cap = 0;
-    ns_status st = NS_OK;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!has_suffix(e->d_name, ".png") || has_suffix(e->d_name, "_labels.png")) continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **nv = realloc(v, cap * sizeof *v);
-            if (!nv) { st = ns_error_set(err, NS_ERR_NOMEM, "%s: listing images", dir); break; }
-            v = nv;
-        }
-        if (!(v[n] = ns_path_join(dir, e->d_name))) {
-            st = ns_error_set(err, NS_ERR_NOMEM, "%s: listing images", dir);
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (st == NS_OK && n == 0) st = ns_error_set(err, NS_ERR_EMPTY, "%s: no *.png images", dir);
-    if (st) { free_paths(v, n); return st; }
-    qsort(v, n, sizeof *v, cmp_str);
-    *paths = v;
-    *count = n;
-    return NS_OK;
-}
-
-/* "<dir>/<id>_labels.png" for "<dir>/<id>.png" (malloc'd). */
-static char *truth_path(const char *image_path)
-{
-    size_t n = strlen(image_path) - strlen(".png");
-    char *p = malloc(n + sizeof "_labels.png");
-    if (!p) return NULL;
-    memcpy(p, image_path, n);
-    strcpy(p + n, "_labels.png");
-    return p;
 }
 
 /* Score labels against the ground truth next to the image; returns 0 when there is none. */
 static int score_against_truth(const char *image_path, const ns_segmentation *seg, ns_eval_result *res)
 {
-    char *gt_path = truth_path(image_path);
+    char *gt_path = bench_truth_path(image_path);
     if (!gt_path || !ns_file_exists(gt_path)) { free(gt_path); return 0; }
     ns_image gt = {0};
     ns_error err;
@@ -449,7 +389,7 @@ done:
  * implementations' scoring looks for it. Skipped (not an error) beyond 65535 nuclei. */
 static ns_status write_truth_png(const char *image_path, const ns_image *truth, ns_error *err)
 {
-    char *path = truth_path(image_path); /* ".tif" and ".png" have the same length */
+    char *path = bench_truth_path(image_path); /* ".tif" and ".png" have the same length */
     if (!path) return ns_error_set(err, NS_ERR_NOMEM, "%s: truth path", image_path);
     ns_status st = NS_OK;
     if (truth->type == NS_PIXEL_U16) {
@@ -681,7 +621,7 @@ int main(int argc, char **argv)
     bench_print_load("at start");
     /* (a) real images at unknown magnification: automatic diameter. */
     ns_segment_params_default(&sets[0].params);
-    if (st == NS_OK) st = list_images(o.data_dir, &sets[0].paths, &sets[0].count, &err);
+    if (st == NS_OK) st = bench_list_images(o.data_dir, &sets[0].paths, &sets[0].count, &err);
     if (st == NS_OK) {
         printf("timing nucseg on %zu images of %s (rounds over the set: at least %d, and enough to fill %.0f s)\n",
                sets[0].count, o.data_dir, o.repeats, MIN_TIMED_MS / 1000.0);

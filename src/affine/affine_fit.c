@@ -8,13 +8,7 @@
 #include <time.h>
 
 #include "affine/affine_internal.h"
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
-}
+#include "util/clock.h"
 
 static int affine_finite(const ns_affine *t)
 {
@@ -33,7 +27,7 @@ ns_status ns_affine_fit_eval(ns_optimizer method, ns_affine_eval eval, const dou
                              const double *dst, size_t n, const ns_affine *init,
                              const ns_fit_options *opt, ns_fit_result *out, ns_error *err)
 {
-    double t0 = now_us();
+    double t0 = (ns_clock_s() * 1e6);
     memset(out, 0, sizeof *out);
     const char *name = ns_optimizer_name(method);
     if (n < 3)
@@ -80,6 +74,6 @@ ns_status ns_affine_fit_eval(ns_optimizer method, ns_affine_eval eval, const dou
     }
     if (st != NS_OK) return st;
     out->rmsd = ns_affine_rmsd(&out->t, src, dst, n);
-    out->us = now_us() - t0;
+    out->us = (ns_clock_s() * 1e6) - t0;
     return NS_OK;
 }

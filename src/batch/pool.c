@@ -38,13 +38,7 @@
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
 #include "util/idle_cores.h"
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+#include "util/clock.h"
 
 /* Reap a worker, adding its resource use to the report. */
 static int reap(worker *w, ns_batch_report *rep)
@@ -100,7 +94,7 @@ static void hand_out(pool *p, worker *w)
     if (w->pid <= 0 || w->to_fd < 0 || w->job >= 0 || p->next >= p->queued) return;
     size_t idx = p->ord[p->next++];
     w->job = (long)idx;
-    w->started = now_s();
+    w->started = ns_clock_s();
     (void)ns_write_full(w->to_fd, &idx, sizeof idx); /* a dead worker shows as EOF */
 }
 
@@ -152,7 +146,7 @@ static int spawn(pool *p, worker *w, worker *all, int nworkers)
     w->to_fd = to[1];
     w->from_fd = from[0];
     w->job = first;
-    w->started = now_s();
+    w->started = ns_clock_s();
     w->saving = -1;
     return 0;
 }
@@ -183,7 +177,7 @@ static void fail(pool *p, long job, double since, ns_status status, const char *
     va_start(ap, fmt);
     vsnprintf(r.message, sizeof r.message, fmt, ap);
     va_end(ap);
-    r.ms = (now_s() - since) * 1e3;
+    r.ms = (ns_clock_s() - since) * 1e3;
     ns_pool_finish(p, &r);
 }
 
@@ -217,7 +211,7 @@ static void refill(pool *p, int nw)
         p->received++;
         count_magnification(p->rep, p->jobs->items[i].mag);
         if (p->same_as[i] >= 0) {
-            fail_collision(p, i, p->same_as[i], now_s());
+            fail_collision(p, i, p->same_as[i], ns_clock_s());
             memmove(p->ord + p->queued, p->ord + p->queued + 1, (got - k - 1) * sizeof *p->ord);
         } else {
             p->queued++;
@@ -231,7 +225,7 @@ static int take_message(pool *p, worker *w, const ns_worker_msg *m)
     long idx = (long)m->result.job_index;
     if (m->kind == NS_WORKER_SAVING && idx == w->job && w->saving < 0) {
         w->saving = idx;
-        w->save_started = now_s();
+        w->save_started = ns_clock_s();
         w->job = -1;
         hand_out(p, w); /* the next image first: the worker must not wait on bookkeeping */
         return 1;
@@ -371,7 +365,7 @@ static int watch(pool *p, worker *ws, int nw, struct pollfd *pfd, double now, in
 static ns_status serve_workers(pool *p, worker *ws, int nw, const struct pollfd *pfd, ns_error *err)
 {
     const ns_batch_options *opt = p->opt;
-    double now = now_s();
+    double now = ns_clock_s();
     for (int i = 0; i < nw; i++) {
         worker *w = &ws[i];
         if (pfd[i].fd < 0) continue;
@@ -456,7 +450,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
     ns_progress pr;
     ns_progress_start(&pr, opt->progress, jobs->count, opt->out_dir, opt->write_summary, opt->run_tag);
-    double t0 = now_s();
+    double t0 = ns_clock_s();
     pool pl = {.jobs = jobs, .opt = opt, .rep = rep, .pr = &pr, .ord = ord, .queued = queued,
                .src = opt->source, .exhausted = !opt->source, .received = opt->source ? 0 : jobs->count,
                .same_as = same_as, .sync = sync, .unsynced = unsynced, .syncing = syncing, .sync_started = t0};
@@ -478,7 +472,7 @@ ns_status ns_batch_run(const ns_job_list *jobs, const ns_batch_options *opt, ns_
         for (int i = 0; i < nw; i++) hand_out(&pl, &ws[i]);
         release_idle_workers(&pl, ws, nw);
         publish_idle_cores(&pl, ws, nw);
-        double now = now_s();
+        double now = ns_clock_s();
         ns_pool_maybe_sync(&pl, now);
         int busy = 0, timeout_ms = watch(&pl, ws, nw, pfd, now, &busy);
         if (busy == 0 && !pl.sync_running && !pl.n_unsynced) {
@@ -514,7 +508,7 @@ shutdown:
     ns_idle_cores_destroy(pl.idle);
     rep->total = pl.received;
     free(same_as);
-    rep->wall_s = now_s() - t0;
+    rep->wall_s = ns_clock_s() - t0;
     /* Throughput is images segmented: a failure that came quickly, or an image skipped by
      * --resume, is not work done. */
     rep->images_per_s = rep->wall_s > 0 ? (double)rep->ok / rep->wall_s : 0;

@@ -14,13 +14,7 @@
 #include "batch/units.h"
 #include "nucseg/batch.h"
 #include "nucseg/fsutil.h"
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
+#include "util/clock.h"
 
 void ns_batch_options_default(ns_batch_options *o)
 {
@@ -74,7 +68,7 @@ ns_status ns_process_image_as(const ns_job *job, const ns_batch_options *opt, co
 {
     ns_commit_list *pending = how->pending;
     if (pending) pending->count = 0;
-    double t0 = now_ms();
+    double t0 = ns_clock_ms();
     ns_output_paths_t paths;
     ns_status st = ns_output_paths(job, opt->out_dir, &paths, err);
     ns_segment_params eff = *params_for(opt, job->mag); /* and the diameter from --diameter-um */
@@ -98,7 +92,7 @@ ns_status ns_process_image_as(const ns_job *job, const ns_batch_options *opt, co
         info.height = img.height;
         info.type = img.type;
     }
-    double read_ms = now_ms() - t0;
+    double read_ms = ns_clock_ms() - t0;
     if (st == NS_OK) {
         st = ns_segment_lent(&img, prm, how->idle, &seg, err);
         if (st != NS_OK) ns_error_prefix(err, "%s", job->path);
@@ -110,7 +104,7 @@ ns_status ns_process_image_as(const ns_job *job, const ns_batch_options *opt, co
     }
     res->status = st;
     res->nuclei = st == NS_OK ? seg.count : 0;
-    res->ms = now_ms() - t0;
+    res->ms = ns_clock_ms() - t0;
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0) res->maxrss_kb = ru.ru_maxrss;
     if (st != NS_OK && err) {

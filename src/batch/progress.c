@@ -9,13 +9,7 @@
 #include "batch/progress.h"
 #include "nucseg/fsutil.h"
 #include "util/text_safe.h"
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+#include "util/clock.h"
 
 /* The progress file is rewritten at most this often (and at the end). Each rewrite is a
  * new file renamed over the old one, and on ext4 every file created while many were
@@ -27,7 +21,7 @@ static double now_s(void)
 static void write_progress_file(ns_progress *p)
 {
     if (!p->progress_file[0]) return;
-    p->file_written = now_s();
+    p->file_written = ns_clock_s();
     char buf[256];
     double pct = p->total ? 100.0 * (double)p->done / (double)p->total : 100.0;
     int n = snprintf(buf, sizeof buf, "%zu/%zu images processed (%.1f%%), %zu failed\n", p->done, p->total,
@@ -51,7 +45,7 @@ void ns_progress_start(ns_progress *p, ns_progress_mode mode, size_t total, cons
     if (mode == NS_PROGRESS_AUTO) mode = isatty(STDERR_FILENO) ? NS_PROGRESS_BAR : NS_PROGRESS_LINES;
     p->mode = mode;
     p->total = total;
-    p->t0 = now_s();
+    p->t0 = ns_clock_s();
     if (write_file && out_dir && run_tag)
         snprintf(p->progress_file, sizeof p->progress_file, "%s/segmentation_progress.%s.txt", out_dir, run_tag);
     else if (write_file && out_dir)
@@ -70,7 +64,7 @@ void ns_progress_step(ns_progress *p, const ns_job *job, const ns_job_result *r)
 {
     p->done++;
     if (r->status != NS_OK) p->failed++;
-    double now = now_s();
+    double now = ns_clock_s();
     if (p->done == p->total || now - p->file_written >= PROGRESS_FILE_INTERVAL_S) write_progress_file(p);
     double el = now - p->t0;
     double rate = el > 0 ? (double)p->done / el : 0;

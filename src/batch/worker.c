@@ -19,6 +19,7 @@
 #include "batch/process_image.h"
 #include "batch/worker.h"
 #include "nucseg/fsutil.h"
+#include "util/clock.h"
 
 _Static_assert(sizeof(ns_worker_msg) <= PIPE_BUF, "a worker message must fit one atomic pipe write");
 
@@ -48,13 +49,6 @@ ssize_t ns_read_full(int fd, void *buf, size_t n)
     return (ssize_t)got;
 }
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
-
 static void set_message(ns_job_result *r, const char *msg)
 {
     size_t len = strnlen(msg, sizeof r->message - 1);
@@ -81,7 +75,7 @@ static void *saver_main(void *arg)
         while (!s->busy && !s->quit) pthread_cond_wait(&s->cv, &s->mu);
         if (!s->busy) break;
         pthread_mutex_unlock(&s->mu);
-        double t0 = now_ms();
+        double t0 = ns_clock_ms();
         ns_error err;
         ns_error_clear(&err);
         ns_job_result *r = &s->done.result;
@@ -92,7 +86,7 @@ static void *saver_main(void *arg)
             r->nuclei = 0;
             set_message(r, err.message);
         }
-        r->ms += now_ms() - t0;
+        r->ms += ns_clock_ms() - t0;
         /* A parent that is gone shows as EOF on the job pipe; nothing to do here. */
         (void)ns_write_full(s->out_fd, &s->done, sizeof s->done);
         pthread_mutex_lock(&s->mu);

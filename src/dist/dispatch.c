@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "util/exit_codes.h"
+#include "util/clock.h"
 
 enum { TAG_REQUEST = 181, TAG_WORK = 182 };
 
@@ -27,23 +28,16 @@ struct ns_dispatcher {
     ns_dispatch_sink sink;
 };
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 int ns_mpi_wait_gently(MPI_Request *req, MPI_Status *status)
 {
-    double t0 = now_s();
+    double t0 = ns_clock_s();
     long sleep_ns = 10000;
     for (;;) {
         int flag = 0;
         int rc = MPI_Test(req, &flag, status);
         if (rc != MPI_SUCCESS || flag) return rc;
         /* An answer usually comes within microseconds: spin that long, then sleep. */
-        if (now_s() - t0 < 50e-6) continue;
+        if (ns_clock_s() - t0 < 50e-6) continue;
         struct timespec ts = {0, sleep_ns};
         nanosleep(&ts, NULL);
         if (sleep_ns < 1000000) sleep_ns *= 2;

@@ -16,6 +16,7 @@
 #include "dist/dist_internal.h"
 #include "nucseg/fsutil.h"
 #include "util/exit_codes.h"
+#include "util/clock.h"
 
 /* What a rank tells rank 0 at the end: its part of the summary's per-node section. */
 typedef struct {
@@ -25,13 +26,6 @@ typedef struct {
     double busy_s, wall_s, cpu_s;
     long peak_rss_kb;
 } rank_stats;
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static void bcast_gently(MPI_Comm comm, void *buf, int count, MPI_Datatype type)
 {
@@ -419,7 +413,7 @@ static int finish_plate(ns_dist *d, ns_job_list *jobs, const ns_batch_options *o
         g->cpu_user_s += pl->stats[r].cpu_s;
         if (pl->stats[r].peak_rss_kb > g->peak_rss_kb) g->peak_rss_kb = pl->stats[r].peak_rss_kb;
     }
-    g->wall_s = now_s() - t0;
+    g->wall_s = ns_clock_s() - t0;
     g->images_per_s = g->wall_s > 0 ? (double)g->ok / g->wall_s : 0;
     if (missing || pl->duplicates) {
         fprintf(stderr, "nucseg segment: internal error: %zu images without a result, %zu with two\n", missing,
@@ -482,7 +476,7 @@ int ns_dist_run(ns_dist *d, ns_job_list *jobs, ns_batch_options *opt, int worker
     MPI_Allreduce(&workers, &total_workers, 1, MPI_INT, MPI_SUM, d->comm);
     if (!prepare_out(d, jobs, opt)) return NS_EXIT_FATAL;
 
-    double t0 = now_s();
+    double t0 = ns_clock_s();
     plate pl = {.jobs = jobs};
     serve_arg serve = {0};
     pthread_t server_thread;

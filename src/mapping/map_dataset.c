@@ -8,6 +8,7 @@
 
 #include "mapping/mapping_internal.h"
 #include "nucseg/fsutil.h"
+#include "util/clock.h"
 
 void ns_map_report_free(ns_map_report *r)
 {
@@ -153,17 +154,10 @@ static ns_status evaluate_all(ns_map_report *rep, const char *truth_path, ns_err
     return st;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 ns_status ns_map_dataset(const char *seg_dir, const char *truth_path, const ns_map_options *o,
                          ns_map_report *rep, ns_error *err)
 {
-    double t0 = now_s();
+    double t0 = ns_clock_s();
     memset(rep, 0, sizeof *rep);
     rep->median_rmsd = NAN;
     if (!ns_is_dir(seg_dir)) return ns_error_set(err, NS_ERR_IO, "%s: not a folder", seg_dir);
@@ -213,6 +207,6 @@ ns_status ns_map_dataset(const char *seg_dir, const char *truth_path, const ns_m
         rep->median_rmsd = nm % 2 ? rm[nm / 2] : 0.5 * (rm[nm / 2 - 1] + rm[nm / 2]);
     }
     free(rm);
-    rep->seconds = now_s() - t0;
+    rep->seconds = ns_clock_s() - t0;
     return NS_OK;
 }

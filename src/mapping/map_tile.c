@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "mapping/mapping_internal.h"
+#include "util/clock.h"
 
 void ns_map_options_default(ns_map_options *o)
 {
@@ -79,13 +80,6 @@ void ns_map_result_free(ns_map_result *r)
     r->inliers = 0;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 typedef struct { size_t i; double key; } cand_order;
 
 static int by_key(const void *a, const void *b)
@@ -123,7 +117,7 @@ ns_status ns_map_tile_all(const ns_tile_points *t40, const ns_tile_points *cand,
                           size_t ncand, const ns_map_options *o, ns_map_result **out, size_t *count,
                           ns_error *err)
 {
-    double t0 = now_s();
+    double t0 = ns_clock_s();
     *out = NULL;
     *count = 0;
     ns_status st = check_options(o, err);
@@ -200,7 +194,7 @@ ns_status ns_map_tile_all(const ns_tile_points *t40, const ns_tile_points *cand,
     if (keep == 0) unmapped_result(&res[keep++]);
     res[0].primary = 1;
     res[0].hypotheses = hypotheses;
-    double seconds = now_s() - t0;
+    double seconds = ns_clock_s() - t0;
     for (size_t i = 0; i < keep; i++) res[i].seconds = seconds;
     *out = res;
     *count = keep;

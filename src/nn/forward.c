@@ -82,22 +82,31 @@ static ns_status new_memory(const ns_nn *net, nn_workspace *ws, const dnnl_memor
     return NS_OK;
 }
 
+/* pd's primitive; pd is destroyed here, whatever the outcome. */
+static ns_status make_primitive(const ns_nn *net, dnnl_primitive_desc_t pd, const char *what, dnnl_primitive_t *prim,
+                                ns_error *err)
+{
+    *prim = NULL;
+    dnnl_status_t s = dnnl_primitive_create(prim, pd);
+    dnnl_primitive_desc_destroy(pd);
+    return s == dnnl_success ? NS_OK : dnnl_failed(net, what, s, err);
+}
+
 /* Append a step running pd's primitive with args; pd is destroyed here. */
 static ns_status add_step(const ns_nn *net, nn_workspace *ws, dnnl_primitive_desc_t pd, int nargs,
                           const dnnl_exec_arg_t *args, ns_error *err)
 {
-    dnnl_primitive_t prim = NULL;
-    dnnl_status_t s = dnnl_primitive_create(&prim, pd);
-    dnnl_primitive_desc_destroy(pd);
-    if (s != dnnl_success) return dnnl_failed(net, "primitive creation", s, err);
+    dnnl_primitive_t prim;
+    ns_status st = make_primitive(net, pd, "primitive creation", &prim, err);
+    if (st != NS_OK) return st;
     if (ws->n_steps == NN_MAX_STEPS) {
         dnnl_primitive_destroy(prim);
         return ns_error_set(err, NS_ERR_INTERNAL, "%s: too many oneDNN steps", net->name);
     }
-    nn_step *st = &ws->steps[ws->n_steps++];
-    st->prim = prim;
-    st->nargs = nargs;
-    memcpy(st->args, args, (size_t)nargs * sizeof *args);
+    nn_step *step = &ws->steps[ws->n_steps++];
+    step->prim = prim;
+    step->nargs = nargs;
+    memcpy(step->args, args, (size_t)nargs * sizeof *args);
     return NS_OK;
 }
 
@@ -105,14 +114,13 @@ static ns_status add_step(const ns_nn *net, nn_workspace *ws, dnnl_primitive_des
 static ns_status run_once(const ns_nn *net, nn_workspace *ws, dnnl_primitive_desc_t pd, int nargs,
                           const dnnl_exec_arg_t *args, ns_error *err)
 {
-    dnnl_primitive_t prim = NULL;
-    dnnl_status_t s = dnnl_primitive_create(&prim, pd);
-    dnnl_primitive_desc_destroy(pd);
-    if (s == dnnl_success) s = dnnl_primitive_execute(prim, ws->stream, nargs, args);
+    dnnl_primitive_t prim;
+    ns_status st = make_primitive(net, pd, "weight reorder", &prim, err);
+    if (st != NS_OK) return st;
+    dnnl_status_t s = dnnl_primitive_execute(prim, ws->stream, nargs, args);
     if (s == dnnl_success) s = dnnl_stream_wait(ws->stream);
-    if (prim) dnnl_primitive_destroy(prim);
-    if (s != dnnl_success) return dnnl_failed(net, "weight reorder", s, err);
-    return NS_OK;
+    dnnl_primitive_destroy(prim);
+    return s == dnnl_success ? NS_OK : dnnl_failed(net, "weight reorder", s, err);
 }
 
 /* A convolution of layer l on src (h x w) into slot dst_slot, with ReLU or not. */

@@ -19,15 +19,9 @@
 #include "nucseg/scaling.h"
 #include "nucseg/segment.h"
 #include "nucseg/synth.h"
+#include "util/clock.h"
 
 #define MAX_COUNTS 64
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static double self_cpu_s(void)
 {
@@ -196,7 +190,7 @@ static ns_status run_sequential(runner *rn, config *c, int rep, ns_error *err)
     ns_batch_options opt = rn->batch;
     opt.workers = 1;
     reset_peak_rss();
-    double busy0 = system_busy_cpu_s(), cpu0 = self_cpu_s(), t0 = now_s();
+    double busy0 = system_busy_cpu_s(), cpu0 = self_cpu_s(), t0 = ns_clock_s();
     size_t nuclei = 0;
     for (size_t i = 0; i < c->jobs->count; i++) {
         ns_job_result res;
@@ -212,7 +206,7 @@ static ns_status run_sequential(runner *rn, config *c, int rep, ns_error *err)
         nuclei += res.nuclei;
         c->image_ms[c->n_ms++] = res.ms;
     }
-    double wall = now_s() - t0, cpu = self_cpu_s() - cpu0, busy1 = system_busy_cpu_s();
+    double wall = ns_clock_s() - t0, cpu = self_cpu_s() - cpu0, busy1 = system_busy_cpu_s();
     c->wall_s[rep] = wall;
     c->cpu_s[rep] = cpu;
     record_background(c, rep, busy0, busy1, cpu, wall);
@@ -229,11 +223,11 @@ static ns_status run_pool(runner *rn, config *c, int rep, ns_error *err)
     opt.workers = c->workers;
     ns_batch_report rep_out;
     memset(&rep_out, 0, sizeof rep_out);
-    double busy0 = system_busy_cpu_s(), cpu0 = self_cpu_s(), t0 = now_s();
+    double busy0 = system_busy_cpu_s(), cpu0 = self_cpu_s(), t0 = ns_clock_s();
     ns_status st = rn->ranks && c->ranks >= 1
                        ? rn->ranks->run(rn->ranks->ctx, c->jobs, &opt, c->ranks, c->workers, &rep_out, err)
                        : ns_batch_run(c->jobs, &opt, &rep_out, err);
-    double wall = now_s() - t0, parent_cpu = self_cpu_s() - cpu0, busy1 = system_busy_cpu_s();
+    double wall = ns_clock_s() - t0, parent_cpu = self_cpu_s() - cpu0, busy1 = system_busy_cpu_s();
     if (st) {
         ns_batch_report_free(&rep_out);
         if (c->ranks >= 1) ns_error_prefix(err, "benchmark over %d ranks with %d workers each", c->ranks, c->workers);
@@ -440,7 +434,7 @@ static ns_status prepare_inputs(const ns_scaling_options *o, ns_scaling_result *
     } else {
         st = ns_mkdirs(o->out_dir, err);
         if (st) return st;
-        double g0 = now_s();
+        double g0 = ns_clock_s();
         *w = o->width;
         *h = o->height;
         *mp = (double)*w * *h * o->images / 1e6;
@@ -455,7 +449,7 @@ static ns_status prepare_inputs(const ns_scaling_options *o, ns_scaling_result *
             s->size_done[i] = 1;
             nsizes++;
         }
-        r->env.generation_s = now_s() - g0;
+        r->env.generation_s = ns_clock_s() - g0;
         if (st) return st;
         snprintf(r->input_desc, sizeof r->input_desc,
                  "%d synthetic %dx%d 16-bit fields (nuclear diameter %g px, %.0f%% of the area covered, "
@@ -468,7 +462,7 @@ static ns_status prepare_inputs(const ns_scaling_options *o, ns_scaling_result *
 
 static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_state *s, ns_error *err)
 {
-    double t_start = now_s();
+    double t_start = ns_clock_s();
     ns_scaling_env_capture(&r->env);
     ns_scaling_single_thread_env(&r->env); /* before any worker exists: they inherit it */
     int usable = ns_usable_cpus();
@@ -548,7 +542,7 @@ static ns_status measure(const ns_scaling_options *o, ns_scaling_result *r, run_
         if (st) return st;
     }
     ns_scaling_env_finish(&r->env);
-    r->env.total_s = now_s() - t_start;
+    r->env.total_s = ns_clock_s() - t_start;
     return ns_scaling_derive(r, o->tolerance, err);
 }
 

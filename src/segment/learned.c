@@ -23,6 +23,7 @@
 #include "segment/learned.h"
 #include "segment/measure.h"
 #include "segment/watershed.h"
+#include "util/clock.h"
 
 #define FG_MAX_BACKGROUND 0.2f
 #define SEED_MIN_INTERIOR 0.7f
@@ -31,13 +32,6 @@
 /* The watershed quantises heights in quarter units up to 16000: probabilities scaled
  * by 1000 keep 4000 levels. */
 #define HEIGHT_SCALE 1000.0f
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
 
 typedef struct {
     float *probs;
@@ -133,7 +127,7 @@ static double median_diameter(const ns_nucleus *nuc, size_t count)
 ns_status ns_segment_learned(const ns_image *img, const ns_segment_params *p, ns_segmentation *out,
                              ns_error *err)
 {
-    double t0 = now_ms();
+    double t0 = ns_clock_ms();
     int w = img->width, h = img->height;
     size_t n = (size_t)w * (size_t)h, count = 0;
     learned_state s = {0};
@@ -177,7 +171,7 @@ ns_status ns_segment_learned(const ns_image *img, const ns_segment_params *p, ns
     out->threshold_used = FG_MAX_BACKGROUND;
     out->min_distance_used = 0.0;
     state_free(&s);
-    out->ms_total = now_ms() - t0;
+    out->ms_total = ns_clock_ms() - t0;
     return NS_OK;
 fail:
     state_free(&s);

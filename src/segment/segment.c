@@ -29,16 +29,10 @@
 #include "segment/reduced_grid.h"
 #include "segment/split_bands.h"
 #include "segment/watershed.h"
+#include "util/clock.h"
 
 #define MERGE_H_ABS 0.5
 #define MERGE_H_REL 0.1
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
 
 static double sigma_for(double d)
 {
@@ -280,7 +274,7 @@ ns_status ns_segment_lent(const ns_image *img, const ns_segment_params *p, ns_id
         return ns_error_set(err, NS_ERR_INVALID, "segment: threshold scale must be > 0 (got %g)",
                             p->threshold_scale);
     if (p->model) return ns_segment_learned(img, p, out, err);
-    double t0 = now_ms();
+    double t0 = ns_clock_ms();
     seg_state s = {.img = img, .p = p, .idle = idle, .w = img->width, .h = img->height};
     int w = s.w, h = s.h;
     s.n = (size_t)w * (size_t)h;
@@ -339,7 +333,7 @@ ns_status ns_segment_lent(const ns_image *img, const ns_segment_params *p, ns_id
     s.labels = NULL; /* handed to the result */
     s.labels16 = NULL;
     state_free(&s);
-    out->ms_total = now_ms() - t0;
+    out->ms_total = ns_clock_ms() - t0;
     return NS_OK;
 fail:
     state_free(&s);

@@ -20,6 +20,7 @@
 #include "nucseg/fsutil.h"
 #include "nucseg/synth.h"
 #include "synth/synth_internal.h"
+#include "util/clock.h"
 
 #define PLATE_READ_NOISE 40.0
 
@@ -218,17 +219,10 @@ static ns_status make_dirs(const char *out_dir, ns_error *err)
     return NS_OK;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 ns_status ns_synth_plate_run(const char *out_dir, const ns_synth_plate_options *o,
                              ns_synth_plate_summary *summary, ns_error *err)
 {
-    double t0 = now_s();
+    double t0 = ns_clock_s();
     ns_synth_plate_summary local;
     ns_synth_plate_summary *sum = summary ? summary : &local;
     memset(sum, 0, sizeof *sum);
@@ -283,7 +277,7 @@ done:
     free(c.buf.signal);
     free(c.buf.depth);
     free(c.buf.owner);
-    sum->seconds = now_s() - t0;
+    sum->seconds = ns_clock_s() - t0;
     return st;
 }
 

@@ -86,12 +86,14 @@ static void test_other_version(void)
      * 3: a later nucseg's), its checksum right: refused for the version. */
     unsigned char *b = malloc(good_len);
     memcpy(b, good, good_len);
-    put_u32(b + 8, 1);
-    put_u32(b + good_len - 4, libdeflate_crc32(0, b, good_len - 4));
-    expect_refused("v1.nsnn", b, good_len, "version 1");
-    put_u32(b + 8, 3);
-    put_u32(b + good_len - 4, libdeflate_crc32(0, b, good_len - 4));
-    expect_refused("v3.nsnn", b, good_len, "version 3");
+    for (unsigned v = 1; v <= 3; v += 2) {
+        char file[16], reason[16];
+        snprintf(file, sizeof file, "v%u.nsnn", v);
+        snprintf(reason, sizeof reason, "version %u", v);
+        put_u32(b + 8, v);
+        put_u32(b + good_len - 4, libdeflate_crc32(0, b, good_len - 4));
+        expect_refused(file, b, good_len, reason);
+    }
     free(b);
 }
 
