@@ -22,6 +22,7 @@
 #include "nucseg/nn.h"
 #include "segment/learned.h"
 #include "segment/measure.h"
+#include "segment/result_labels.h"
 #include "segment/watershed.h"
 #include "util/clock.h"
 
@@ -145,24 +146,9 @@ ns_status ns_segment_learned(const ns_image *img, const ns_segment_params *p, ns
     if ((st = instances(&s, p, w, h, &count, err)) != NS_OK) goto fail;
     ns_nucleus *nuclei = NULL;
     if ((st = ns_measure_nuclei(s.labels, img, count, &nuclei, err)) != NS_OK) goto fail;
-    out->width = w;
-    out->height = h;
-    out->labels.width = w;
-    out->labels.height = h;
-    if (count <= UINT16_MAX) { /* 16-bit, as the label TIFF stores it */
-        uint16_t *l16 = malloc((n ? n : 1) * sizeof *l16);
-        if (!l16) {
-            free(nuclei);
-            st = ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
-            goto fail;
-        }
-        for (size_t i = 0; i < n; i++) l16[i] = (uint16_t)s.labels[i];
-        out->labels.type = NS_PIXEL_U16;
-        out->labels.data = l16;
-    } else {
-        out->labels.type = NS_PIXEL_U32;
-        out->labels.data = s.labels;
-        s.labels = NULL; /* handed to the result */
+    if ((st = seg_hand_labels(out, w, h, count, NULL, &s.labels, err)) != NS_OK) {
+        free(nuclei);
+        goto fail;
     }
     out->count = count;
     out->nuclei = nuclei;

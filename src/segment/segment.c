@@ -27,6 +27,7 @@
 #include "segment/learned.h"
 #include "segment/measure.h"
 #include "segment/reduced_grid.h"
+#include "segment/result_labels.h"
 #include "segment/split_bands.h"
 #include "segment/watershed.h"
 #include "util/clock.h"
@@ -126,15 +127,6 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, ns_idle_core
 
 /* Labels below 65536 as 16-bit, in a new buffer (a plain loop: vectorises, where an
  * in-place one would not); frees labels, or NULL when out of memory (labels kept). */
-static uint16_t *narrow_labels(uint32_t *labels, size_t n)
-{
-    uint16_t *out = malloc((n ? n : 1) * sizeof *out);
-    if (!out) return NULL;
-    for (size_t i = 0; i < n; i++) out[i] = (uint16_t)labels[i];
-    free(labels);
-    return out;
-}
-
 /* What one ns_segment call holds between its steps (all freed by state_free). */
 typedef struct {
     const ns_image *img;
@@ -308,30 +300,18 @@ ns_status ns_segment_lent(const ns_image *img, const ns_segment_params *p, ns_id
     ns_nucleus *nuclei = s.full.nuclei; /* measured already by a banded split or the upsampling */
     s.full.nuclei = NULL;
     if (!nuclei && (st = ns_measure_nuclei(s.labels, img, count, &nuclei, err)) != NS_OK) goto fail;
-    if (!s.labels16 && count <= UINT16_MAX) {
-        /* Made 32-bit on the way (the whole-image split works in place; an upsampling
-         * that dropped labels to 65,535 or fewer): stored as 16-bit like the others. */
-        if (!(s.labels16 = narrow_labels(s.labels, s.n))) {
-            free(nuclei);
-            st = ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
-            goto fail;
-        }
-        s.labels = NULL;
+    /* Labels made 32-bit on the way (the whole-image split works in place; an
+     * upsampling that dropped labels to 65,535 or fewer) are stored 16-bit like the others. */
+    if ((st = seg_hand_labels(out, w, h, count, &s.labels16, &s.labels, err)) != NS_OK) {
+        free(nuclei);
+        goto fail;
     }
-    out->width = w;
-    out->height = h;
-    out->labels.width = w;
-    out->labels.height = h;
-    out->labels.type = s.labels16 ? NS_PIXEL_U16 : NS_PIXEL_U32;
-    out->labels.data = s.labels16 ? (void *)s.labels16 : (void *)s.labels;
     out->count = count;
     out->nuclei = nuclei;
     out->diameter_used = d;
     out->sigma_used = s.sigma;
     out->threshold_used = s.full.thr;
     out->min_distance_used = min_dist;
-    s.labels = NULL; /* handed to the result */
-    s.labels16 = NULL;
     state_free(&s);
     out->ms_total = ns_clock_ms() - t0;
     return NS_OK;
