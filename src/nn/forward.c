@@ -8,6 +8,12 @@
  * 2.1-2.3x faster than im2col + OpenBLAS SGEMM on the same layers
  * (docs/learned-nuclei.md).
  *
+ * Two parts are nucseg's own loops, where oneDNN's AVX2 kernels (CPUs without AVX-512
+ * have no brgconv) were measured slow for so few channels: the 2x2 max pooling, and
+ * the full-resolution tail (the shuffle of the head, the 3x3 convolution of its 5
+ * channels to 8, ReLU, the 1x1 to the classes), fused so that neither full-resolution
+ * map is written out.
+ *
  * A workspace is built for one window shape: each step's primitive, then the buffers.
  * Maps share buffers as the layers allow: two scratch slots (a, b) carry each layer's
  * input and output in turn; e1..e3 are kept for the decoder, whose upsampled
@@ -19,22 +25,22 @@
 
 #include "nn/nn_internal.h"
 
-enum { SLOT_INPUT, SLOT_A, SLOT_B, SLOT_E1, SLOT_E2, SLOT_E3, SLOT_FULL, SLOT_COUNT };
+enum { SLOT_INPUT, SLOT_A, SLOT_B, SLOT_E1, SLOT_E2, SLOT_E3, SLOT_COUNT };
 #define NN_MAX_STEPS 32
 #define NN_MAX_MEMS 96
 
 typedef struct {
-    dnnl_primitive_t prim;
+    dnnl_primitive_t prim;             /* NULL: a max pooling, nucseg's loop (pool_*) */
     int nargs;
     dnnl_exec_arg_t args[5];
+    int pool_src, pool_dst, pool_c, pool_h, pool_w; /* slots, and the source's shape */
 } nn_step;
 
 struct nn_workspace {
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     nn_step steps[NN_MAX_STEPS];
-    int n_steps;
-    int n_half_steps;                  /* steps up to the head; then the shuffle (C), then the rest */
+    int n_steps;                       /* up to the head; then the full-resolution tail (C) */
     dnnl_memory_t mems[NN_MAX_MEMS];  /* every memory object, destroyed with the workspace */
     int mem_slot[NN_MAX_MEMS];        /* its slot, or -1 when it has its own storage */
     int n_mems;
@@ -42,7 +48,7 @@ struct nn_workspace {
     size_t slot_bytes[SLOT_COUNT];
     float *input;                      /* h x w, planar: filled by the caller */
     float *head;                       /* the head's output, h/2 x w/2 x 4*R */
-    float *full;                       /* the shuffled head and the input, h x w x (R + 1) */
+    float *full;                       /* the shuffled head and the input: R + 1 planes (tail_stride) */
     float *logits;                     /* h x w x K */
     int h, w;
 };
@@ -183,27 +189,43 @@ static ns_status add_conv(const ns_nn *net, nn_workspace *ws, int l, const nn_te
     return add_step(net, ws, pd, 4, args, err);
 }
 
-/* 2x2 max pooling, stride 2, of src (h x w) into slot dst_slot. */
-static ns_status add_pool(const ns_nn *net, nn_workspace *ws, const nn_tensor *src, int c, int h, int w, int dst_slot,
+/* 2x2 max pooling, stride 2, of src (h x w x c, in slot src_slot) into slot dst_slot:
+ * nucseg's loop (run_pool), a memory object for the layers that read it. */
+static ns_status add_pool(const ns_nn *net, nn_workspace *ws, int src_slot, int c, int h, int w, int dst_slot,
                           nn_tensor *dst, ns_error *err)
 {
-    dnnl_dims_t ddims = {1, c, h / 2, w / 2}, strides = {2, 2}, kernel = {2, 2}, padding = {0, 0};
-    dnnl_memory_desc_t d_md;
-    TRY(dnnl_memory_desc_init_by_tag(&d_md, 4, ddims, dnnl_f32, dnnl_nhwc), "pooling descriptor");
-    dnnl_pooling_desc_t pdesc;
-    TRY(dnnl_pooling_forward_desc_init(&pdesc, dnnl_forward_inference, dnnl_pooling_max, &src->md, &d_md, strides,
-                                       kernel, padding, padding),
-        "pooling descriptor");
-    dnnl_primitive_desc_t pd = NULL;
-    TRY(dnnl_primitive_desc_create(&pd, &pdesc, NULL, ws->engine, NULL), "pooling");
-    dst->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    dnnl_dims_t ddims = {1, c, h / 2, w / 2};
+    TRY(dnnl_memory_desc_init_by_tag(&dst->md, 4, ddims, dnnl_f32, dnnl_nhwc), "pooling descriptor");
     ns_status st = new_memory(net, ws, &dst->md, dst_slot, NULL, &dst->mem, err);
-    if (st != NS_OK) {
-        dnnl_primitive_desc_destroy(pd);
-        return st;
+    if (st != NS_OK) return st;
+    if (ws->n_steps == NN_MAX_STEPS) return ns_error_set(err, NS_ERR_INTERNAL, "%s: too many oneDNN steps", net->name);
+    nn_step *step = &ws->steps[ws->n_steps++];
+    memset(step, 0, sizeof *step);
+    step->pool_src = src_slot;
+    step->pool_dst = dst_slot;
+    step->pool_c = c;
+    step->pool_h = h;
+    step->pool_w = w;
+    return NS_OK;
+}
+
+static void run_pool(const nn_step *step, void *const *slot)
+{
+    const int c = step->pool_c, w = step->pool_w, h2 = step->pool_h / 2, w2 = step->pool_w / 2;
+    const float *src = slot[step->pool_src];
+    float *restrict dst = slot[step->pool_dst];
+    for (int y = 0; y < h2; y++) {
+        const float *r0 = src + (size_t)(2 * y) * w * c, *r1 = r0 + (size_t)w * c;
+        float *restrict d = dst + (size_t)y * w2 * c;
+        for (int x = 0; x < w2; x++) {
+            const float *a = r0 + (size_t)(2 * x) * c, *b = r1 + (size_t)(2 * x) * c;
+            for (int k = 0; k < c; k++) {
+                const float m0 = a[k] > a[c + k] ? a[k] : a[c + k];
+                const float m1 = b[k] > b[c + k] ? b[k] : b[c + k];
+                d[(size_t)x * c + k] = m0 > m1 ? m0 : m1;
+            }
+        }
     }
-    const dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, src->mem}, {DNNL_ARG_DST, dst->mem}};
-    return add_step(net, ws, pd, 2, args, err);
 }
 
 /* skip += nearest_upsample_2x(src): a resampling whose sum post-op adds into skip. */
@@ -247,21 +269,74 @@ static void unshuffle2(const float *in, int h, int w, float *out)
     }
 }
 
-/* Depth to space of the head (h/2 x w/2 x 4R, channel r*4 + dy*2 + dx) with the input
- * appended: h x w x (R + 1), channels last, as torch.cat([pixel_shuffle(head), x]). */
-static void shuffle2_with_input(const float *head, const float *in, int h, int w, float *out)
+/* The full-resolution tail works on 8 neighbouring pixels at once: a vector of 8
+ * floats (GCC/Clang vector extension; AVX registers where the CPU has them), with the
+ * input planar, so that one load gives a channel at 8 pixels and no horizontal sums are
+ * needed. */
+typedef float v8 __attribute__((vector_size(32)));
+typedef int vi8 __attribute__((vector_size(32)));
+enum { TAIL_C = NN_REFINE_CHANNELS + 1, TAIL_H = NN_REFINE_HIDDEN, TAIL_MAX_K = 8 };
+
+static inline v8 load8(const float *p)
 {
-    enum { R = NN_REFINE_CHANNELS, C = NN_REFINE_CHANNELS + 1 };
+    v8 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The tail's planes: TAIL_C of them, each (h + 2) x tail_stride(w), the pixels at (1, 1)
+ * onward inside a border of zeros (the convolution's padding), and the row padded to
+ * whole vectors. */
+static size_t tail_stride(int w) { return (size_t)(w + 2 + 7) / 8 * 8 + 8; }
+
+/* Depth to space of the head (h/2 x w/2 x 4R, channel r*4 + dy*2 + dx) with the input
+ * appended, as torch.cat([pixel_shuffle(head), x]): R + 1 planes (tail_stride). */
+static void shuffle2_with_input(const float *head, const float *in, int h, int w, float *planes)
+{
+    enum { R = NN_REFINE_CHANNELS };
     const int w2 = w / 2;
+    const size_t stride = tail_stride(w), plane = (size_t)(h + 2) * stride;
     for (int y = 0; y < h; y++) {
         const int dy = y & 1;
         const float *hrow = head + (size_t)(y / 2) * w2 * 4 * R;
-        const float *irow = in + (size_t)y * w;
-        float *restrict o = out + (size_t)y * w * C;
-        for (int x = 0; x < w; x++) {
-            const float *hp = hrow + (size_t)(x / 2) * 4 * R + dy * 2 + (x & 1);
-            for (int r = 0; r < R; r++) o[(size_t)x * C + r] = hp[4 * r];
-            o[(size_t)x * C + R] = irow[x];
+        const size_t o = (size_t)(y + 1) * stride + 1;
+        for (int r = 0; r < R; r++) {
+            float *restrict d = planes + r * plane + o;
+            for (int x = 0; x < w; x++) d[x] = hrow[(size_t)(x / 2) * 4 * R + 4 * r + dy * 2 + (x & 1)];
+        }
+        memcpy(planes + R * plane + o, in + (size_t)y * w, (size_t)w * sizeof *in);
+    }
+}
+
+/* The full-resolution tail: relu(conv3x3(planes) + b1), then the 1x1 to the K classes,
+ * into logits (h x w x K, channels last). 8 pixels at a time; the last group of a row
+ * reads the zero border and padding beyond it and keeps only its pixels. */
+static void run_tail(const ns_nn *net, const float *planes, int h, int w, float *restrict logits)
+{
+    const nn_layer *r1 = &net->layer[NN_R1], *out = &net->layer[NN_OUT];
+    const int K = net->classes;
+    const size_t stride = tail_stride(w), plane = (size_t)(h + 2) * stride;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x += 8) {
+            v8 acc[TAIL_H];
+            for (int o = 0; o < TAIL_H; o++) acc[o] = (v8){0} + r1->bias[o];
+            for (int c = 0; c < TAIL_C; c++)
+                for (int ky = 0; ky < 3; ky++) {
+                    const float *row = planes + c * plane + (size_t)(y + ky) * stride + x;
+                    for (int kx = 0; kx < 3; kx++) {
+                        const v8 v = load8(row + kx);
+                        const float *wt = r1->weight + (size_t)c * 9 + ky * 3 + kx; /* [o][c][ky][kx] */
+                        for (int o = 0; o < TAIL_H; o++) acc[o] += wt[(size_t)o * TAIL_C * 9] * v;
+                    }
+                }
+            for (int o = 0; o < TAIL_H; o++) acc[o] = (v8)((vi8)acc[o] & (acc[o] > (v8){0})); /* ReLU */
+            const int n = w - x < 8 ? w - x : 8;
+            for (int k = 0; k < K; k++) {
+                v8 lg = (v8){0} + out->bias[k];
+                for (int o = 0; o < TAIL_H; o++) lg += out->weight[k * TAIL_H + o] * acc[o];
+                float *dst = logits + ((size_t)y * w + x) * K + k;
+                for (int i = 0; i < n; i++) dst[(size_t)i * K] = lg[i];
+            }
         }
     }
 }
@@ -272,20 +347,20 @@ static ns_status build(const ns_nn *net, nn_workspace *ws, int h, int w, ns_erro
     const int h1 = h / 2, w1 = w / 2, h2 = h / 4, w2 = w / 4, h3 = h / 8, w3 = w / 8, h4 = h / 16, w4 = w / 16;
     TRY(dnnl_engine_create(&ws->engine, dnnl_cpu, 0), "engine creation");
     TRY(dnnl_stream_create(&ws->stream, ws->engine, dnnl_stream_default_flags), "stream creation");
-    nn_tensor u, t, e1, e2, e3, x, p, f;
+    nn_tensor u, t, e1, e2, e3, x, p;
     dnnl_dims_t udims = {1, 4, h1, w1};
     TRY(dnnl_memory_desc_init_by_tag(&u.md, 4, udims, dnnl_f32, dnnl_nhwc), "input descriptor");
     ns_status st = new_memory(net, ws, &u.md, SLOT_INPUT, NULL, &u.mem, err);
     /* Encoder. */
     if (st == NS_OK) st = add_conv(net, ws, NN_E1A, &u, h1, w1, 1, SLOT_B, &t, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_E1B, &t, h1, w1, 1, SLOT_E1, &e1, err);
-    if (st == NS_OK) st = add_pool(net, ws, &e1, c1, h1, w1, SLOT_A, &x, err);
+    if (st == NS_OK) st = add_pool(net, ws, SLOT_E1, c1, h1, w1, SLOT_A, &x, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_E2A, &x, h2, w2, 1, SLOT_B, &t, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_E2B, &t, h2, w2, 1, SLOT_E2, &e2, err);
-    if (st == NS_OK) st = add_pool(net, ws, &e2, c2, h2, w2, SLOT_A, &x, err);
+    if (st == NS_OK) st = add_pool(net, ws, SLOT_E2, c2, h2, w2, SLOT_A, &x, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_E3A, &x, h3, w3, 1, SLOT_B, &t, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_E3B, &t, h3, w3, 1, SLOT_E3, &e3, err);
-    if (st == NS_OK) st = add_pool(net, ws, &e3, c3, h3, w3, SLOT_A, &x, err);
+    if (st == NS_OK) st = add_pool(net, ws, SLOT_E3, c3, h3, w3, SLOT_A, &x, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_E4A, &x, h4, w4, 1, SLOT_B, &t, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_E4B, &t, h4, w4, 1, SLOT_A, &x, err);
     /* Decoder: d = relu(conv3x3(up(proj(x)) + e)), level by level. */
@@ -299,14 +374,7 @@ static ns_status build(const ns_nn *net, nn_workspace *ws, int h, int w, ns_erro
     if (st == NS_OK) st = add_upsample_add(net, ws, &p, &e1, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_D1, &e1, h1, w1, 1, SLOT_A, &x, err);
     if (st == NS_OK) st = add_conv(net, ws, NN_HEAD, &x, h1, w1, 0, SLOT_B, &p, err);
-    /* Full resolution: the shuffle runs between the two halves (nn_forward). */
-    ws->n_half_steps = ws->n_steps;
-    dnnl_dims_t fdims = {1, NN_REFINE_CHANNELS + 1, h, w};
-    if (st == NS_OK && dnnl_memory_desc_init_by_tag(&f.md, 4, fdims, dnnl_f32, dnnl_nhwc) != dnnl_success)
-        st = ns_error_set(err, NS_ERR_INTERNAL, "%s: oneDNN refinement descriptor failed", net->name);
-    if (st == NS_OK) st = new_memory(net, ws, &f.md, SLOT_FULL, NULL, &f.mem, err);
-    if (st == NS_OK) st = add_conv(net, ws, NN_R1, &f, h, w, 1, SLOT_A, &x, err);
-    if (st == NS_OK) st = add_conv(net, ws, NN_OUT, &x, h, w, 0, SLOT_E1, &p, err);
+    /* The full-resolution tail is run_tail's, on buffers of its own. */
     if (st != NS_OK) return st;
     /* Storage: each slot as large as the largest map it carries. */
     for (int s = 0; s < SLOT_COUNT; s++) {
@@ -316,8 +384,10 @@ static ns_status build(const ns_nn *net, nn_workspace *ws, int h, int w, ns_erro
     for (int m = 0; m < ws->n_mems; m++)
         if (ws->mem_slot[m] >= 0) TRY(dnnl_memory_set_data_handle(ws->mems[m], ws->slot[ws->mem_slot[m]]), "memory");
     ws->head = ws->slot[SLOT_B];
-    ws->full = ws->slot[SLOT_FULL];
-    ws->logits = ws->slot[SLOT_E1]; /* e1 is done with once the head has run */
+    ws->full = calloc((size_t)TAIL_C * (h + 2) * tail_stride(w), sizeof *ws->full); /* the border stays zero */
+    ws->logits = malloc((size_t)h * w * net->classes * sizeof *ws->logits);
+    if (!ws->full || !ws->logits)
+        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory for a %d x %d tile", net->name, w, h);
     return NS_OK;
 }
 
@@ -342,11 +412,14 @@ ns_status nn_workspace_alloc(const ns_nn *net, int h, int w, nn_workspace **out,
 void nn_workspace_free(nn_workspace *ws)
 {
     if (!ws) return;
-    for (int i = 0; i < ws->n_steps; i++) dnnl_primitive_destroy(ws->steps[i].prim);
+    for (int i = 0; i < ws->n_steps; i++)
+        if (ws->steps[i].prim) dnnl_primitive_destroy(ws->steps[i].prim);
     for (int i = 0; i < ws->n_mems; i++) dnnl_memory_destroy(ws->mems[i]);
     if (ws->stream) dnnl_stream_destroy(ws->stream);
     if (ws->engine) dnnl_engine_destroy(ws->engine);
     for (int s = 0; s < SLOT_COUNT; s++) free(ws->slot[s]);
+    free(ws->full);
+    free(ws->logits);
     free(ws->input);
     free(ws);
 }
@@ -358,13 +431,17 @@ ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const float **logits, n
     one_thread();
     unshuffle2(ws->input, ws->h, ws->w, ws->slot[SLOT_INPUT]);
     for (int i = 0; i < ws->n_steps; i++) {
-        if (i == ws->n_half_steps) {
+        const nn_step *step = &ws->steps[i];
+        if (step->prim) {
+            TRY(dnnl_primitive_execute(step->prim, ws->stream, step->nargs, step->args), "execution");
+        } else {
             TRY(dnnl_stream_wait(ws->stream), "execution");
-            shuffle2_with_input(ws->head, ws->input, ws->h, ws->w, ws->full);
+            run_pool(step, ws->slot);
         }
-        TRY(dnnl_primitive_execute(ws->steps[i].prim, ws->stream, ws->steps[i].nargs, ws->steps[i].args), "execution");
     }
     TRY(dnnl_stream_wait(ws->stream), "execution");
+    shuffle2_with_input(ws->head, ws->input, ws->h, ws->w, ws->full);
+    run_tail(net, ws->full, ws->h, ws->w, ws->logits);
     *logits = ws->logits;
     return NS_OK;
 }
