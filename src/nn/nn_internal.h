@@ -27,6 +27,8 @@ typedef struct {
     float *bias;       /* cout */
 } nn_layer;
 
+typedef struct nn_cache nn_cache;
+
 struct ns_nn {
     char *name;
     int widths[4];     /* c1..c4: channels at 1/2, 1/4, 1/8, 1/16 resolution */
@@ -35,6 +37,7 @@ struct ns_nn {
     unsigned long crc;
     nn_layer layer[NN_LAYERS];
     float *params;     /* owns every layer's weight and bias */
+    nn_cache *cache;   /* the last window workspace, for the next prediction (workspace_cache.c) */
 };
 
 /* The whole image's intensity map: x = ((float)v - lo) * scale, in float32. */
@@ -60,5 +63,13 @@ ns_status nn_workspace_alloc(const ns_nn *net, int h, int w, nn_workspace **out,
 void nn_workspace_free(nn_workspace *ws);
 float *nn_workspace_input(nn_workspace *ws);
 ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const float **logits, ns_error *err);
+
+/* A workspace for h x w windows, for one prediction (workspace_cache.c): the network's
+ * kept one when no other thread holds it (rebuilt if its shape differs; *kept = 1),
+ * else a new one (*kept = 0); nn_workspace_release hands it back or frees it. */
+ns_status nn_cache_new(nn_cache **out);
+void nn_cache_free(nn_cache *c);
+ns_status nn_workspace_acquire(const ns_nn *net, int h, int w, nn_workspace **ws, int *kept, ns_error *err);
+void nn_workspace_release(const ns_nn *net, nn_workspace *ws, int kept);
 
 #endif

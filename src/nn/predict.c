@@ -179,11 +179,12 @@ ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int 
     const nn_axis ax = plan_axis((img->width + 15) / 16 * 16, tile, overlap),
                   ay = plan_axis((img->height + 15) / 16 * 16, tile, overlap);
     nn_workspace *ws = NULL;
-    st = nn_workspace_alloc(net, axis_window_size(&ay), axis_window_size(&ax), &ws, err);
+    int kept = 0;
+    st = nn_workspace_acquire(net, axis_window_size(&ay), axis_window_size(&ax), &ws, &kept, err);
     if (st != NS_OK) return st;
     float *row_buf = malloc(2 * (size_t)axis_window_size(&ax) * sizeof *row_buf);
     if (!row_buf) {
-        nn_workspace_free(ws);
+        nn_workspace_release(net, ws, kept);
         return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", net->name);
     }
     for (int ty = 0; ty < ay.count && st == NS_OK; ty++) {
@@ -200,7 +201,7 @@ ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int 
         }
     }
     free(row_buf);
-    nn_workspace_free(ws);
+    nn_workspace_release(net, ws, kept);
     return st;
 }
 

@@ -110,7 +110,7 @@ ns_status ns_nn_load_memory(const void *data, size_t size, const char *name, ns_
     if (!net) return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", name);
     net->name = strdup(name);
     net->params = malloc(n_params * sizeof *net->params);
-    if (!net->name || !net->params) {
+    if (!net->name || !net->params || nn_cache_new(&net->cache) != NS_OK) {
         ns_nn_free(net);
         return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", name);
     }
@@ -168,6 +168,7 @@ ns_status ns_nn_load_file(const char *path, ns_nn **out, ns_error *err)
 void ns_nn_free(ns_nn *net)
 {
     if (!net) return;
+    nn_cache_free(net->cache);
     free(net->params);
     free(net->name);
     free(net);
