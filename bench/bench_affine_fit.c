@@ -160,15 +160,15 @@ static ns_status time_method(ns_optimizer m, ns_affine_eval eval, const point_se
             ns_affine_fit_eval(m, eval, s->src, s->dst, s->n, &s->start, &opt, &r, err);
     }
     int rounds = 0;
-    double start = bench_now_ms();
-    while (rounds < MAX_ROUNDS && (rounds < 1 || bench_now_ms() - start < MIN_TIMED_MS)) {
+    double start = ns_clock_ms();
+    while (rounds < MAX_ROUNDS && (rounds < 1 || ns_clock_ms() - start < MIN_TIMED_MS)) {
         for (int k = 0; k < nsets; k++) {
             const point_set *s = &sets[k];
             ns_fit_result r;
             for (int i = 0; i < reps; i++) {
-                double t0 = bench_now_ms();
+                double t0 = ns_clock_ms();
                 ns_affine_fit_eval(m, eval, s->src, s->dst, s->n, &s->start, &opt, &r, err);
-                us[i] = (bench_now_ms() - t0) * 1e3;
+                us[i] = (ns_clock_ms() - t0) * 1e3;
             }
             round_med[k * MAX_ROUNDS + rounds] = ns_median(us, (size_t)reps);
         }

@@ -15,14 +15,7 @@
 #include "nucseg/error.h"
 #include "nucseg/fsutil.h"
 #include "nucseg/image.h"
-
-/* Monotonic clock in milliseconds: immune to wall-clock adjustments during a run. */
-static inline double bench_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
+#include "util/clock.h" /* ns_clock_ms: the library's monotonic clock, for the benches' timings */
 
 /* The 1-minute load average, printed with the figures: other processes on the CPUs make
  * timings pessimistic and speedups smaller, and the reader should know. */

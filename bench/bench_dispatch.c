@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     for (int b = 0; b < nb; b++) {
         int batch = batches[b];
         MPI_Barrier(MPI_COMM_WORLD);
-        double t0 = bench_now_ms();
+        double t0 = ns_clock_ms();
         if (rank == 0) {
             size_t *order = malloc((size_t)jobs * sizeof *order);
             if (!order) MPI_Abort(MPI_COMM_WORLD, 3);
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
             free(order);
             ns_error err;
             if (!d || ns_dispatcher_serve(d, &err) != NS_OK) MPI_Abort(MPI_COMM_WORLD, 3);
-            double s = (bench_now_ms() - t0) * 1e-3;
+            double s = (ns_clock_ms() - t0) * 1e-3;
             size_t requests = ns_dispatcher_requests(d);
             if (c.results != (size_t)jobs || ns_dispatcher_handed_out(d) != (size_t)jobs) {
                 fprintf(stderr, "bench_dispatch: %zu results for %ld jobs\n", c.results, jobs);

@@ -227,11 +227,11 @@ static void run_plate(const char *dir, tally *tl, FILE *csv)
                 fprintf(stderr, "bench_map_perturb: out of memory\n");
                 exit(1);
             }
-            double t0 = bench_now_ms();
+            double t0 = ns_clock_ms();
             ns_map_result *res = NULL;
             size_t nres = 0;
             ns_status st = ns_map_tile_all(&pt, cand, ix, nc, &o, &res, &nres, &err);
-            double ms = bench_now_ms() - t0;
+            double ms = ns_clock_ms() - t0;
             tally *t = &tl[c];
             t->fields++;
             t->ms += ms;
