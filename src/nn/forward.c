@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "nn/vec8.h"
 
 enum { SLOT_INPUT, SLOT_A, SLOT_B, SLOT_E1, SLOT_E2, SLOT_E3, SLOT_COUNT };
 #define NN_MAX_STEPS 32
@@ -98,6 +99,15 @@ static ns_status make_primitive(const ns_nn *net, dnnl_primitive_desc_t pd, cons
     return s == dnnl_success ? NS_OK : dnnl_failed(net, what, s, err);
 }
 
+/* *out: the next free step, zeroed; an error when all NN_MAX_STEPS are taken. */
+static ns_status append_step(const ns_nn *net, nn_workspace *ws, nn_step **out, ns_error *err)
+{
+    if (ws->n_steps == NN_MAX_STEPS) return ns_error_set(err, NS_ERR_INTERNAL, "%s: too many oneDNN steps", net->name);
+    *out = &ws->steps[ws->n_steps++];
+    memset(*out, 0, sizeof **out);
+    return NS_OK;
+}
+
 /* Append a step running pd's primitive with args; pd is destroyed here. */
 static ns_status add_step(const ns_nn *net, nn_workspace *ws, dnnl_primitive_desc_t pd, int nargs,
                           const dnnl_exec_arg_t *args, ns_error *err)
@@ -105,11 +115,11 @@ static ns_status add_step(const ns_nn *net, nn_workspace *ws, dnnl_primitive_des
     dnnl_primitive_t prim;
     ns_status st = make_primitive(net, pd, "primitive creation", &prim, err);
     if (st != NS_OK) return st;
-    if (ws->n_steps == NN_MAX_STEPS) {
+    nn_step *step = NULL;
+    if ((st = append_step(net, ws, &step, err)) != NS_OK) {
         dnnl_primitive_destroy(prim);
-        return ns_error_set(err, NS_ERR_INTERNAL, "%s: too many oneDNN steps", net->name);
+        return st;
     }
-    nn_step *step = &ws->steps[ws->n_steps++];
     step->prim = prim;
     step->nargs = nargs;
     memcpy(step->args, args, (size_t)nargs * sizeof *args);
@@ -198,9 +208,8 @@ static ns_status add_pool(const ns_nn *net, nn_workspace *ws, int src_slot, int 
     TRY(dnnl_memory_desc_init_by_tag(&dst->md, 4, ddims, dnnl_f32, dnnl_nhwc), "pooling descriptor");
     ns_status st = new_memory(net, ws, &dst->md, dst_slot, NULL, &dst->mem, err);
     if (st != NS_OK) return st;
-    if (ws->n_steps == NN_MAX_STEPS) return ns_error_set(err, NS_ERR_INTERNAL, "%s: too many oneDNN steps", net->name);
-    nn_step *step = &ws->steps[ws->n_steps++];
-    memset(step, 0, sizeof *step);
+    nn_step *step = NULL;
+    if ((st = append_step(net, ws, &step, err)) != NS_OK) return st;
     step->pool_src = src_slot;
     step->pool_dst = dst_slot;
     step->pool_c = c;
@@ -269,21 +278,11 @@ static void unshuffle2(const float *in, int h, int w, float *out)
     }
 }
 
-/* The full-resolution tail works on 8 neighbouring pixels at once: a vector of 8
- * floats (GCC/Clang vector extension; AVX registers where the CPU has them), with the
+/* The full-resolution tail works on 8 neighbouring pixels at once (a v8), with the
  * input planar, so that one load gives a channel at 8 pixels and no horizontal sums are
  * needed. (16 pixels per broadcast weight, half the hidden channels at a time, measured
  * slower on AVX2.) */
-typedef float v8 __attribute__((vector_size(32)));
-typedef int vi8 __attribute__((vector_size(32)));
 enum { TAIL_C = NN_REFINE_CHANNELS + 1, TAIL_H = NN_REFINE_HIDDEN };
-
-static inline v8 load8(const float *p)
-{
-    v8 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
 /* The tail's planes: TAIL_C of them, each (h + 2) x tail_stride(w), the pixels at (1, 1)
  * onward inside a border of zeros (the convolution's padding), and the row padded to

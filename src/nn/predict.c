@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "nn/vec8.h"
 
 #define NN_DEFAULT_TILE 1024
 /* Context beyond the core: a multiple of 16 (the network's coarsest stride). */
@@ -69,12 +70,10 @@ static void fill_window(const ns_image *img, const nn_norm *norm, int x0, int y0
 
 /* exp(x) for the softmax, x <= 0: Cody-Waite reduction to r in [-ln2/2, ln2/2], Cephes's
  * degree-7 polynomial (within 2 ulp of expf), 2^n through the exponent bits. Written on
- * vectors of 8 so that the row loop vectorises, which libm's expf does not (it was a
+ * vectors of 8 (vec8.h) so that the row loop vectorises, which libm's expf does not (it was a
  * tenth of the learned pipeline's time); the scalar version is the same arithmetic, for
  * a row's last pixels. Below -87.3, where expf reaches the smallest normal float, the
  * result stays at exp(-87.3) ~ 1e-38: nothing for a probability. */
-typedef float v8 __attribute__((vector_size(32)));
-typedef int vi8 __attribute__((vector_size(32)));
 #define EXP_LO -87.3f
 #define EXP_LOG2E 1.44269504088896341f
 #define EXP_C1 0.693359375f
@@ -115,14 +114,9 @@ static void exp_shifted_row(float *restrict o, const float *restrict m, float *r
 {
     int i = 0;
     for (; i + 8 <= n; i += 8) {
-        v8 a, b, s;
-        memcpy(&a, o + i, sizeof a);
-        memcpy(&b, m + i, sizeof b);
-        memcpy(&s, sum + i, sizeof s);
-        a = exp8(a - b);
-        s += a;
-        memcpy(o + i, &a, sizeof a);
-        memcpy(sum + i, &s, sizeof s);
+        const v8 e = exp8(load8(o + i) - load8(m + i));
+        store8(o + i, e);
+        store8(sum + i, load8(sum + i) + e);
     }
     for (; i < n; i++) {
         o[i] = exp1(o[i] - m[i]);

@@ -8,7 +8,7 @@ ns_status seg_hand_labels(ns_segmentation *out, int w, int h, size_t count, uint
 {
     const size_t n = (size_t)w * (size_t)h;
     uint16_t *l16 = labels16 ? *labels16 : NULL;
-    if (!l16 && count <= UINT16_MAX) {
+    if (!l16 && count <= UINT16_MAX) { /* into a new buffer: a plain loop vectorises, an in-place one would not */
         if (!(l16 = malloc((n ? n : 1) * sizeof *l16)))
             return ns_error_set(err, NS_ERR_NOMEM, "segment: out of memory for a %dx%d image", w, h);
         for (size_t i = 0; i < n; i++) l16[i] = (uint16_t)(*labels32)[i];

@@ -125,8 +125,6 @@ static ns_status split_objects(grid *g, const ns_segment_params *p, ns_idle_core
  * below 0.8 x 22.5 it says "small" surely enough to skip the half-resolution look. */
 #define QUARTER_GATE_DIAMETER 18.0
 
-/* Labels below 65536 as 16-bit, in a new buffer (a plain loop: vectorises, where an
- * in-place one would not); frees labels, or NULL when out of memory (labels kept). */
 /* What one ns_segment call holds between its steps (all freed by state_free). */
 typedef struct {
     const ns_image *img;
