@@ -40,7 +40,7 @@ unsigned long ns_nn_checksum(const ns_nn *net); /* the file's CRC-32: which weig
 /* Class probabilities of img (U8/U16/U32/F32, any size): probs holds classes()
  * planes of width*height floats, plane k at probs + k*width*height, raster order.
  * The intensity normalisation (percentiles of the whole image) is the network's own.
- * Threads may share net; it keeps its last window's workspace (up to ~106 MB) for the
+ * Threads may share net; it keeps its last window's workspace (up to ~92 MB) for the
  * next call until ns_nn_free. */
 ns_status ns_nn_predict(const ns_nn *net, const ns_image *img, float *probs, ns_error *err);
 /* As ns_nn_predict with a given tile size (the core, without its overlap; a multiple

@@ -11,8 +11,8 @@
  * Two parts are nucseg's own loops, where oneDNN's AVX2 kernels (CPUs without AVX-512
  * have no brgconv) were measured slow for so few channels: the 2x2 max pooling, and
  * the full-resolution tail (the shuffle of the head, the 3x3 convolution of its 5
- * channels to 8, ReLU, the 1x1 to the classes), fused so that neither full-resolution
- * map is written out.
+ * channels to 8, ReLU, the 1x1 to the classes and their softmax), fused so that no
+ * full-resolution map but the probabilities is written out, and only for the core.
  *
  * A workspace is built for one window shape: each step's primitive, then the buffers.
  * Maps share buffers as the layers allow: two scratch slots (a, b) carry each layer's
@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "nn/softmax8.h"
 #include "nn/vec8.h"
 
 enum { SLOT_INPUT, SLOT_A, SLOT_B, SLOT_E1, SLOT_E2, SLOT_E3, SLOT_COUNT };
@@ -50,7 +51,6 @@ struct nn_workspace {
     float *input;                      /* h x w, planar: filled by the caller */
     float *head;                       /* the head's output, h/2 x w/2 x 4*R */
     float *full;                       /* the shuffled head and the input: R + 1 planes (tail_stride) */
-    float *logits;                     /* h x w x K */
     int h, w;
 };
 
@@ -290,13 +290,14 @@ enum { TAIL_C = NN_REFINE_CHANNELS + 1, TAIL_H = NN_REFINE_HIDDEN };
 static size_t tail_stride(int w) { return (size_t)(w + 2 + 7) / 8 * 8 + 8; }
 
 /* Depth to space of the head (h/2 x w/2 x 4R, channel r*4 + dy*2 + dx) with the input
- * appended, as torch.cat([pixel_shuffle(head), x]): R + 1 planes (tail_stride). */
-static void shuffle2_with_input(const float *head, const float *in, int h, int w, float *planes)
+ * appended, as torch.cat([pixel_shuffle(head), x]): R + 1 planes (tail_stride), rows
+ * [y0, y1) only (those the core's 3x3 convolution reads). */
+static void shuffle2_with_input(const float *head, const float *in, int h, int w, int y0, int y1, float *planes)
 {
     enum { R = NN_REFINE_CHANNELS };
     const int w2 = w / 2;
     const size_t stride = tail_stride(w), plane = (size_t)(h + 2) * stride;
-    for (int y = 0; y < h; y++) {
+    for (int y = y0; y < y1; y++) {
         const int dy = y & 1;
         const float *hrow = head + (size_t)(y / 2) * w2 * 4 * R;
         const size_t o = (size_t)(y + 1) * stride + 1;
@@ -308,16 +309,19 @@ static void shuffle2_with_input(const float *head, const float *in, int h, int w
     }
 }
 
-/* The full-resolution tail: relu(conv3x3(planes) + b1), then the 1x1 to the K classes,
- * into logits (h x w x K, channels last). 8 pixels at a time; the last group of a row
- * reads the zero border and padding beyond it and keeps only its pixels. */
-static void run_tail(const ns_nn *net, const float *planes, int h, int w, float *restrict logits)
+/* The full-resolution tail: relu(conv3x3(planes) + b1), the 1x1 to the K classes and
+ * their softmax, for the core's pixels only, into its output planes: nothing of the
+ * window's overlap is computed here, and the class scores never leave the registers.
+ * 8 pixels at a time; a row's last group reads columns past the core (the window's,
+ * or the zero border and padding) and stores only its own pixels. */
+static void run_tail(const ns_nn *net, const float *planes, int h, int w, const nn_core *core)
 {
     const nn_layer *r1 = &net->layer[NN_R1], *out = &net->layer[NN_OUT];
     const int K = net->classes;
     const size_t stride = tail_stride(w), plane = (size_t)(h + 2) * stride;
-    for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x += 8) {
+    for (int y = core->r0; y < core->r1; y++) {
+        float *dst = core->out + (size_t)(y - core->r0) * core->stride;
+        for (int x = core->c0; x < core->c1; x += 8) {
             v8 acc[TAIL_H];
             for (int o = 0; o < TAIL_H; o++) acc[o] = (v8){0} + r1->bias[o];
             for (int c = 0; c < TAIL_C; c++)
@@ -330,12 +334,17 @@ static void run_tail(const ns_nn *net, const float *planes, int h, int w, float 
                     }
                 }
             for (int o = 0; o < TAIL_H; o++) acc[o] = (v8)((vi8)acc[o] & (acc[o] > (v8){0})); /* ReLU */
-            const int n = w - x < 8 ? w - x : 8;
+            v8 score[NN_MAX_CLASSES];
             for (int k = 0; k < K; k++) {
-                v8 lg = (v8){0} + out->bias[k];
-                for (int o = 0; o < TAIL_H; o++) lg += out->weight[k * TAIL_H + o] * acc[o];
-                float *dst = logits + ((size_t)y * w + x) * K + k;
-                for (int i = 0; i < n; i++) dst[(size_t)i * K] = lg[i];
+                score[k] = (v8){0} + out->bias[k];
+                for (int o = 0; o < TAIL_H; o++) score[k] += out->weight[k * TAIL_H + o] * acc[o];
+            }
+            softmax8(score, K);
+            const int n = core->c1 - x < 8 ? core->c1 - x : 8;
+            float *px = dst + (x - core->c0);
+            for (int k = 0; k < K; k++) {
+                if (n == 8) store8(px + (size_t)k * core->plane, score[k]);
+                else memcpy(px + (size_t)k * core->plane, &score[k], (size_t)n * sizeof(float));
             }
         }
     }
@@ -385,8 +394,7 @@ static ns_status build(const ns_nn *net, nn_workspace *ws, int h, int w, ns_erro
         if (ws->mem_slot[m] >= 0) TRY(dnnl_memory_set_data_handle(ws->mems[m], ws->slot[ws->mem_slot[m]]), "memory");
     ws->head = ws->slot[SLOT_B];
     ws->full = calloc((size_t)TAIL_C * (h + 2) * tail_stride(w), sizeof *ws->full); /* the border stays zero */
-    ws->logits = malloc((size_t)h * w * net->classes * sizeof *ws->logits);
-    if (!ws->full || !ws->logits)
+    if (!ws->full)
         return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory for a %d x %d tile", net->name, w, h);
     return NS_OK;
 }
@@ -419,14 +427,13 @@ void nn_workspace_free(nn_workspace *ws)
     if (ws->engine) dnnl_engine_destroy(ws->engine);
     for (int s = 0; s < SLOT_COUNT; s++) free(ws->slot[s]);
     free(ws->full);
-    free(ws->logits);
     free(ws->input);
     free(ws);
 }
 
 float *nn_workspace_input(nn_workspace *ws) { return ws->input; }
 
-ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const float **logits, ns_error *err)
+ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const nn_core *core, ns_error *err)
 {
     one_thread();
     unshuffle2(ws->input, ws->h, ws->w, ws->slot[SLOT_INPUT]);
@@ -440,8 +447,10 @@ ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const float **logits, n
         }
     }
     TRY(dnnl_stream_wait(ws->stream), "execution");
-    shuffle2_with_input(ws->head, ws->input, ws->h, ws->w, ws->full);
-    run_tail(net, ws->full, ws->h, ws->w, ws->logits);
-    *logits = ws->logits;
+    if (core->r1 <= core->r0 || core->c1 <= core->c0) return NS_OK;
+    /* The core's rows and one more each side, for the 3x3 (the planes' zero border past the window's). */
+    const int y0 = core->r0 > 0 ? core->r0 - 1 : 0, y1 = core->r1 < ws->h ? core->r1 + 1 : ws->h;
+    shuffle2_with_input(ws->head, ws->input, ws->h, ws->w, y0, y1, ws->full);
+    run_tail(net, ws->full, ws->h, ws->w, core);
     return NS_OK;
 }

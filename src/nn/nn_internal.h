@@ -20,6 +20,8 @@ enum {
  * the input as one more; a 3x3 convolution to NN_REFINE_HIDDEN, a 1x1 to the classes. */
 #define NN_REFINE_CHANNELS 4
 #define NN_REFINE_HIDDEN 8
+/* The most classes a weight file may have (weights.c checks it). */
+#define NN_MAX_CLASSES 64u
 
 typedef struct {
     int cout, cin, k;  /* k: 3 (padding 1) or 1 */
@@ -54,15 +56,24 @@ void nn_normalise_row(const ns_image *img, const nn_norm *norm, int y, int x0, i
 #define NN_RECEPTIVE_RADIUS 90 /* full-resolution pixels, from FoldedNet.forward's layers */
 ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int overlap, float *probs, ns_error *err);
 
+/* What of a window goes out: its rows [r0, r1) and columns [c0, c1) (the tile's core,
+ * clipped to the image), whose class probabilities nn_forward writes to K planes, the
+ * window's pixel (r, c) of class k at out[k * plane + (r - r0) * stride + (c - c0)]. */
+typedef struct {
+    int r0, r1, c0, c1;
+    float *out;
+    size_t stride, plane;
+} nn_core;
+
 /* One window's forward pass (forward.c, oneDNN on the calling thread alone): a
  * workspace is built for one window shape, h x w (multiples of 16), and runs any
  * number of windows of that shape. The caller fills nn_workspace_input (h x w, the
- * normalised image); nn_forward gives the logits, channels last: h x w x K. */
+ * normalised image); nn_forward writes the softmax of the core's pixels. */
 typedef struct nn_workspace nn_workspace;
 ns_status nn_workspace_alloc(const ns_nn *net, int h, int w, nn_workspace **out, ns_error *err);
 void nn_workspace_free(nn_workspace *ws);
 float *nn_workspace_input(nn_workspace *ws);
-ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const float **logits, ns_error *err);
+ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const nn_core *core, ns_error *err);
 
 /* A workspace for h x w windows, for one prediction (workspace_cache.c): the network's
  * kept one when no other thread holds it (rebuilt if its shape differs; *kept = 1),

@@ -5,13 +5,11 @@
  * a window reaching NN_OVERLAP pixels further on each side (inside the padded image,
  * so that at its edges a tile sees exactly what the whole image would). Only core
  * pixels are written out. An image no larger than one window runs in one piece.
- * Memory: one window's workspace (about 89 bytes per pixel of it) and the outputs. */
-#include <math.h>
+ * Memory: one window's workspace (about 77 bytes per pixel of it) and the outputs. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/nn_internal.h"
-#include "nn/vec8.h"
 
 #define NN_DEFAULT_TILE 1024
 /* Context beyond the core: a multiple of 16 (the network's coarsest stride). */
@@ -68,97 +66,6 @@ static void fill_window(const ns_image *img, const nn_norm *norm, int x0, int y0
     }
 }
 
-/* exp(x) for the softmax, x <= 0: Cody-Waite reduction to r in [-ln2/2, ln2/2], Cephes's
- * degree-7 polynomial (within 2 ulp of expf), 2^n through the exponent bits. Written on
- * vectors of 8 (vec8.h) so that the row loop vectorises, which libm's expf does not (it was a
- * tenth of the learned pipeline's time); the scalar version is the same arithmetic, for
- * a row's last pixels. Below -87.3, where expf reaches the smallest normal float, the
- * result stays at exp(-87.3) ~ 1e-38: nothing for a probability. */
-#define EXP_LO -87.3f
-#define EXP_LOG2E 1.44269504088896341f
-#define EXP_C1 0.693359375f
-#define EXP_C2 -2.12194440e-4f
-#define EXP_POLY(r, z) \
-    (((((((1.9875691500e-4f * (r) + 1.3981999507e-3f) * (r) + 8.3334519073e-3f) * (r) + 4.1665795894e-2f) * (r) + \
-        1.6666665459e-1f) * (r) + 5.0000001201e-1f) * (z)) + (r) + 1.0f)
-
-static v8 exp8(v8 x)
-{
-    const vi8 low = x < EXP_LO;
-    x = (v8)(((vi8)x & ~low) | ((vi8)((v8){0} + EXP_LO) & low));
-    const v8 t = x * EXP_LOG2E + 0.5f;
-    vi8 n = __builtin_convertvector(t, vi8);      /* truncation; floor below: */
-    n += __builtin_convertvector(n, v8) > t;        /* -1 where it rounded up */
-    const v8 nf = __builtin_convertvector(n, v8);
-    const v8 r = x - nf * EXP_C1 - nf * EXP_C2;
-    const v8 y = EXP_POLY(r, r * r);
-    return y * (v8)((n + 127) << 23);
-}
-
-static float exp1(float x)
-{
-    if (x < EXP_LO) x = EXP_LO;
-    const float t = x * EXP_LOG2E + 0.5f;
-    int n = (int)t;
-    n -= (float)n > t;
-    const float nf = (float)n, r = x - nf * EXP_C1 - nf * EXP_C2;
-    const float y = EXP_POLY(r, r * r);
-    const int bits = (n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return y * scale;
-}
-
-/* o[i] = exp(o[i] - m[i]); sum[i] += o[i], for i < n. */
-static void exp_shifted_row(float *restrict o, const float *restrict m, float *restrict sum, int n)
-{
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const v8 e = exp8(load8(o + i) - load8(m + i));
-        store8(o + i, e);
-        store8(sum + i, load8(sum + i) + e);
-    }
-    for (; i < n; i++) {
-        o[i] = exp1(o[i] - m[i]);
-        sum[i] += o[i];
-    }
-}
-
-/* Softmax of the logits (h x w x K, channels last: nn_forward) over the core
- * [cx0, cx1) x [cy0, cy1) (image coordinates, clipped to the image) of a window at
- * (x0, y0), into probs. Row by row through contiguous buffers, so that the loops over
- * pixels vectorise. */
-static void write_core(const ns_image *img, int classes, const float *logits, int x0, int y0, int w, int cx0,
-                       int cx1, int cy0, int cy1, float *probs, float *row_buf)
-{
-    const size_t plane = (size_t)img->width * img->height, channels = (size_t)classes;
-    if (cx1 > img->width) cx1 = img->width;
-    if (cy1 > img->height) cy1 = img->height;
-    const int n = cx1 - cx0;
-    float *restrict m = row_buf, *restrict sum = row_buf + n;
-    for (int y = cy0; y < cy1; y++) {
-        const float *row = logits + ((size_t)(y - y0) * w + (size_t)(cx0 - x0)) * channels;
-        float *out = probs + (size_t)y * img->width + cx0;
-        for (int k = 0; k < classes; k++) {
-            const float *l = row + k;
-            float *restrict o = out + (size_t)k * plane;
-            for (int i = 0; i < n; i++) o[i] = l[(size_t)i * channels];
-            if (k == 0) memcpy(m, o, (size_t)n * sizeof *m);
-            else
-                for (int i = 0; i < n; i++) m[i] = o[i] > m[i] ? o[i] : m[i];
-        }
-        memset(sum, 0, (size_t)n * sizeof *sum);
-        for (int k = 0; k < classes; k++) {
-            exp_shifted_row(out + (size_t)k * plane, m, sum, n);
-        }
-        for (int i = 0; i < n; i++) sum[i] = 1.0f / sum[i];
-        for (int k = 0; k < classes; k++) {
-            float *restrict o = out + (size_t)k * plane;
-            for (int i = 0; i < n; i++) o[i] *= sum[i];
-        }
-    }
-}
-
 ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int overlap, float *probs, ns_error *err)
 {
     if (tile < 64 || tile % 16)
@@ -176,11 +83,6 @@ ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int 
     int kept = 0;
     st = nn_workspace_acquire(net, axis_window_size(&ay), axis_window_size(&ax), &ws, &kept, err);
     if (st != NS_OK) return st;
-    float *row_buf = malloc(2 * (size_t)axis_window_size(&ax) * sizeof *row_buf);
-    if (!row_buf) {
-        nn_workspace_release(net, ws, kept);
-        return ns_error_set(err, NS_ERR_NOMEM, "%s: out of memory", net->name);
-    }
     for (int ty = 0; ty < ay.count && st == NS_OK; ty++) {
         int cy0, cy1, y0, y1;
         axis_window(&ay, ty, &cy0, &cy1, &y0, &y1);
@@ -188,13 +90,14 @@ ns_status nn_predict_tiles(const ns_nn *net, const ns_image *img, int tile, int 
             int cx0, cx1, x0, x1;
             axis_window(&ax, tx, &cx0, &cx1, &x0, &x1);
             fill_window(img, &norm, x0, y0, x1 - x0, y1 - y0, nn_workspace_input(ws));
-            const float *logits = NULL;
-            st = nn_forward(net, ws, &logits, err);
-            if (st != NS_OK) break;
-            write_core(img, net->classes, logits, x0, y0, x1 - x0, cx0, cx1, cy0, cy1, probs, row_buf);
+            /* The core, clipped to the image (the padding has no output), in window coordinates. */
+            const nn_core core = {.r0 = cy0 - y0, .r1 = (cy1 < img->height ? cy1 : img->height) - y0,
+                                  .c0 = cx0 - x0, .c1 = (cx1 < img->width ? cx1 : img->width) - x0,
+                                  .out = probs + (size_t)cy0 * img->width + cx0,
+                                  .stride = (size_t)img->width, .plane = (size_t)img->width * img->height};
+            st = nn_forward(net, ws, &core, err);
         }
     }
-    free(row_buf);
     nn_workspace_release(net, ws, kept);
     return st;
 }

@@ -1,6 +1,6 @@
 /* vec8.h — 8 floats as one value (GCC/Clang vector extension: an AVX register where the
  * CPU has them, two SSE ones elsewhere), for nucseg's own loops in the network
- * (forward.c's full-resolution tail, predict.c's softmax). Loads and stores go through
+ * (forward.c's full-resolution tail, softmax8.h). Loads and stores go through
  * memcpy: any alignment. */
 #ifndef NUCSEG_NN_VEC8_H
 #define NUCSEG_NN_VEC8_H

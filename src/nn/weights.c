@@ -21,7 +21,6 @@
 #define NN_VERSION 2u
 #define NN_HEADER_BYTES 44u
 #define NN_MAX_WIDTH 1024u
-#define NN_MAX_CLASSES 64u
 
 static uint32_t get_u32(const unsigned char *p)
 {

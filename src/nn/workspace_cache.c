@@ -1,12 +1,12 @@
 /* workspace_cache.c — one window workspace kept with each network, reused by the next
  * prediction of the same window shape.
  *
- * Building a workspace (oneDNN primitives, reordered weights, about 89 bytes per window
+ * Building a workspace (oneDNN primitives, reordered weights, about 77 bytes per window
  * pixel of buffers) costs little beside the network when freed memory stays in the
  * heap, as nucseg's workers arrange (alloc_tune.c); a process that keeps glibc's
  * defaults, as the Python module does, got its buffers from fresh mmap()s each time,
  * and a 256² image took 10 ms instead of 6. Keeping the last workspace with the network
- * costs its memory for the network's lifetime: 6 MB for 256² images, 106 MB for the
+ * costs its memory for the network's lifetime: 5 MB for 256² images, 92 MB for the
  * largest window (1088²).
  *
  * An ns_nn may be shared by threads: the one that finds the cache free takes it; any
