@@ -137,13 +137,14 @@ static ns_status measure(pipeline *p, const sample *s, size_t n, int repeats, co
                         (round_median_256(s, n, ms, repeats, r, scratch) / (256.0 * 256.0));
         }
     }
+    ns_summary rs;
     if (st == NS_OK && big) {
         p->tiled_ms = ns_median(big_ms, (size_t)repeats);
-        p->ratio = ns_median(ratios, (size_t)repeats);
-        p->ratio_lo = p->ratio_hi = ratios[0];
-        for (int r = 1; r < repeats; r++) {
-            if (ratios[r] < p->ratio_lo) p->ratio_lo = ratios[r];
-            if (ratios[r] > p->ratio_hi) p->ratio_hi = ratios[r];
+        /* No 256x256 image in the set: the ratios are NaN, and stay unreported. */
+        if (ns_summarize(ratios, (size_t)repeats, &rs, NULL) == NS_OK) {
+            p->ratio = rs.median;
+            p->ratio_lo = rs.min;
+            p->ratio_hi = rs.max;
         }
     }
     for (size_t i = 0; st == NS_OK && i < n; i++) {

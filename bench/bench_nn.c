@@ -141,12 +141,12 @@ int main(int argc, char **argv)
     const double ms_small = ns_median(per_image, count);
     const double ms_big = ns_median(big_times, (size_t)repeats);
     const double ns_small = ms_small * 1e6 / (256.0 * 256.0), ns_big = ms_big * 1e6 / ((double)BIG * BIG);
-    double ratio_lo = ratios[0], ratio_hi = ratios[0];
-    for (int r = 1; r < repeats; r++) {
-        if (ratios[r] < ratio_lo) ratio_lo = ratios[r];
-        if (ratios[r] > ratio_hi) ratio_hi = ratios[r];
+    ns_summary rs;
+    if ((st = ns_summarize(ratios, (size_t)repeats, &rs, &err)) != NS_OK) {
+        fprintf(stderr, "bench_nn: per-pixel ratios: %s\n", err.message);
+        goto done;
     }
-    const double ratio = ns_median(ratios, (size_t)repeats);
+    const double ratio = rs.median, ratio_lo = rs.min, ratio_hi = rs.max;
     bench_print_load("after");
     printf("256x256 (%zu images, median of %d each): %.2f ms per image, %.1f ns per pixel (target <= %.0f ms: %s)\n",
            count, repeats, ms_small, ns_small, TARGET_MS_PER_256SQ, ms_small <= TARGET_MS_PER_256SQ ? "met" : "MISSED");

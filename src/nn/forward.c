@@ -447,7 +447,6 @@ ns_status nn_forward(const ns_nn *net, nn_workspace *ws, const nn_core *core, ns
         }
     }
     TRY(dnnl_stream_wait(ws->stream), "execution");
-    if (core->r1 <= core->r0 || core->c1 <= core->c0) return NS_OK;
     /* The core's rows and one more each side, for the 3x3 (the planes' zero border past the window's). */
     const int y0 = core->r0 > 0 ? core->r0 - 1 : 0, y1 = core->r1 < ws->h ? core->r1 + 1 : ws->h;
     shuffle2_with_input(ws->head, ws->input, ws->h, ws->w, y0, y1, ws->full);
